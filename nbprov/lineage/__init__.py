@@ -1,0 +1,1 @@
+"""Lineage: what each cell read, bound, mutated and deleted, and backward slices over it."""

@@ -1,0 +1,58 @@
+"""The contract between the recorder's hooks and a dependency tracer.
+
+The recorder calls ``before_cell`` from IPython's ``pre_run_cell`` hook and ``after_cell``
+from ``post_run_cell``. Whatever the tracer returns is written to the ``access`` table, one
+row per (activation, name, kind). A tracer must never raise into the user's cell: the
+recorder catches and warns once, but a tracer should keep its own failures local.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# Access kinds stored in access.kind.
+READ = "read"
+BIND = "bind"
+MUTATE = "mutate"
+DELETE = "delete"
+ACCESS_KINDS = (READ, BIND, MUTATE, DELETE)
+
+
+@dataclass
+class CellAccess:
+    """What one executed cell did to the user namespace (and beyond it).
+
+    Names are variable names in the user namespace. Pseudo-names stand for state outside
+    it: ``file:<absolute path>`` for a file, ``random:<module>`` for a module-level RNG.
+    """
+
+    reads: set[str] = field(default_factory=set)
+    binds: set[str] = field(default_factory=set)
+    mutates: set[str] = field(default_factory=set)
+    deletes: set[str] = field(default_factory=set)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(name, kind) pairs in a stable order, for storage."""
+        out: list[tuple[str, str]] = []
+        for kind, names in (
+            (READ, self.reads),
+            (BIND, self.binds),
+            (MUTATE, self.mutates),
+            (DELETE, self.deletes),
+        ):
+            out.extend((name, kind) for name in sorted(names))
+        return out
+
+
+class CellTracer(Protocol):
+    """Observes one cell at a time; holds no strong references to user objects."""
+
+    def before_cell(self, raw_source: str, transformed_source: str, user_ns: dict[str, Any]) -> None:
+        """Called before the cell runs."""
+
+    def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
+        """Called after the cell ran (or raised); returns what it accessed."""
+
+    def close(self) -> None:
+        """Remove any process-wide hooks the tracer installed."""
