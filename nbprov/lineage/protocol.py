@@ -48,7 +48,9 @@ class CellAccess:
 class CellTracer(Protocol):
     """Observes one cell at a time; holds no strong references to user objects."""
 
-    def before_cell(self, raw_source: str, transformed_source: str, user_ns: dict[str, Any]) -> None:
+    def before_cell(
+        self, raw_source: str, transformed_source: str, user_ns: dict[str, Any]
+    ) -> None:
         """Called before the cell runs."""
 
     def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:

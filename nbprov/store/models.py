@@ -7,10 +7,11 @@ Provenance is split three ways: *definition* (``code``: each distinct cell sourc
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     DateTime,
     Float,
@@ -20,10 +21,29 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Bump with a new step in migrations.MIGRATIONS whenever the schema changes.
 SCHEMA_VERSION = 2
+
+
+class JSONText(TypeDecorator[Any]):
+    """JSON kept as TEXT on every database.
+
+    SQLite gives a column declared JSON numeric affinity, which turns the text ``1.0``
+    into the integer 1; TEXT keeps floats floats, and reads the same everywhere.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else json.dumps(value, sort_keys=True)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
 
 
 class Base(DeclarativeBase):
@@ -50,7 +70,7 @@ class Trial(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     # running | ok | error | interrupted
     status: Mapped[str] = mapped_column(String(16), default="running")
-    environment: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    environment: Mapped[dict[str, object]] = mapped_column(JSONText, default=dict)
     # Where the kernel runs, so a reader can tell a live trial from one whose kernel died.
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None] = mapped_column(Integer)
@@ -114,7 +134,7 @@ class Value(Base):
     execution_count: Mapped[int | None] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(512))
-    value: Mapped[object] = mapped_column(JSON)
+    value: Mapped[object] = mapped_column(JSONText)
     exact: Mapped[bool] = mapped_column(Boolean)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
 

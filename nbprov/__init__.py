@@ -1,0 +1,73 @@
+"""nbprov: provenance for notebooks.
+
+``%load_ext nbprov`` records every executed cell of the kernel into a store, trial by
+trial; ``%tag`` and ``%tag_var`` label stages and variables. The functions below read the
+record back from Python.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .recorder import Recorder
+
+_ATTRIBUTE = "_nbprov_recorder"  # the Recorder lives on its shell: one per shell
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """Start recording ``shell``: register the hooks and magics and open a trial."""
+    if getattr(shell, _ATTRIBUTE, None) is not None:
+        return  # loading twice must never double-record
+    import atexit
+
+    from .magics import NbprovMagics
+    from .recorder import Recorder
+    from .store import StoreError
+
+    try:
+        recorder = Recorder(shell)
+    except StoreError as exc:
+        print(f"nbprov: not recording: {exc}")
+        return
+    setattr(shell, _ATTRIBUTE, recorder)
+    recorder.register()
+    shell.register_magics(NbprovMagics(shell, recorder))
+    atexit.register(_close_at_exit, shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    """Stop recording: remove the hooks, end the trial, flush the store."""
+    recorder = getattr(shell, _ATTRIBUTE, None)
+    if recorder is None:
+        return
+    setattr(shell, _ATTRIBUTE, None)
+    recorder.close()
+
+
+def _close_at_exit(shell: Any) -> None:
+    recorder = getattr(shell, _ATTRIBUTE, None)
+    if recorder is not None:
+        setattr(shell, _ATTRIBUTE, None)
+        recorder.close()
+
+
+def get_recorder(shell: Any = None) -> Recorder | None:
+    """The Recorder of ``shell`` (default: the running IPython), if nbprov is loaded."""
+    if shell is None:
+        from IPython.core.getipython import get_ipython
+
+        shell = get_ipython()  # type: ignore[no-untyped-call]
+    return getattr(shell, _ATTRIBUTE, None) if shell is not None else None
+
+
+def trials(db: str | None = None, notebook: str | None = None) -> Any:
+    """All trials: a pandas DataFrame (a row per trial, a column per tagged value) when
+    pandas is installed, else a list of dicts shaped like ``nbprov trials --format json``.
+    """
+    from .api import list_trials, trials_frame
+
+    records = list_trials(db=db, notebook=notebook)
+    return trials_frame(records)

@@ -1,0 +1,1 @@
+"""What the hooks take from a cell: source hashes, value summaries, environment facts."""

@@ -1,0 +1,230 @@
+"""Turning user values into something storable: exact JSON, or a bounded summary.
+
+Nothing here keeps a reference to the object, pickles it, or forces a lazy object: only
+built-in containers, NumPy and pandas objects are measured or hashed; anything else is
+described by its type and a cut ``repr``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import reprlib
+import sys
+from typing import Any
+
+JSONValue = Any  # a value json.dumps accepts
+
+MAX_STR = 1000  # longer strings are summarised, not stored
+MAX_ITEMS = 50  # lists and dicts with more items are summarised
+MAX_DEPTH = 3
+REPR_LIMIT = 200
+# Above these sizes a fingerprint hashes an even sample rather than every element.
+FULL_HASH_BYTES = 1 << 20
+SAMPLE_ELEMENTS = 1 << 16
+SAMPLE_ROWS = 10_000
+
+_repr = reprlib.Repr()
+_repr.maxstring = REPR_LIMIT
+_repr.maxother = REPR_LIMIT
+_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 10
+
+
+class _NotExact(Exception):
+    pass
+
+
+def _exact(obj: object, depth: int) -> JSONValue:
+    """``obj`` as JSON if it is a scalar or a small container of scalars, else raise."""
+    if obj is None or isinstance(obj, bool):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            raise _NotExact
+        return float(obj)
+    if isinstance(obj, str):
+        if len(obj) > MAX_STR:
+            raise _NotExact
+        return str(obj)
+    if depth >= MAX_DEPTH:
+        raise _NotExact
+    if type(obj) in (list, tuple):
+        seq: list[Any] | tuple[Any, ...] = obj  # type: ignore[assignment]
+        if len(seq) > MAX_ITEMS:
+            raise _NotExact
+        return [_exact(item, depth + 1) for item in seq]
+    if type(obj) is dict:
+        if len(obj) > MAX_ITEMS or not all(isinstance(k, str) for k in obj):
+            raise _NotExact
+        return {k: _exact(v, depth + 1) for k, v in obj.items()}
+    scalar = _numpy_scalar(obj)
+    if scalar is not None:
+        return _exact(scalar, depth)
+    raise _NotExact
+
+
+def _numpy_scalar(obj: object) -> object | None:
+    """The Python scalar behind a NumPy scalar (np.int64(3) -> 3), else None."""
+    module = type(obj).__module__
+    if module == "numpy" and getattr(obj, "ndim", None) == 0 and hasattr(obj, "item"):
+        try:
+            item = obj.item()
+        except Exception:
+            return None
+        if isinstance(item, (bool, int, float, str)):
+            return item
+    return None
+
+
+def type_name(obj: object) -> str:
+    cls = type(obj)
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def _is_array_like(obj: object) -> bool:
+    root = type(obj).__module__.split(".", 1)[0]
+    return root in ("numpy", "pandas") and hasattr(obj, "shape")
+
+
+def summarize(obj: object) -> tuple[JSONValue, bool, str | None]:
+    """Return ``(value, exact, fingerprint)`` for storage.
+
+    ``exact`` values are the JSON value itself. Other values become
+    ``{"type", "repr", "len"?, "shape"?, "dtype"?}``.
+    """
+    try:
+        value = _exact(obj, 0)
+    except _NotExact:
+        pass
+    else:
+        return value, True, _hash_text(json.dumps(value, sort_keys=True))
+    summary: dict[str, JSONValue] = {"type": type_name(obj)}
+    try:
+        summary["repr"] = _repr.repr(obj)[:REPR_LIMIT]
+    except Exception as exc:  # a broken __repr__ must not break recording
+        summary["repr"] = f"<repr failed: {type(exc).__name__}>"
+    if isinstance(obj, (list, tuple, dict, set, frozenset, str, bytes, bytearray)):
+        summary["len"] = len(obj)
+    elif _is_array_like(obj):
+        try:
+            summary["shape"] = [int(n) for n in obj.shape]  # type: ignore[attr-defined]
+            dtype = getattr(obj, "dtype", None)
+            if dtype is not None:
+                summary["dtype"] = str(dtype)
+            elif hasattr(obj, "dtypes"):
+                summary["dtype"] = sorted({str(d) for d in obj.dtypes})
+        except Exception:
+            pass
+    return summary, False, fingerprint(obj)
+
+
+def _hash_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def fingerprint(obj: object, depth: int = 2) -> str | None:
+    """A bounded content hash: equal content gives an equal fingerprint within a process
+    and across processes for data types; ``None`` when the content can't be read cheaply
+    and safely (lazy objects, unknown types with no ``__dict__``).
+
+    Large arrays and frames are hashed on an even sample, so a change confined to
+    unsampled elements can go unseen; the tracer pairs this with static evidence.
+    """
+    try:
+        h = hashlib.sha256()
+        if not _feed(h, obj, depth):
+            return None
+        return h.hexdigest()[:32]
+    except Exception:
+        return None
+
+
+def _feed(h: Any, obj: object, depth: int) -> bool:
+    h.update(type_name(obj).encode())
+    if obj is None or isinstance(obj, (bool, int, float, complex)):
+        h.update(repr(obj).encode())
+        return True
+    if isinstance(obj, str):
+        data = obj.encode("utf-8", "surrogatepass")
+        h.update(data if len(data) <= FULL_HASH_BYTES else _sample_bytes(data))
+        return True
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        data = bytes(obj)
+        h.update(data if len(data) <= FULL_HASH_BYTES else _sample_bytes(data))
+        return True
+    root = type(obj).__module__.split(".", 1)[0]
+    if root == "numpy" and "numpy" in sys.modules:
+        return _feed_numpy(h, obj)
+    if root == "pandas" and "pandas" in sys.modules:
+        return _feed_pandas(h, obj)
+    if isinstance(obj, (list, tuple, set, frozenset, dict)):
+        if depth <= 0 and len(obj) > 0:
+            return False
+        items: Any = sorted(obj.items(), key=repr) if isinstance(obj, dict) else obj
+        if isinstance(obj, (set, frozenset)):
+            items = sorted(obj, key=repr)
+        h.update(str(len(obj)).encode())
+        for count, item in enumerate(items):
+            if count >= SAMPLE_ELEMENTS:
+                break
+            if not _feed(h, item, depth - 1):
+                return False
+        return True
+    attrs = getattr(obj, "__dict__", None)
+    if isinstance(attrs, dict) and depth > 0 and not callable(obj):
+        # Fitted models and plain records: their state lives in attributes.
+        for key in sorted(attrs):
+            h.update(key.encode())
+            if not _feed(h, attrs[key], depth - 1):
+                h.update(b"?")
+        return True
+    return False
+
+
+def _sample_bytes(data: bytes) -> bytes:
+    step = max(1, len(data) // FULL_HASH_BYTES)
+    return str(len(data)).encode() + data[::step]
+
+
+def _feed_numpy(h: Any, obj: object) -> bool:
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        h.update(repr(obj.item()).encode())
+        return True
+    if not isinstance(obj, np.ndarray):
+        return False
+    if obj.dtype.hasobject:
+        return False
+    h.update(f"{obj.dtype.str}{obj.shape}".encode())
+    if obj.nbytes <= FULL_HASH_BYTES:
+        h.update(np.ascontiguousarray(obj).tobytes())
+    else:
+        flat = obj.reshape(-1)  # a view when contiguous, a copy otherwise
+        step = max(1, flat.size // SAMPLE_ELEMENTS)
+        h.update(np.ascontiguousarray(flat[::step]).tobytes())
+    return True
+
+
+def _feed_pandas(h: Any, obj: object) -> bool:
+    import pandas as pd
+
+    if not isinstance(obj, (pd.DataFrame, pd.Series, pd.Index)):
+        return False
+    h.update(repr(obj.shape).encode())
+    if isinstance(obj, pd.DataFrame):
+        h.update(repr(list(obj.columns)).encode())
+        h.update(repr([str(d) for d in obj.dtypes]).encode())
+    else:
+        h.update(str(obj.dtype).encode())
+    sample = obj
+    if len(obj) > SAMPLE_ROWS:
+        step = max(1, len(obj) // SAMPLE_ROWS)
+        sample = obj[::step]
+    hashed = pd.util.hash_pandas_object(sample, index=not isinstance(obj, pd.Index))
+    h.update(hashed.to_numpy().tobytes())
+    return True

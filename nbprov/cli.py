@@ -1,0 +1,224 @@
+"""The ``nbprov`` command: parses arguments, calls the core, renders the answer.
+
+Every listing takes ``--format table|json|csv|md`` and ``--db``. The JSON shapes are
+documented in the README and kept stable: they are the API for scripts and CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .render.tables import FORMATS, format_value, render, to_json
+from .store import StoreError
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Modules that add their own subcommands through ``register(subparsers, common)``.
+COMMAND_MODULES = (
+    "nbprov.lineage.commands",
+    "nbprov.compare_cli",
+    "nbprov.scriptify_cli",
+    "nbprov.run_cli",
+    "nbprov.prov_export",
+)
+
+
+class CommandError(Exception):
+    """A user-facing error: printed on one line, exit status 2."""
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options shared by every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", help="store path or SQLAlchemy URL (default: $NBPROV_DB, else .nbprov/nbprov.db)"
+    )
+    common.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
+    return common
+
+
+def _duration(started: str | None, ended: str | None) -> str:
+    if not started or not ended:
+        return ""
+    seconds = (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
+    return seconds_text(seconds)
+
+
+def seconds_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f}s" if seconds >= 0.1 else f"{seconds * 1000:.0f}ms"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def _when(stamp: str | None) -> str:
+    return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M") if stamp else ""
+
+
+def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the trials listing: facts, then hyperparams, then metrics."""
+    hyper = sorted({k for r in records for k in r["hyperparams"]})
+    metrics = sorted({k for r in records for k in r["metrics"]})
+    headers = ["id", "name", "notebook", "started", "duration", "status", *hyper, *metrics]
+    rows = [
+        [
+            str(r["id"]),
+            r["name"] or "",
+            Path(r["notebook"]).name if r["notebook"] else "",
+            _when(r["started_at"]),
+            _duration(r["started_at"], r["ended_at"]),
+            r["status"],
+            *(format_value(r["hyperparams"].get(k)) for k in hyper),
+            *(format_value(r["metrics"].get(k)) for k in metrics),
+        ]
+        for r in records
+    ]
+    return headers, rows
+
+
+def cmd_trials(args: argparse.Namespace) -> int:
+    from .api import list_trials
+
+    records = list_trials(db=args.db, notebook=args.notebook, limit=args.limit)
+    if not records:
+        raise CommandError("no trials recorded in this store yet")
+    if args.format == "json":
+        print(to_json(records))
+    else:
+        print(render(args.format, *trials_table(records)))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .api import show_trial
+
+    record = show_trial(args.trial, db=args.db)
+    if args.format == "json":
+        print(to_json(record))
+        return 0
+    from .capture.source import first_line
+
+    acts = [
+        [
+            "" if a["execution_count"] is None else str(a["execution_count"]),
+            a["stage"] or "",
+            a["status"],
+            seconds_text(a["duration_s"]),
+            first_line(a["source"]),
+        ]
+        for a in record["activations"]
+    ]
+    variables = [
+        [
+            v["name"],
+            v["role"],
+            format_value(v["value"]),
+            "" if v["execution_count"] is None else str(v["execution_count"]),
+            str(len(v["history"])),
+        ]
+        for v in record["variables"]
+    ]
+    act_headers = ["#", "stage", "status", "time", "code"]
+    var_headers = ["variable", "role", "value", "at #", "versions"]
+    if args.format == "csv":
+        print(render("csv", act_headers, acts))
+        print()
+        print(render("csv", var_headers, variables))
+        return 0
+    env = record["environment"]
+    git = env.get("git") or {}
+    facts = [
+        ("trial", f"{record['id']}" + (f" ({record['name']})" if record["name"] else "")),
+        ("notebook", record["notebook"] or "(unknown)"),
+        ("status", record["status"]),
+        ("started", _when(record["started_at"])),
+        ("duration", _duration(record["started_at"], record["ended_at"]) or "(running)"),
+        ("python", f"{env.get('python', '?')} on {env.get('hostname', '?')}"),
+    ]
+    if git:
+        facts.append(("git", f"{git['commit'][:12]}" + (" (dirty)" if git.get("dirty") else "")))
+    if args.format == "md":
+        print("\n".join(f"- **{k}**: {v}" for k, v in facts))
+        print()
+        print(render("md", act_headers, acts))
+        print()
+        print(render("md", var_headers, variables))
+        return 0
+    print("\n".join(f"{k + ':':<10}{v}" for k, v in facts))
+    print()
+    print(render("table", act_headers, acts))
+    if variables:
+        print()
+        print(render("table", var_headers, variables))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import main as demo_main
+
+    forwarded = ["--db", args.db] if args.db else []
+    return demo_main(forwarded)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nbprov", description="Provenance of notebook runs: list, show, compare, trace."
+    )
+    parser.add_argument("--version", action="version", version=f"nbprov {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    common = common_options()
+
+    p = sub.add_parser("trials", parents=[common], help="list trials with tagged values")
+    p.add_argument("--notebook", help="only trials of this notebook path")
+    p.add_argument("--limit", type=int, help="only the N most recent trials")
+    p.set_defaults(handler=cmd_trials)
+
+    p = sub.add_parser("show", parents=[common], help="one trial: facts, cells, variables")
+    p.add_argument("trial", help="id, name, 'latest', or -1 / -2 ... counting back")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("demo", help="run the demo notebooks as trials, then list them")
+    p.add_argument("--db", help="store path or SQLAlchemy URL")
+    p.set_defaults(handler=cmd_demo)
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (StoreError, CommandError) as exc:
+        print(f"nbprov: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Notebook magics: thin parsers that call the Recorder or the core and render the answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .recorder import Recorder
+
+STANDARD_STAGES = ("read", "features", "score", "evaluate")
+STANDARD_ROLES = ("hyperparam", "metric")
+_LABEL = re.compile(r"^[A-Za-z_][\w.-]{0,63}$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def _label(text: str, what: str) -> str:
+    if not _LABEL.match(text):
+        raise UsageError(f"{what} must be a word (letters, digits, _ . -), got {text!r}")
+    return text
+
+
+@magics_class
+class NbprovMagics(Magics):
+    """The ``%tag``, ``%tag_var`` and ``%trial`` magics, bound to one Recorder."""
+
+    def __init__(self, shell: Any, recorder: Recorder) -> None:
+        super().__init__(shell)
+        self.recorder = recorder
+
+    @magic_arguments()
+    @argument("stage", help="read, features, score, evaluate, or any other word")
+    @line_magic
+    def tag(self, line: str) -> None:
+        """Label the current cell as a stage of the experiment.
+
+        Usage: ``%tag STAGE`` on a line of the cell, for example ``%tag features``.
+        The standard stages are read, features, score and evaluate; other words are
+        accepted too.
+        """
+        args = parse_argstring(self.tag, line)
+        self.recorder.tag_stage(_label(args.stage, "STAGE"))
+
+    @magic_arguments()
+    @argument("name", help="the variable's name")
+    @argument("role", help="hyperparam, metric, or any other word")
+    @line_magic
+    def tag_var(self, line: str) -> None:
+        """Tag a variable so its values are recorded in every trial.
+
+        Usage: ``%tag_var NAME ROLE``, for example ``%tag_var alpha hyperparam`` or
+        ``%tag_var r2 metric``. The value is recorded now if NAME exists, and again each
+        time a later cell rebinds or changes it. Tagging before NAME exists is allowed.
+        """
+        args = parse_argstring(self.tag_var, line)
+        if not _IDENTIFIER.match(args.name):
+            raise UsageError(f"NAME must be a variable name, got {args.name!r}")
+        self.recorder.tag_variable(args.name, _label(args.role, "ROLE"))
+
+    @magic_arguments()
+    @argument("action", nargs="?", choices=["new", "name"], help="new or name")
+    @argument("name", nargs="?", help="the trial's name")
+    @line_magic
+    def trial(self, line: str) -> None:
+        """Show or change the current trial.
+
+        Usage:
+          ``%trial``            show the current trial
+          ``%trial new [NAME]`` end this trial and start another in the same kernel
+          ``%trial name NAME``  rename the current trial
+        """
+        args = parse_argstring(self.trial, line)
+        recorder = self.recorder
+        if args.action == "new":
+            recorder.new_trial(args.name)
+        elif args.action == "name":
+            if not args.name:
+                raise UsageError("usage: %trial name NAME")
+            recorder.rename_trial(args.name)
+        elif args.name:
+            raise UsageError("usage: %trial [new [NAME] | name NAME]")
+        state = recorder.trial
+        label = f" {state.name!r}" if state.name else ""
+        notebook = f" of {state.notebook}" if state.notebook else ""
+        print(
+            f"nbprov trial {recorder.trial_id}{label}{notebook}: "
+            f"{state.seq} cells recorded into {recorder.store.description}"
+        )

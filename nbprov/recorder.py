@@ -1,0 +1,442 @@
+"""The IPython hooks: one Recorder per shell turns every executed cell into an activation.
+
+The hooks do only cheap work on the kernel's thread (hash the source, time the cell,
+summarise the few values that changed) and hand rows to a background writer. Every hook
+body is guarded: a recording failure warns once and never touches the user's cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import socket
+import sys
+import time
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from .capture.environment import base_facts, git_state, imported_packages
+from .capture.source import cell_hash
+from .capture.values import summarize
+from .lineage.protocol import CellAccess, CellTracer
+from .store import Store, insert_ignore
+from .store.models import Access, Activation, Code, Trial, Value, VariableTag
+from .store.queries import kernel_gone, utcnow
+from .store.writer import BackgroundWriter
+
+STAGE_METADATA_KEY = "nbprov"  # execute-request metadata: {"nbprov": {"stage": ...}}
+
+
+class NbprovRecordingWarning(UserWarning):
+    """Shown once when recording fails; the user's cell is unaffected."""
+
+
+@dataclass
+class _Row:
+    """A database id filled in by the writer thread once the row is inserted."""
+
+    id: int | None = None
+
+
+@dataclass
+class _Cell:
+    row: _Row
+    trial_id: int
+    source: str
+    started: float
+    seq: int
+    execution_count: int | None
+    stage: str | None = None
+
+
+@dataclass
+class _Tagged:
+    role: str
+    last_id: int | None = None
+    last_fingerprint: str | None = None
+
+
+@dataclass
+class _TrialState:
+    row: _Row
+    name: str | None
+    notebook: str | None
+    seq: int = 0
+    last_status: str = "ok"
+    tags: dict[str, _Tagged] = field(default_factory=dict)
+
+
+def _notebook_path(shell: Any) -> str | None:
+    """The notebook path when the kernel can know it (set by nbprov's runner or Jupyter)."""
+    for candidate in (
+        os.environ.get("NBPROV_NOTEBOOK"),
+        shell.user_ns.get("__session__") if hasattr(shell, "user_ns") else None,
+        os.environ.get("JPY_SESSION_NAME"),
+    ):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate
+    return None
+
+
+def _environment(notebook: str | None) -> dict[str, Any]:
+    """Deployment facts; git state is taken from the notebook's folder when known."""
+    environment: dict[str, Any] = base_facts()
+    folder = Path(notebook).parent if notebook and Path(notebook).is_absolute() else None
+    git = git_state(folder if folder is not None and folder.is_dir() else os.getcwd())
+    if git is not None:
+        environment["git"] = git
+    environment["packages"] = imported_packages()
+    return environment
+
+
+def _load_tracer(shell: Any) -> CellTracer | None:
+    if os.environ.get("NBPROV_TRACE", "1") == "0":
+        return None
+    try:
+        module = importlib.import_module("nbprov.lineage.tracer")
+    except ImportError:
+        return None
+    tracer: CellTracer = module.Tracer(shell)
+    return tracer
+
+
+class Recorder:
+    """Records one shell's cells into a store, trial by trial."""
+
+    def __init__(self, shell: Any, db: str | None = None) -> None:
+        self.shell = shell
+        self.store = Store.open(db, writer=True)
+        self.writer = BackgroundWriter(self.store.engine)
+        self.tracer = _load_tracer(shell)
+        self._known_hashes: set[str] = set()
+        self._warned = False
+        self._cell: _Cell | None = None
+        self._modules_seen = 0
+        self.trial = self._start_trial(os.environ.get("NBPROV_TRIAL_NAME") or None)
+        self._mark_dead_trials()
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def register(self) -> None:
+        self.shell.events.register("pre_run_cell", self.pre_run_cell)
+        self.shell.events.register("post_run_cell", self.post_run_cell)
+
+    def unregister(self) -> None:
+        for event, callback in (
+            ("pre_run_cell", self.pre_run_cell),
+            ("post_run_cell", self.post_run_cell),
+        ):
+            with contextlib.suppress(ValueError):
+                self.shell.events.unregister(event, callback)
+
+    def close(self) -> None:
+        """End the trial, write everything queued, release the store."""
+        self.unregister()
+        self._end_trial()
+        if self.tracer is not None:
+            self.tracer.close()
+        self.writer.close()
+        self.store.close()
+
+    # -- trials ------------------------------------------------------------------
+
+    def _start_trial(self, name: str | None) -> _TrialState:
+        notebook = _notebook_path(self.shell)
+        started = utcnow()
+        environment = _environment(notebook)
+        self._modules_seen = len(sys.modules)
+        with self.store.engine.begin() as conn:
+            trial_id = conn.execute(
+                insert(Trial).values(
+                    uuid=str(uuid.uuid4()),
+                    name=name,
+                    notebook=notebook,
+                    started_at=started,
+                    status="running",
+                    environment=environment,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        return _TrialState(row=_Row(int(trial_id)), name=name, notebook=notebook)
+
+    def _end_trial(self) -> None:
+        trial = self.trial
+        status = "error" if trial.last_status == "error" else "ok"
+        environment = _environment(trial.notebook)
+        ended = utcnow()
+
+        def op(conn: Connection) -> None:
+            conn.execute(
+                update(Trial)
+                .where(Trial.id == trial.row.id)
+                .values(ended_at=ended, status=status, environment=environment)
+            )
+
+        self.writer.submit(op)
+        self.writer.flush()
+
+    def new_trial(self, name: str | None = None) -> int:
+        """End the current trial and start another in the same kernel; return its id."""
+        self._end_trial()
+        tags = self.trial.tags
+        self.trial = self._start_trial(name)
+        # Tags describe the notebook, not one run: carry them into the new trial.
+        for var, tag in tags.items():
+            self.tag_variable(var, tag.role)
+        return self.trial_id
+
+    def rename_trial(self, name: str) -> None:
+        trial_id = self.trial_id
+        self.trial.name = name
+        self.writer.submit(
+            lambda conn: conn.execute(update(Trial).where(Trial.id == trial_id).values(name=name))
+        )
+
+    @property
+    def trial_id(self) -> int:
+        assert self.trial.row.id is not None
+        return self.trial.row.id
+
+    def _mark_dead_trials(self) -> None:
+        """Trials left running by killed kernels on this host become ``interrupted``."""
+        host = socket.gethostname()
+        me = self.trial_id
+
+        def op(conn: Connection) -> None:
+            rows = conn.execute(
+                select(Trial.id, Trial.status, Trial.host, Trial.pid).where(
+                    Trial.status == "running", Trial.host == host, Trial.id != me
+                )
+            ).all()
+            dead = [row.id for row in rows if kernel_gone(row.status, row.host, row.pid)]
+            if dead:
+                conn.execute(update(Trial).where(Trial.id.in_(dead)).values(status="interrupted"))
+                conn.execute(
+                    update(Activation)
+                    .where(Activation.trial_id.in_(dead), Activation.status == "running")
+                    .values(status="interrupted")
+                )
+
+        self.writer.submit(op)
+
+    # -- tags --------------------------------------------------------------------
+
+    def tag_stage(self, stage: str) -> None:
+        """Label the running cell's activation with ``stage``."""
+        if self._cell is not None:
+            self._cell.stage = stage
+
+    def tag_variable(self, name: str, role: str) -> None:
+        """Tag ``name`` with ``role``; record its value now if it exists."""
+        trial_id = self.trial_id
+        self.trial.tags[name] = _Tagged(role=role)
+
+        def op(conn: Connection) -> None:
+            conn.execute(
+                delete(VariableTag).where(
+                    VariableTag.trial_id == trial_id, VariableTag.name == name
+                )
+            )
+            conn.execute(insert(VariableTag).values(trial_id=trial_id, name=name, role=role))
+
+        self.writer.submit(op)
+        if name in self.shell.user_ns:
+            self._record_values({name})
+
+    # -- hooks -------------------------------------------------------------------
+
+    def pre_run_cell(self, info: Any) -> None:
+        try:
+            self._pre_run_cell(info)
+        except Exception as exc:
+            self._cell = None
+            self._warn(exc)
+
+    def post_run_cell(self, result: Any) -> None:
+        try:
+            self._post_run_cell(result)
+        except Exception as exc:
+            self._warn(exc)
+        finally:
+            self._cell = None
+        self._report_writer_errors()
+
+    def _pre_run_cell(self, info: Any) -> None:
+        source: str = info.raw_cell or ""
+        self.trial.seq += 1
+        cell = _Cell(
+            row=_Row(),
+            trial_id=self.trial_id,
+            source=source,
+            started=time.perf_counter(),
+            seq=self.trial.seq,
+            execution_count=self.shell.execution_count if info.store_history else None,
+            stage=self._stage_from_request(),
+        )
+        self._cell = cell
+        digest = cell_hash(source)
+        new_code = digest not in self._known_hashes
+        self._known_hashes.add(digest)
+        trial_id = self.trial_id
+        row = {
+            "trial_id": trial_id,
+            "execution_count": cell.execution_count,
+            "seq": cell.seq,
+            "cell_id": getattr(info, "cell_id", None),
+            "cell_hash": digest,
+            "stage": cell.stage,
+            "started_at": utcnow(),
+            "status": "running",
+        }
+
+        def op(conn: Connection) -> None:
+            if new_code:
+                insert_ignore(conn, Code, [{"hash": digest, "source": source}])
+            cell.row.id = conn.execute(insert(Activation).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+
+        self.writer.submit(op)
+        if self.tracer is not None:
+            try:
+                transformed = self.shell.transform_cell(source)
+            except Exception:
+                transformed = source
+            self.tracer.before_cell(source, transformed, self.shell.user_ns)
+
+    def _post_run_cell(self, result: Any) -> None:
+        cell = self._cell
+        if cell is None:
+            return
+        duration = time.perf_counter() - cell.started
+        error = result.error_in_exec or result.error_before_exec
+        if error is None:
+            status = "ok"
+        elif isinstance(error, KeyboardInterrupt):
+            status = "interrupted"
+        else:
+            status = "error"
+        self.trial.last_status = status
+        access = CellAccess()
+        if self.tracer is not None:
+            access = self.tracer.after_cell(self.shell.user_ns, result.error_in_exec)
+        values = {
+            "duration": duration,
+            "status": status,
+            "stage": cell.stage,
+            "error_type": type(error).__name__ if error is not None else None,
+            "error_message": str(error)[:2000] if error is not None else None,
+        }
+        if result.execution_count is not None:
+            values["execution_count"] = result.execution_count
+            cell.execution_count = result.execution_count
+        rows = access.rows()
+
+        def op(conn: Connection) -> None:
+            if cell.row.id is None:
+                return
+            conn.execute(update(Activation).where(Activation.id == cell.row.id).values(**values))
+            if rows:
+                conn.execute(
+                    insert(Access),
+                    [{"activation_id": cell.row.id, "name": n, "kind": k} for n, k in rows],
+                )
+
+        self.writer.submit(op)
+        self._record_values(access.binds | access.mutates)
+        if len(sys.modules) != self._modules_seen:
+            self._modules_seen = len(sys.modules)
+            self._refresh_packages()
+
+    def _stage_from_request(self) -> str | None:
+        """A stage set in the front end, sent in the execute request's metadata."""
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is None or not hasattr(kernel, "get_parent"):
+            return None
+        try:
+            metadata = kernel.get_parent().get("metadata") or {}
+        except Exception:
+            return None
+        stage = (metadata.get(STAGE_METADATA_KEY) or {}).get("stage")
+        return stage if isinstance(stage, str) and stage else None
+
+    # -- values ------------------------------------------------------------------
+
+    def _record_values(self, names: set[str]) -> None:
+        """Store values of ``names``, plus any tagged variable rebound or changed in place
+        since it was last recorded."""
+        namespace = self.shell.user_ns
+        trial_id = self.trial_id
+        # After ``%trial new`` the running cell belongs to the old trial: values recorded
+        # now open the new trial, before its first cell.
+        cell = self._cell if self._cell is not None and self._cell.trial_id == trial_id else None
+        pending: list[dict[str, Any]] = []
+        wanted = set(names) | set(self.trial.tags)
+        for name in sorted(wanted):
+            if name not in namespace:
+                continue
+            obj = namespace[name]
+            value, exact, print_ = summarize(obj)
+            tag = self.trial.tags.get(name)
+            if tag is not None:
+                # A tagged variable is recorded whenever it was rebound or changed in place.
+                seen = (tag.last_id, tag.last_fingerprint) == (id(obj), print_)
+                if seen and name not in names:
+                    continue
+                tag.last_id, tag.last_fingerprint = id(obj), print_
+            elif name not in names:
+                continue
+            pending.append(
+                {
+                    "trial_id": trial_id,
+                    "execution_count": cell.execution_count if cell else None,
+                    "seq": cell.seq if cell else self.trial.seq,
+                    "name": name,
+                    "value": value,
+                    "exact": exact,
+                    "fingerprint": print_,
+                }
+            )
+        if not pending:
+            return
+        row = cell.row if cell else None
+
+        def op(conn: Connection) -> None:
+            activation_id = row.id if row else None
+            conn.execute(insert(Value), [dict(v, activation_id=activation_id) for v in pending])
+
+        self.writer.submit(op)
+
+    def _refresh_packages(self) -> None:
+        trial_id, notebook = self.trial_id, self.trial.notebook
+
+        def op(conn: Connection) -> None:
+            # Runs on the writer thread: reading package metadata is slow-ish.
+            environment = _environment(notebook)
+            conn.execute(update(Trial).where(Trial.id == trial_id).values(environment=environment))
+
+        self.writer.submit(op)
+
+    # -- failures ----------------------------------------------------------------
+
+    def _report_writer_errors(self) -> None:
+        if self.writer.errors:
+            error = self.writer.errors[0]
+            self.writer.errors.clear()
+            self._warn(error)
+
+    def _warn(self, exc: BaseException) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        warnings.warn(
+            f"nbprov could not record this cell ({type(exc).__name__}: {exc}); "
+            f"your code ran normally. Store: {self.store.description}",
+            NbprovRecordingWarning,
+            stacklevel=2,
+        )

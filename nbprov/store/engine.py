@@ -1,0 +1,79 @@
+"""Where the store lives and how to connect to it.
+
+``NBPROV_DB`` (a file path or an SQLAlchemy URL) overrides the default SQLite file
+``.nbprov/nbprov.db`` under the working directory, so a team can point every kernel at one
+PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DEFAULT_RELATIVE_PATH = Path(".nbprov") / "nbprov.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class StoreError(Exception):
+    """A store problem worth a one-line message to the user (missing, newer schema, ...)."""
+
+
+def resolve_url(db: str | os.PathLike[str] | None = None, cwd: str | Path | None = None) -> str:
+    """The SQLAlchemy URL for ``db``, else ``$NBPROV_DB``, else the default file."""
+    target = os.fspath(db) if db is not None else os.environ.get("NBPROV_DB") or None
+    if target and "://" in target:
+        return target
+    path = Path(target).expanduser() if target else Path(cwd or os.getcwd()) / DEFAULT_RELATIVE_PATH
+    if not path.is_absolute():
+        path = Path(cwd or os.getcwd()) / path
+    return f"sqlite:///{path}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    path = sqlite_path(url)
+    return str(path) if path else make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, *, writer: bool) -> Engine:
+    """An engine for ``url``. SQLite gets WAL, a busy timeout, and — for writers —
+    ``BEGIN IMMEDIATE`` so that two kernels never deadlock upgrading a read lock."""
+    path = sqlite_path(url)
+    if path is None:
+        return create_engine(url, pool_pre_ping=True)
+    if writer:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event choose the transaction kind, not the driver.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if writer:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine

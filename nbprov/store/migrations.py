@@ -1,0 +1,57 @@
+"""Schema versioning: a store written by an older nbprov opens with a newer one.
+
+The version lives in ``nbprov_meta``. Each step upgrades from version N to N + 1 inside
+the same transaction that records the new version; new tables are created by
+``create_all`` after the steps, which leaves existing tables alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
+
+from .engine import StoreError
+from .models import SCHEMA_VERSION, Base, Meta
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    # Version 2 records where a trial's kernel runs, to tell dead kernels from live ones.
+    # (The access table it also adds is created by create_all.)
+    columns = {c["name"] for c in inspect(conn).get_columns("trial")}
+    if "host" not in columns:
+        conn.execute(text("ALTER TABLE trial ADD COLUMN host VARCHAR(255)"))
+    if "pid" not in columns:
+        conn.execute(text("ALTER TABLE trial ADD COLUMN pid INTEGER"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+
+
+def stored_version(conn: Connection) -> int | None:
+    """The schema version of the store, or None for an empty database."""
+    inspector = inspect(conn)
+    if not inspector.has_table("trial"):
+        return None
+    if not inspector.has_table(Meta.__tablename__):
+        return 1  # version 1 predates the meta table
+    value = conn.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
+    return int(value) if value is not None else 1
+
+
+def ensure_schema(engine: Engine) -> int:
+    """Create or upgrade the schema; return the version found before (0 when new)."""
+    with engine.begin() as conn:
+        found = stored_version(conn)
+        if found is not None and found > SCHEMA_VERSION:
+            raise StoreError(
+                f"this store has schema version {found}, newer than this nbprov "
+                f"understands ({SCHEMA_VERSION}); upgrade nbprov"
+            )
+        for version in range(found or SCHEMA_VERSION, SCHEMA_VERSION):
+            MIGRATIONS[version](conn)
+        Base.metadata.create_all(conn)
+        if found != SCHEMA_VERSION:
+            conn.execute(delete(Meta).where(Meta.key == "schema_version"))
+            conn.execute(insert(Meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+    return found or 0

@@ -1,0 +1,197 @@
+"""Read queries over the store, returning the JSON-ready shapes every front renders."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from .engine import StoreError
+from .models import Activation, Code, Trial, Value, VariableTag
+
+HYPERPARAM = "hyperparam"
+METRIC = "metric"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Stored times are naive UTC; render them as ISO 8601 with the offset."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).isoformat()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def kernel_gone(status: str, host: str | None, pid: int | None) -> bool:
+    """True when a trial still marked running belongs to a dead process on this host."""
+    return (
+        status == "running"
+        and pid is not None
+        and host == socket.gethostname()
+        and not _pid_alive(pid)
+    )
+
+
+def trial_status(trial: Trial) -> str:
+    return "interrupted" if kernel_gone(trial.status, trial.host, trial.pid) else trial.status
+
+
+def resolve_trial(session: Session, ref: str | int) -> Trial:
+    """A trial by id, name, ``latest``, or negative index (-1 latest, -2 the one before).
+
+    A name used by several trials means the latest of them.
+    """
+    text = str(ref).strip()
+    trial: Trial | None = None
+    if text == "latest":
+        text = "-1"
+    if text.lstrip("-").isdigit():
+        number = int(text)
+        if number < 0:
+            trial = session.scalars(
+                select(Trial).order_by(Trial.id.desc()).offset(-number - 1).limit(1)
+            ).first()
+        else:
+            trial = session.get(Trial, number)
+    if trial is None:
+        trial = session.scalars(
+            select(Trial).where(Trial.name == text).order_by(Trial.id.desc()).limit(1)
+        ).first()
+    if trial is None:
+        total = session.scalar(select(func.count()).select_from(Trial)) or 0
+        if total == 0:
+            raise StoreError("the store has no trials yet")
+        raise StoreError(f"no trial {text!r} (give an id, a name, 'latest' or -1, -2, ...)")
+    return trial
+
+
+def tagged_values(session: Session, trial_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per trial: each tagged variable with its role, final value and history."""
+    ids = list(trial_ids)
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not ids:
+        return out
+    tags = session.execute(
+        select(VariableTag.trial_id, VariableTag.name, VariableTag.role)
+        .where(VariableTag.trial_id.in_(ids))
+        .order_by(VariableTag.trial_id, VariableTag.name)
+    ).all()
+    rows = session.execute(
+        select(Value.trial_id, Value.name, Value.value, Value.exact, Value.execution_count)
+        .join(
+            VariableTag,
+            and_(VariableTag.trial_id == Value.trial_id, VariableTag.name == Value.name),
+        )
+        .where(Value.trial_id.in_(ids))
+        .order_by(Value.trial_id, Value.seq, Value.id)
+    ).all()
+    history: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    for trial_id, name, value, exact, count in rows:
+        history[(trial_id, name)].append(
+            {"value": value, "exact": bool(exact), "execution_count": count}
+        )
+    for trial_id, name, role in tags:
+        versions = history.get((trial_id, name), [])
+        final = versions[-1] if versions else {"value": None, "exact": True}
+        out[trial_id].append(
+            {
+                "name": name,
+                "role": role,
+                "value": final["value"],
+                "exact": final["exact"],
+                "execution_count": final.get("execution_count"),
+                "history": [
+                    {"execution_count": v["execution_count"], "value": v["value"]} for v in versions
+                ],
+            }
+        )
+    return out
+
+
+def trial_record(trial: Trial, tags: list[dict[str, Any]]) -> dict[str, Any]:
+    """The documented ``nbprov trials`` object for one trial."""
+    return {
+        "id": trial.id,
+        "name": trial.name,
+        "notebook": trial.notebook,
+        "status": trial_status(trial),
+        "started_at": iso(trial.started_at),
+        "ended_at": iso(trial.ended_at),
+        "hyperparams": {t["name"]: t["value"] for t in tags if t["role"] == HYPERPARAM},
+        "metrics": {t["name"]: t["value"] for t in tags if t["role"] == METRIC},
+    }
+
+
+def list_trials(
+    session: Session, *, notebook: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Trials oldest first; ``limit`` keeps the most recent ones."""
+    query = select(Trial)
+    if notebook is not None:
+        query = query.where(Trial.notebook == notebook)
+    query = query.order_by(Trial.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    trials = list(reversed(session.scalars(query).all()))
+    tags = tagged_values(session, [t.id for t in trials])
+    return [trial_record(t, tags.get(t.id, [])) for t in trials]
+
+
+def show_trial(session: Session, trial: Trial) -> dict[str, Any]:
+    """The documented ``nbprov show`` object: the trial, its activations and variables."""
+    tags = tagged_values(session, [trial.id]).get(trial.id, [])
+    record = trial_record(trial, tags)
+    record["uuid"] = trial.uuid
+    record["environment"] = trial.environment or {}
+    dead = kernel_gone(trial.status, trial.host, trial.pid)
+    rows = session.execute(
+        select(Activation, Code.source)
+        .join(Code, Code.hash == Activation.cell_hash)
+        .where(Activation.trial_id == trial.id)
+        .order_by(Activation.seq)
+    ).all()
+    record["activations"] = [
+        {
+            "execution_count": act.execution_count,
+            "cell_id": act.cell_id,
+            "cell_hash": act.cell_hash,
+            "stage": act.stage,
+            "status": "interrupted" if dead and act.status == "running" else act.status,
+            "started_at": iso(act.started_at),
+            "duration_s": act.duration,
+            "error": (
+                {"type": act.error_type, "message": act.error_message} if act.error_type else None
+            ),
+            "source": source,
+        }
+        for act, source in rows
+    ]
+    record["variables"] = [
+        {
+            "name": t["name"],
+            "role": t["role"],
+            "value": t["value"],
+            "execution_count": t["execution_count"],
+            "history": t["history"],
+        }
+        for t in tags
+    ]
+    return record
