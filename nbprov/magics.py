@@ -89,3 +89,40 @@ class NbprovMagics(Magics):
             f"nbprov trial {recorder.trial_id}{label}{notebook}: "
             f"{state.seq} cells recorded into {recorder.store.description}"
         )
+
+    # The magics below are thin: each hands its line to the front module that owns it.
+
+    @line_magic
+    def deps(self, line: str) -> Any:
+        """Show where a variable's value came from, as a graph.
+
+        Usage: ``%deps NAME [--depth N]``: the cells (in execution order), variables and
+        values NAME was built from in this trial. SVG when Graphviz's ``dot`` is
+        installed, else a text tree with the DOT source.
+        """
+        from .lineage.commands import deps_magic
+
+        return deps_magic(self.shell, self.recorder, line)
+
+    @line_magic
+    def compare(self, line: str) -> Any:
+        """Compare trials in an interactive table.
+
+        Usage: ``%compare [A B ...]``: trial ids, names, or -1/-2 (default: the two latest
+        trials of this notebook). Hyperparameters, metrics, code and environment, only
+        the rows that differ by default, and a metric-against-hyperparameter plot.
+        """
+        from .compare_widget import compare_magic
+
+        return compare_magic(self.shell, self.recorder, line)
+
+    @line_magic
+    def scriptify(self, line: str) -> Any:
+        """Write a standalone script that recomputes a variable.
+
+        Usage: ``%scriptify NAME [-o FILE.py]``: only the cells in NAME's backward slice,
+        magics translated, tagged hyperparameters as command-line options.
+        """
+        from .scriptify_cli import scriptify_magic
+
+        return scriptify_magic(self.shell, self.recorder, line)
