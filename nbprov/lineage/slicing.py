@@ -1,0 +1,320 @@
+"""Backward slices over a trial's recorded accesses.
+
+A *version* of a variable is (name, seq of the activation that last wrote it): a bind,
+a mutation, or a delete (which ends the chain). An activation that wrote a version needed
+by the slice depends on the versions of the names it read that were current just before
+it ran. Versions are looked up by bisection in each name's list of writers, so a slice
+costs O(versions visited x log activations) after the rows are loaded.
+
+When a cell wrote several variables, the slicer re-analyses its source (cached by hash)
+to follow only the inputs of the variables it needs; names the code does not load
+directly (globals of called functions, files, RNG state) are kept for every variable.
+
+JSON shape returned by :func:`slice_json` (stable)::
+
+    {
+      "trial": 3,                     # trial id
+      "variable": "score",
+      "as_of": null | seq,            # the activation the slice was taken at, if not the end
+      "activations": [                # exactly the backward slice, in execution order
+        {"seq", "execution_count", "cell_hash", "stage", "status", "source"}
+      ],
+      "variables": [                  # every variable version in the slice
+        {"name", "seq", "execution_count", "value", "exact", "role"}
+      ],
+      "edges": [
+        {"kind": "defines", "activation": SEQ, "variable": NAME},
+        {"kind": "uses", "variable": NAME, "version": SEQ_W, "activation": SEQ_A}
+      ]
+    }
+
+``seq`` is the activation's order within the trial (execution counts can repeat or be
+missing). A ``defines`` edge says activation SEQ produced the version (NAME, SEQ); a
+``uses`` edge says activation SEQ_A read the version of NAME produced by activation SEQ_W.
+The target is the variable version with ``name == variable`` and the highest ``seq``.
+Pseudo-variables ``file:<path>`` and ``random:<module>`` appear with a null value.
+"""
+
+from __future__ import annotations
+
+import ast
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..store.models import Access, Activation, Code, Value, VariableTag
+from .static import CellFacts, analyze
+
+
+@dataclass
+class Step:
+    """One activation as the slicer sees it."""
+
+    seq: int
+    execution_count: int | None = None
+    cell_hash: str = ""
+    stage: str | None = None
+    status: str = "ok"
+    activation_id: int | None = None
+    reads: set[str] = field(default_factory=set)
+    binds: set[str] = field(default_factory=set)
+    mutates: set[str] = field(default_factory=set)
+    deletes: set[str] = field(default_factory=set)
+
+    @property
+    def writes(self) -> set[str]:
+        return self.binds | self.mutates
+
+
+@dataclass
+class Trace:
+    """A trial's activations (in seq order) and what is needed to describe a slice."""
+
+    trial_id: int | None
+    steps: list[Step]
+    sources: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Slice:
+    trace: Trace
+    variable: str
+    steps: list[Step]
+    versions: list[tuple[str, int]]  # (name, seq)
+    uses: list[tuple[str, int, int]]  # (name, version seq, reader seq)
+
+
+class SliceError(LookupError):
+    """The variable was never written in the trial (or was deleted)."""
+
+
+@lru_cache(maxsize=4096)
+def _facts(source: str) -> CellFacts:
+    try:
+        ast.parse(source)
+        return analyze(source)
+    except SyntaxError:
+        pass
+    try:  # magics and shell escapes: analyse what IPython would run
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        manager = TransformerManager()  # type: ignore[no-untyped-call]
+        return analyze(manager.transform_cell(source))
+    except Exception:
+        return CellFacts(parsed=False)
+
+
+def _needed_reads(step: Step, name: str, source: str | None) -> set[str]:
+    """The names ``step`` read that the version of ``name`` it wrote can depend on."""
+    if len(step.writes) <= 1 or source is None:
+        return step.reads
+    facts = _facts(source)
+    deps = facts.deps.get(name) if facts.parsed else None
+    if deps is None:
+        return step.reads
+    extra = step.reads - facts.loads
+    return (step.reads & deps) | extra | ({name} & step.reads & step.mutates)
+
+
+def backward_slice(
+    trace: Trace, variable: str, *, as_of: int | None = None, refine: bool = True
+) -> Slice:
+    """The backward slice of ``variable`` as it was after activation ``as_of`` (a seq;
+    default: the end of the trial)."""
+    steps = [s for s in trace.steps if as_of is None or s.seq <= as_of]
+    writers: dict[str, list[int]] = {}
+    for i, s in enumerate(steps):
+        for n in s.writes | s.deletes:
+            writers.setdefault(n, []).append(i)
+
+    def latest(name: str, before: int) -> int | None:
+        idx = writers.get(name)
+        if not idx:
+            return None
+        k = bisect_left(idx, before) - 1
+        if k < 0:
+            return None
+        i = idx[k]
+        s = steps[i]
+        return None if name in s.deletes and name not in s.writes else i
+
+    start = latest(variable, len(steps))
+    if start is None:
+        raise SliceError(f"{variable!r} was not written in trial {trace.trial_id}")
+    seen: set[tuple[str, int]] = {(variable, start)}
+    todo = [(variable, start)]
+    in_slice: set[int] = set()
+    uses: list[tuple[str, int, int]] = []
+    while todo:
+        name, i = todo.pop()
+        step = steps[i]
+        in_slice.add(i)
+        source = trace.sources.get(step.cell_hash) if refine else None
+        for r in _needed_reads(step, name, source):
+            j = latest(r, i)
+            if j is None:
+                continue
+            uses.append((r, steps[j].seq, step.seq))
+            if (r, j) not in seen:
+                seen.add((r, j))
+                todo.append((r, j))
+    ordered = sorted(in_slice)
+    return Slice(
+        trace=trace,
+        variable=variable,
+        steps=[steps[i] for i in ordered],
+        versions=sorted(((n, steps[i].seq) for n, i in seen), key=lambda v: (v[1], v[0])),
+        uses=sorted(set(uses), key=lambda u: (u[2], u[1], u[0])),
+    )
+
+
+# -- the store ------------------------------------------------------------------------
+
+
+def load_trace(conn: Connection, trial_id: int, *, with_sources: bool = True) -> Trace:
+    """Read a trial's activations and accesses (one query each)."""
+    steps: list[Step] = []
+    by_id: dict[int, Step] = {}
+    rows = conn.execute(
+        select(
+            Activation.id,
+            Activation.seq,
+            Activation.execution_count,
+            Activation.cell_hash,
+            Activation.stage,
+            Activation.status,
+        )
+        .where(Activation.trial_id == trial_id)
+        .order_by(Activation.seq)
+    )
+    for aid, seq, count, digest, stage, status in rows:
+        step = Step(seq, count, digest, stage, status, aid)
+        steps.append(step)
+        by_id[aid] = step
+    kinds = {"read": "reads", "bind": "binds", "mutate": "mutates", "delete": "deletes"}
+    access = conn.execute(
+        select(Access.activation_id, Access.name, Access.kind)
+        .join(Activation, Activation.id == Access.activation_id)
+        .where(Activation.trial_id == trial_id)
+    )
+    for aid, name, kind in access:
+        attr = kinds.get(kind)
+        if attr is not None and aid in by_id:
+            getattr(by_id[aid], attr).add(name)
+    trace = Trace(trial_id, steps)
+    if with_sources:
+        trace.sources = dict(
+            conn.execute(
+                select(Code.hash, Code.source).where(
+                    Code.hash.in_(
+                        select(Activation.cell_hash)
+                        .where(Activation.trial_id == trial_id)
+                        .distinct()
+                    )
+                )
+            ).all()
+        )
+    trace.roles = dict(
+        conn.execute(
+            select(VariableTag.name, VariableTag.role).where(VariableTag.trial_id == trial_id)
+        ).all()
+    )
+    return trace
+
+
+def _values(
+    conn: Connection, trial_id: int, versions: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[Any, bool]]:
+    """Recorded value summaries of variable versions, keyed (name, seq)."""
+    wanted = set(versions)
+    names = {n for n, _ in wanted if not n.startswith(("file:", "random:"))}
+    if not names:
+        return {}
+    out: dict[tuple[str, int], tuple[Any, bool]] = {}
+    rows = conn.execute(
+        select(Value.name, Value.seq, Value.value, Value.exact, Value.id)
+        .where(Value.trial_id == trial_id, Value.name.in_(sorted(names)))
+        .order_by(Value.id)
+    )
+    for name, seq, value, exact, _ in rows:
+        if (name, seq) in wanted:
+            out[(name, seq)] = (value, bool(exact))
+    return out
+
+
+def to_json(
+    sl: Slice,
+    values: dict[tuple[str, int], tuple[Any, bool]] | None = None,
+    as_of: int | None = None,
+) -> dict[str, Any]:
+    """The documented JSON (see the module docstring) for a computed slice."""
+    values = values or {}
+    trace = sl.trace
+    counts = {s.seq: s.execution_count for s in trace.steps}
+    activations = [
+        {
+            "seq": s.seq,
+            "execution_count": s.execution_count,
+            "cell_hash": s.cell_hash,
+            "stage": s.stage,
+            "status": s.status,
+            "source": trace.sources.get(s.cell_hash),
+        }
+        for s in sl.steps
+    ]
+    variables = []
+    for name, seq in sl.versions:
+        value, exact = values.get((name, seq), (None, False))
+        variables.append(
+            {
+                "name": name,
+                "seq": seq,
+                "execution_count": counts.get(seq),
+                "value": value,
+                "exact": exact,
+                "role": trace.roles.get(name),
+            }
+        )
+    edges: list[dict[str, Any]] = [
+        {"kind": "defines", "activation": seq, "variable": name} for name, seq in sl.versions
+    ]
+    edges += [
+        {"kind": "uses", "variable": name, "version": w, "activation": r} for name, w, r in sl.uses
+    ]
+    return {
+        "trial": trace.trial_id,
+        "variable": sl.variable,
+        "as_of": as_of,
+        "activations": activations,
+        "variables": variables,
+        "edges": edges,
+    }
+
+
+def slice_json(
+    conn: Connection,
+    trial_id: int,
+    variable: str,
+    *,
+    as_of_seq: int | None = None,
+    as_of_execution: int | None = None,
+) -> dict[str, Any]:
+    """Load a trial, slice ``variable`` and return the documented JSON.
+
+    ``as_of_execution`` selects the last activation with that execution count.
+    Raises :class:`SliceError` when the variable was never written.
+    """
+    trace = load_trace(conn, trial_id)
+    as_of = as_of_seq
+    if as_of_execution is not None:
+        matching = [s.seq for s in trace.steps if s.execution_count == as_of_execution]
+        if not matching:
+            raise SliceError(f"no execution [{as_of_execution}] in trial {trial_id}")
+        as_of = matching[-1]
+    sl = backward_slice(trace, variable, as_of=as_of)
+    return to_json(sl, _values(conn, trial_id, sl.versions), as_of)

@@ -1,0 +1,571 @@
+"""Def-use analysis of one cell's source (after IPython's transformation) with ``ast``.
+
+The result says what a cell *could* read, bind, delete and change in place, and which
+candidate objects the runtime side must check. Static facts alone over-approximate (a branch
+not taken) and under-approximate (mutation inside a called function); the tracer reconciles
+them with cheap runtime facts.
+
+Besides the sets, ``deps`` maps each name the cell may write to the external names its new
+value can depend on (intra-cell temporaries resolved, control dependencies included). The
+slicer uses it to follow only the inputs of the variable it needs when a cell writes several.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# Calls of these builtins never change their arguments (iterators aside: see CONSUMING).
+NON_CONSUMING = frozenset(
+    {
+        "print",
+        "repr",
+        "str",
+        "type",
+        "id",
+        "isinstance",
+        "issubclass",
+        "hash",
+        "callable",
+        "display",
+        "format",
+        "len",
+        "ascii",
+        "bool",
+        "int",
+        "float",
+        "complex",
+        "abs",
+        "round",
+        "divmod",
+        "pow",
+        "hex",
+        "oct",
+        "bin",
+        "chr",
+        "ord",
+        "getattr",
+        "hasattr",
+        "vars",
+        "dir",
+        "help",
+    }
+)
+# Builtins that leave containers alone but exhaust an iterator passed to them.
+CONSUMING = frozenset(
+    {
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "dict",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "next",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "reversed",
+        "iter",
+    }
+)
+# Functions (matched by their last attribute name) that change their first argument.
+FIRST_ARG_MUTATORS = frozenset(
+    {
+        "setattr",
+        "delattr",
+        "shuffle",
+        "copyto",
+        "put",
+        "place",
+        "putmask",
+        "fill_diagonal",
+        "heappush",
+        "heappop",
+        "heapify",
+        "heapreplace",
+        "heappushpop",
+        "insort",
+        "insort_left",
+        "insort_right",
+    }
+)
+# IPython magics whose argument is Python code run in the user namespace.
+_CODE_MAGICS = frozenset({"time", "capture", "prun"})
+_READ_ONLY_MAGICS = frozenset({"timeit"})
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """What static analysis can say about a cell; see the module docstring."""
+
+    parsed: bool = True
+    reads: frozenset[str] = frozenset()
+    loads: frozenset[str] = frozenset()
+    binds: frozenset[str] = frozenset()
+    definite_binds: frozenset[str] = frozenset()
+    deletes: frozenset[str] = frozenset()
+    candidates: frozenset[str] = frozenset()
+    definite_mutations: frozenset[str] = frozenset()
+    consumed: frozenset[str] = frozenset()
+    methods: dict[str, frozenset[str]] = field(default_factory=dict)
+    seed_calls: tuple[tuple[str, ...], ...] = ()
+    dynamic: bool = False
+    deps: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _chain(node: ast.expr) -> tuple[str, ...] | None:
+    """``a.b.c`` -> ("a", "b", "c"); None when the chain is not rooted at a name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return tuple(reversed(parts))
+    return None
+
+
+def _root(node: ast.expr) -> str | None:
+    """The variable whose object an attribute/subscript/call-receiver expression reaches."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+            node = node.value
+        else:
+            return None
+
+
+def _const_str(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+class _Analyzer:
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+        self.loads: set[str] = set()
+        self.binds: set[str] = set()
+        self.definite: set[str] = set()
+        self.deletes: set[str] = set()
+        self.candidates: set[str] = set()
+        self.definite_mut: set[str] = set()
+        self.consumed: set[str] = set()
+        self.methods: dict[str, set[str]] = {}
+        self.seed_calls: list[tuple[str, ...]] = []
+        self.dynamic = False
+        # name -> external names its current in-cell value depends on
+        self.local: dict[str, set[str]] = {}
+        # names certainly bound at this point of straight-line top-level code
+        self.sure: set[str] = set()
+        self.deps: dict[str, set[str]] = {}
+        self.control: list[set[str]] = []
+
+    # -- names -----------------------------------------------------------------
+    def resolve(self, names: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for n in names:
+            if n in self.local:
+                out |= self.local[n]
+                if n not in self.sure:
+                    out.add(n)
+            else:
+                out.add(n)
+        return out
+
+    def _ctrl(self) -> set[str]:
+        out: set[str] = set()
+        for c in self.control:
+            out |= c
+        return out
+
+    def write(self, name: str, deps: set[str], *, definite: bool, mutation: bool = False) -> None:
+        deps = deps | self._ctrl()
+        if mutation:
+            deps = deps | self.resolve([name])
+            self.local[name] = self.local.get(name, set()) | deps
+        else:
+            self.binds.add(name)
+            self.local[name] = deps if definite else self.local.get(name, set()) | deps | {name}
+            if definite:
+                self.definite.add(name)
+                self.sure.add(name)
+        self.deps[name] = self.deps.get(name, set()) | deps
+
+    def mutate(self, root: str | None, deps: set[str], *, definite: bool) -> None:
+        if root is None:
+            return
+        self.candidates.add(root)
+        if definite:
+            self.definite_mut.add(root)
+        self.write(root, deps, definite=False, mutation=True)
+
+    # -- expressions -------------------------------------------------------------
+    def expr(self, node: ast.AST | None) -> set[str]:
+        """Names an expression uses (as written); records its calls' side effects."""
+        if node is None:
+            return set()
+        used: set[str] = set()
+        self._expr(node, used, frozenset())
+        return used
+
+    def _load(self, name: str, used: set[str], shadow: frozenset[str]) -> None:
+        if name in shadow:
+            return
+        used.add(name)
+        self.loads.add(name)
+        if name not in self.sure:
+            self.reads.add(name)
+
+    def _expr(self, node: ast.AST, used: set[str], shadow: frozenset[str]) -> None:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self._load(node.id, used, shadow)
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            self._comprehension(node, used, shadow)
+            return
+        if isinstance(node, ast.Lambda):
+            inner = shadow | {a.arg for a in _all_args(node.args)}
+            for d in [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]:
+                self._expr(d, used, shadow)
+            self._expr(node.body, used, inner)
+            return
+        if isinstance(node, ast.NamedExpr):
+            sub: set[str] = set()
+            self._expr(node.value, sub, shadow)
+            used |= sub
+            self.write(node.target.id, self.resolve(sub), definite=False)
+            return
+        if isinstance(node, ast.Call):
+            self._call(node, used, shadow)
+            return
+        for child in ast.iter_child_nodes(node):
+            self._expr(child, used, shadow)
+
+    def _comprehension(self, node: ast.AST, used: set[str], shadow: frozenset[str]) -> None:
+        assert isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp))
+        inner = shadow
+        for i, gen in enumerate(node.generators):
+            # The first iterable is evaluated in the enclosing scope.
+            self._expr(gen.iter, used, shadow if i == 0 else inner)
+            if i == 0 and (r := _root(gen.iter)) is not None and r not in shadow:
+                self.consumed.add(r)
+            inner = inner | {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+            for cond in gen.ifs:
+                self._expr(cond, used, inner)
+        if isinstance(node, ast.DictComp):
+            self._expr(node.key, used, inner)
+            self._expr(node.value, used, inner)
+        else:
+            self._expr(node.elt, used, inner)
+
+    def _call(self, node: ast.Call, used: set[str], shadow: frozenset[str]) -> None:
+        call_used: set[str] = set()
+        self._expr(node.func, call_used, shadow)
+        arg_roots: list[str | None] = []
+        for a in node.args:
+            self._expr(a, call_used, shadow)
+            arg_roots.append(_root(a))
+        kw_roots: dict[str | None, str | None] = {}
+        for kw in node.keywords:
+            self._expr(kw.value, call_used, shadow)
+            kw_roots[kw.arg] = _root(kw.value)
+        used |= call_used
+        deps = self.resolve(call_used)
+        chain = _chain(node.func)
+        fname = chain[-1] if chain else None
+        live = [r for r in arg_roots if r is not None and r not in shadow]
+        live_kw = [r for r in kw_roots.values() if r is not None and r not in shadow]
+
+        if fname == "seed" and chain is not None:
+            self.seed_calls.append(chain)
+        if chain == ("exec",) or chain == ("eval",):
+            self.dynamic = True
+            code = _const_str(node.args[0]) if node.args else None
+            if code is not None:
+                self._inline(code, reads_only=False)
+        elif chain in (("globals",), ("locals",), ("vars",)):
+            self.dynamic = True
+        elif chain is not None and chain[-1] in ("run_line_magic", "run_cell_magic"):
+            self._magic(node, chain[-1])
+        elif isinstance(node.func, ast.Name) and fname in NON_CONSUMING:
+            pass
+        elif isinstance(node.func, ast.Name) and fname in CONSUMING:
+            self.consumed.update(live)
+        elif fname in FIRST_ARG_MUTATORS and node.args:
+            self.mutate(arg_roots[0] if arg_roots[0] not in shadow else None, deps, definite=True)
+            for r in live[1:]:
+                self.mutate(r, deps, definite=False)
+        else:
+            for r in live + live_kw:
+                self.mutate(r, deps, definite=False)
+        # A method call may change its receiver.
+        if isinstance(node.func, ast.Attribute):
+            recv = _root(node.func.value)
+            if recv is not None and recv not in shadow:
+                self.methods.setdefault(recv, set()).add(node.func.attr)
+                inplace = any(
+                    kw.arg == "inplace" and isinstance(kw.value, ast.Constant) and kw.value.value
+                    for kw in node.keywords
+                )
+                self.mutate(recv, deps, definite=inplace)
+        out_root = kw_roots.get("out")
+        if out_root is not None and out_root not in shadow:
+            self.mutate(out_root, deps, definite=True)
+
+    def _magic(self, node: ast.Call, kind: str) -> None:
+        name = _const_str(node.args[0]) if node.args else None
+        if name is None:
+            self.dynamic = True
+            return
+        code = _const_str(node.args[-1]) if len(node.args) >= 2 else None
+        if name in _CODE_MAGICS and code is not None:
+            self._inline(code, reads_only=False)
+        elif name in _READ_ONLY_MAGICS and code is not None:
+            self._inline(code, reads_only=True)
+        else:
+            self.dynamic = True
+
+    def _inline(self, code: str, *, reads_only: bool) -> None:
+        """Analyse code run by exec or a magic as if it were part of this cell."""
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            self.dynamic = True
+            return
+        if reads_only:
+            sub = _Analyzer()
+            sub.block(tree.body, top=False)
+            for n in sub.reads:
+                self._load(n, set(), frozenset())
+            return
+        self.block(tree.body, top=False)
+
+    # -- statements --------------------------------------------------------------
+    def assign_target(self, target: ast.expr, deps: set[str], *, definite: bool) -> None:
+        if isinstance(target, ast.Name):
+            self.write(target.id, deps, definite=definite)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self.assign_target(elt, deps, definite=definite)
+        elif isinstance(target, ast.Starred):
+            self.assign_target(target.value, deps, definite=definite)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            extra = self.expr(target.slice) if isinstance(target, ast.Subscript) else set()
+            extra |= self.expr(target.value)
+            g = self._globals_key(target)
+            if g is not None:
+                self.write(g, deps | self.resolve(extra), definite=definite)
+                return
+            self.mutate(_root(target), deps | self.resolve(extra), definite=True)
+
+    @staticmethod
+    def _globals_key(target: ast.expr) -> str | None:
+        """``globals()["x"] = ...`` binds x."""
+        if (
+            isinstance(target, ast.Subscript)
+            and isinstance(target.value, ast.Call)
+            and _chain(target.value.func) == ("globals",)
+        ):
+            return _const_str(target.slice)
+        return None
+
+    def block(self, stmts: list[ast.stmt], *, top: bool) -> None:
+        for s in stmts:
+            self.stmt(s, top=top)
+
+    def stmt(self, s: ast.stmt, *, top: bool) -> None:
+        if isinstance(s, ast.Assign):
+            deps = self.resolve(self.expr(s.value))
+            for t in s.targets:
+                self.assign_target(t, deps, definite=top)
+        elif isinstance(s, ast.AnnAssign):
+            if s.value is not None:
+                self.assign_target(s.target, self.resolve(self.expr(s.value)), definite=top)
+        elif isinstance(s, ast.AugAssign):
+            deps = self.resolve(self.expr(s.value))
+            if isinstance(s.target, ast.Name):
+                n = s.target.id
+                self._load(n, set(), frozenset())
+                self.candidates.add(n)
+                self.write(n, deps | self.resolve([n]), definite=top)
+            else:
+                self.assign_target(s.target, deps, definite=top)
+        elif isinstance(s, ast.Delete):
+            for t in s.targets:
+                if isinstance(t, ast.Name):
+                    self.deletes.add(t.id)
+                    self.local.pop(t.id, None)
+                    self.sure.discard(t.id)
+                else:
+                    extra = self.expr(t)
+                    self.mutate(_root(t), self.resolve(extra), definite=True)
+        elif isinstance(s, (ast.Import, ast.ImportFrom)):
+            for alias in s.names:
+                if alias.name == "*":
+                    self.dynamic = True
+                    continue
+                name = alias.asname or alias.name.split(".")[0]
+                self.write(name, set(), definite=top)
+        elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            used: set[str] = set()
+            for d in s.decorator_list:
+                used |= self.expr(d)
+            for d in [*s.args.defaults, *(d for d in s.args.kw_defaults if d)]:
+                used |= self.expr(d)
+            self.write(s.name, self.resolve(used), definite=top)
+        elif isinstance(s, ast.ClassDef):
+            used = set()
+            for e in [*s.decorator_list, *s.bases, *(k.value for k in s.keywords)]:
+                used |= self.expr(e)
+            used |= _class_body_loads(s)
+            for n in used:
+                self._load(n, set(), frozenset())
+            self.write(s.name, self.resolve(used), definite=top)
+        elif isinstance(s, (ast.For, ast.AsyncFor)):
+            it = self.expr(s.iter)
+            if (r := _root(s.iter)) is not None:
+                self.consumed.add(r)
+            self.control.append(self.resolve(it))
+            for _ in range(2):  # twice: later iterations see earlier ones' bindings
+                self.assign_target(s.target, self.resolve(it), definite=False)
+                self.block(s.body, top=False)
+            self.control.pop()
+            self.block(s.orelse, top=False)
+        elif isinstance(s, ast.While):
+            for _ in range(2):
+                self.control.append(self.resolve(self.expr(s.test)))
+                self.block(s.body, top=False)
+                self.control.pop()
+            self.block(s.orelse, top=False)
+        elif isinstance(s, ast.If):
+            self.control.append(self.resolve(self.expr(s.test)))
+            before = set(self.sure)
+            self.block(s.body, top=False)
+            self.block(s.orelse, top=False)
+            self.sure = before
+            self.control.pop()
+        elif isinstance(s, (ast.With, ast.AsyncWith)):
+            for item in s.items:
+                deps = self.resolve(self.expr(item.context_expr))
+                if item.optional_vars is not None:
+                    self.assign_target(item.optional_vars, deps, definite=top)
+            self.block(s.body, top=top)
+        elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+            self.block(s.body, top=False)  # type: ignore[attr-defined]
+            for h in s.handlers:  # type: ignore[attr-defined]
+                self.expr(h.type)
+                if h.name:
+                    self.write(h.name, set(), definite=False)
+                self.block(h.body, top=False)
+            self.block(s.orelse, top=False)  # type: ignore[attr-defined]
+            self.block(s.finalbody, top=False)  # type: ignore[attr-defined]
+        elif isinstance(s, ast.Expr):
+            self.expr(s.value)
+        elif isinstance(s, (ast.Global, ast.Nonlocal, ast.Pass, ast.Break, ast.Continue)):
+            pass
+        elif isinstance(s, ast.Match):
+            self._match(s)
+        else:
+            self._generic(s)
+
+    def _match(self, s: ast.Match) -> None:
+        subject = self.resolve(self.expr(s.subject))
+        self.control.append(subject)
+        before = set(self.sure)
+        for case in s.cases:
+            used: set[str] = set()
+            for sub in ast.walk(case.pattern):
+                if isinstance(sub, (ast.MatchAs, ast.MatchStar)) and sub.name:
+                    self.write(sub.name, subject, definite=False)
+                elif isinstance(sub, ast.MatchValue):
+                    used |= self.expr(sub.value)
+            if case.guard is not None:
+                used |= self.expr(case.guard)
+            self.control.append(self.resolve(used))
+            self.block(case.body, top=False)
+            self.control.pop()
+        self.sure = before
+        self.control.pop()
+
+    def _generic(self, s: ast.stmt) -> None:
+        """assert, raise, return...: loads are reads, stores are possible binds."""
+        used: set[str] = set()
+        for child in ast.iter_child_nodes(s):
+            if isinstance(child, ast.expr):
+                used |= self.expr(child)
+        deps = self.resolve(used)
+        for sub in ast.walk(s):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                self.write(sub.id, deps, definite=False)
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    if args.vararg:
+        out.append(args.vararg)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _class_body_loads(cls: ast.ClassDef) -> set[str]:
+    """Free names a class body reads when the class statement runs (not its methods)."""
+    local: set[str] = set()
+    used: set[str] = set()
+    for s in cls.body:
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            local.add(s.name)
+            for d in [*s.decorator_list, *s.args.defaults]:
+                used |= {n.id for n in ast.walk(d) if isinstance(n, ast.Name)} - local
+            continue
+        for n in ast.walk(s):
+            if isinstance(n, ast.Name):
+                if isinstance(n.ctx, ast.Load) and n.id not in local:
+                    used.add(n.id)
+                elif isinstance(n.ctx, ast.Store):
+                    local.add(n.id)
+    return used
+
+
+def analyze(source: str) -> CellFacts:
+    """Static facts of a cell's (IPython-transformed) source; never raises."""
+    return _analyze_cached(source)
+
+
+@lru_cache(maxsize=1024)
+def _analyze_cached(source: str) -> CellFacts:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return CellFacts(parsed=False, dynamic=True)
+    a = _Analyzer()
+    try:
+        a.block(tree.body, top=True)
+    except RecursionError:
+        return CellFacts(parsed=False, dynamic=True)
+    return CellFacts(
+        parsed=True,
+        reads=frozenset(a.reads),
+        loads=frozenset(a.loads),
+        binds=frozenset(a.binds),
+        definite_binds=frozenset(a.definite - a.deletes),
+        deletes=frozenset(a.deletes),
+        candidates=frozenset(a.candidates),
+        definite_mutations=frozenset(a.definite_mut),
+        consumed=frozenset(a.consumed),
+        methods={k: frozenset(v) for k, v in a.methods.items()},
+        seed_calls=tuple(a.seed_calls),
+        dynamic=a.dynamic,
+        deps={k: frozenset(v) for k, v in a.deps.items()},
+    )

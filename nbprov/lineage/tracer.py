@@ -1,0 +1,224 @@
+"""The default dependency tracer: static def-use plus cheap runtime facts, no line tracing.
+
+Per cell it does work proportional to what the cell touched: it ids the names the cell's
+code could bind or change, fingerprints only candidate objects (method receivers, call
+arguments, subscript and attribute targets, globals of called user functions), and diffs
+the namespace's key set. A full id snapshot of the namespace is taken only for cells that
+bind names dynamically (``exec``, ``globals()``, unknown magics, ``import *``).
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..capture.values import fingerprint
+from . import files, runtime
+from .protocol import CellAccess
+from .static import CellFacts, analyze
+
+# Names IPython itself binds for its input/output history.
+_HISTORY = re.compile(r"_{1,3}|_i{1,3}|_i?\d+|_oh|_ih|_dh|_exit_code")
+RANDOM_NUMPY = "random:numpy"
+RANDOM_STDLIB = "random:random"
+
+
+@dataclass
+class _Before:
+    facts: CellFacts
+    keys: set[str]
+    ids: dict[str, int]
+    prints: dict[str, str | None]
+    fn_reads: set[str]
+    fn_stores: set[str]
+    np_rng: int | None
+    std_rng: int | None
+    files: files.FileLog
+    watch_all: bool = False
+    seeds: set[str] = field(default_factory=set)
+
+
+class Tracer:
+    """Implements :class:`nbprov.lineage.protocol.CellTracer` for one shell."""
+
+    def __init__(self, shell: Any = None) -> None:
+        hidden = getattr(shell, "user_ns_hidden", None)
+        self._hidden: dict[str, Any] = hidden if isinstance(hidden, dict) else {}
+        self._before: _Before | None = None
+
+    # -- protocol ------------------------------------------------------------------
+
+    def before_cell(
+        self, raw_source: str, transformed_source: str, user_ns: dict[str, Any]
+    ) -> None:
+        self._stop_files()
+        facts = analyze(transformed_source)
+        ns = user_ns
+        fn_reads, fn_stores = runtime.called_globals(facts.loads, ns)
+        watch_all = facts.dynamic or not facts.parsed
+        watched = (
+            ns.keys() if watch_all else facts.binds | facts.candidates | facts.consumed | fn_stores
+        )
+        ids = {n: id(ns[n]) for n in watched if n in ns}
+        prints: dict[str, str | None] = {}
+        for name in facts.candidates | (fn_reads - facts.loads):
+            obj = ns.get(name, _MISSING)
+            if obj is _MISSING or runtime.never_mutated(obj) or runtime.is_stateful(obj):
+                continue
+            prints[name] = fingerprint(obj)
+        uses_std = any(
+            runtime.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
+        )
+        self._before = _Before(
+            facts=facts,
+            keys=set(ns),
+            ids=ids,
+            prints=prints,
+            fn_reads=fn_reads,
+            fn_stores=fn_stores,
+            np_rng=runtime.numpy_rng_token(),
+            std_rng=runtime.stdlib_rng_token() if uses_std else None,
+            files=files.start(),
+            watch_all=watch_all,
+            seeds={m for c in facts.seed_calls if (m := runtime.seed_module(c, ns))},
+        )
+
+    def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
+        before = self._before
+        self._before = None
+        if before is None:
+            return CellAccess()
+        files.stop(before.files)
+        try:
+            return self._access(before, user_ns, error)
+        finally:
+            before.files.written.clear()
+
+    def close(self) -> None:
+        self._stop_files()
+        self._before = None
+
+    # -- internals -------------------------------------------------------------------
+
+    def _stop_files(self) -> None:
+        if self._before is not None:
+            files.stop(self._before.files)
+
+    def _hidden_name(self, name: str, facts: CellFacts) -> bool:
+        if name in facts.binds or name in facts.deletes:
+            return False
+        return name in self._hidden or _HISTORY.fullmatch(name) is not None
+
+    def _access(self, b: _Before, ns: dict[str, Any], error: BaseException | None) -> CellAccess:
+        facts = b.facts
+        ok = error is None
+        acc = CellAccess()
+        keys = set(ns)
+
+        # Binds: new names, watched names now bound to another object, and on success the
+        # names the cell binds unconditionally (rebinding to an equal object is still a bind).
+        for name in keys - b.keys:
+            if not self._hidden_name(name, facts):
+                acc.binds.add(name)
+        for name, old in b.ids.items():
+            if name in ns and id(ns[name]) != old and not self._hidden_name(name, facts):
+                acc.binds.add(name)
+        if ok:
+            acc.binds |= facts.definite_binds & keys
+        for name in b.keys - keys:
+            if not self._hidden_name(name, facts):
+                acc.deletes.add(name)
+
+        # Mutations of candidate objects that kept their name.
+        mutated: set[str] = set()
+        for name in facts.candidates | facts.consumed | (b.fn_reads - facts.loads):
+            if name in acc.binds or name not in ns or name not in b.keys:
+                continue
+            if self._changed(name, ns[name], b, ok):
+                mutated.add(name)
+        if mutated:
+            mutated |= _aliases(ns, mutated, acc.binds)
+        acc.mutates |= mutated
+
+        # Reads: names the code loads (directly or through called user functions) that
+        # existed before the cell; a mutation reads the prior state too.
+        acc.reads |= (facts.reads | b.fn_reads) & b.keys
+        acc.reads |= mutated
+        acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
+
+        self._random(b, acc, ok)
+        for path, kind in b.files.written.items():
+            (acc.binds if kind == "bind" else acc.mutates).add(f"file:{path}")
+            if kind == "mutate":
+                acc.reads.add(f"file:{path}")
+        acc.reads |= {f"file:{p}" for p in b.files.read if b.files.written.get(p) != "bind"}
+        return acc
+
+    def _changed(self, name: str, obj: object, b: _Before, ok: bool) -> bool:
+        facts = b.facts
+        if runtime.never_mutated(obj):
+            return False
+        candidate = name in facts.candidates
+        if runtime.is_stateful(obj):
+            # Any use but a pure builtin's (excluded statically) advances it.
+            return candidate or name in facts.consumed or name in b.fn_reads
+        methods = facts.methods.get(name, frozenset())
+        definite = name in facts.definite_mutations or methods & runtime.mutator_methods(obj)
+        if candidate and ok and definite:
+            return True
+        if name in b.prints:
+            old, new = b.prints[name], fingerprint(obj)
+            if old is not None and new is not None:
+                return old != new
+        if not candidate:
+            return False  # only consumed by a builtin, or read by a called function
+        if not ok and name in facts.definite_mutations:
+            return True  # cannot tell how far it got: assume the change happened
+        return bool(methods & runtime.GENERIC_MUTATORS)
+
+    def _random(self, b: _Before, acc: CellAccess, ok: bool) -> None:
+        for module, token_before, token_now in (
+            (RANDOM_NUMPY, b.np_rng, runtime.numpy_rng_token() if b.np_rng is not None else None),
+            (
+                RANDOM_STDLIB,
+                b.std_rng,
+                runtime.stdlib_rng_token() if b.std_rng is not None else None,
+            ),
+        ):
+            seeded = module.split(":")[1] in b.seeds
+            if seeded and ok:
+                # Seeding replaces the state; draws after it in the same cell read the new one.
+                acc.binds.add(module)
+            elif token_before is not None and token_now != token_before:
+                acc.reads.add(module)
+                acc.mutates.add(module)
+
+
+_MISSING = object()
+
+
+def _aliases(ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[str]:
+    """Other names bound to a mutated object (or to a NumPy view sharing its memory)."""
+    ids = {id(ns[n]) for n in mutated}
+    bases = {id(b) for n in mutated if (b := _array_base(ns[n])) is not None}
+    out: set[str] = set()
+    for name, obj in ns.items():
+        if name in mutated or name in rebound:
+            continue
+        base = _array_base(obj) if bases else None
+        if id(obj) in ids or (base is not None and id(base) in bases):
+            out.add(name)
+    return {n for n in out if not _HISTORY.fullmatch(n)}
+
+
+def _array_base(obj: object) -> object | None:
+    """The array owning an ndarray's memory (itself when it owns it)."""
+    if type(obj).__name__ != "ndarray" or isinstance(obj, types.ModuleType):
+        return None
+    base: Any = obj
+    while getattr(base, "base", None) is not None and type(base.base).__name__ == "ndarray":
+        base = base.base
+    owner: object = base
+    return owner
