@@ -313,13 +313,28 @@ def run_notebook(
         arguments = [*EXTENSION_ARGUMENTS, *arguments]
 
     started: list[int] = []
+
+    def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
+        started.append(cell_index)
+        # Send the cell's id with its execute request, as Jupyter front ends do, so the
+        # recorder can tie each activation to its notebook cell. The session copies its
+        # metadata into every message it builds; nbclient sends the request next.
+        cell_id = cell.get("id")
+        if client.kc is not None and cell_id:
+            client.kc.session.metadata["cellId"] = str(cell_id)
+
+    def on_cell_complete(cell: NotebookNode, cell_index: int) -> None:
+        if client.kc is not None:
+            client.kc.session.metadata.pop("cellId", None)
+
     options: dict[str, Any] = {
         "timeout": timeout,
         "startup_timeout": startup_timeout,
         "record_timing": record_timing,
         "extra_arguments": arguments,
         "resources": {"metadata": {"path": str(nb_path.parent)}},
-        "on_cell_start": lambda cell, cell_index: started.append(cell_index),
+        "on_cell_start": on_cell_start,
+        "on_cell_complete": on_cell_complete,
     }
     if kernel_name is not None:
         options["kernel_name"] = kernel_name
