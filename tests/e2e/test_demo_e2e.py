@@ -1,0 +1,224 @@
+"""The demo end to end: every demo notebook runs in a real kernel as a recorded trial, and
+the ``nbprov`` command, reading the same store from another process, shows the tagged
+hyperparameters and metrics with the values the experiments really produce."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from nbprov.demo import default_notebook_dir, demo_notebooks
+
+pytestmark = pytest.mark.timeout(300)
+
+NOTEBOOKS = demo_notebooks()
+STAGES = ["read", "features", "score", "evaluate"]
+TAG_VAR = re.compile(r"^\s*%tag_var\s+(\w+)\s+(\w+)\s*$", re.MULTILINE)
+
+
+def run_cli(db: Path, *args: str) -> Any:
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def code_cells(path: Path) -> list[Any]:
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def parameters_of(path: Path) -> dict[str, Any]:
+    """The literal assignments of the cell tagged ``parameters``."""
+    (cell,) = [c for c in code_cells(path) if "parameters" in c.metadata.get("tags", [])]
+    values: dict[str, Any] = {}
+    for node in ast.parse(cell.source).body:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1
+        target = node.targets[0]
+        assert isinstance(target, ast.Name)
+        values[target.id] = ast.literal_eval(node.value)
+    return values
+
+
+def tags_of(path: Path) -> dict[str, str]:
+    """Variable name -> role, from the notebook's ``%tag_var`` lines."""
+    return dict(TAG_VAR.findall("\n".join(c.source for c in code_cells(path))))
+
+
+# Each experiment recomputed here, in the test process, from the notebook's parameters.
+
+
+def diabetes_metrics(p: dict[str, Any]) -> dict[str, float]:
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import mean_absolute_error, r2_score
+    from sklearn.model_selection import train_test_split
+
+    frame = load_diabetes(as_frame=True).frame
+    features = frame.drop(columns="target")
+    features["bmi_bp"] = features["bmi"] * features["bp"]
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        features, frame["target"], test_size=p["test_size"], random_state=p["random_seed"]
+    )
+    pred = Ridge(alpha=p["alpha"]).fit(x_tr, y_tr).predict(x_te)
+    return {"r2": r2_score(y_te, pred), "mae": mean_absolute_error(y_te, pred)}
+
+
+def breast_cancer_metrics(p: dict[str, Any]) -> dict[str, float]:
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score, roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    data = load_breast_cancer(as_frame=True)
+    columns = [c for c in data.feature_names if not c.startswith("worst")]
+    y = data.frame["target"]
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        data.frame[columns],
+        y,
+        test_size=p["test_size"],
+        random_state=p["random_seed"],
+        stratify=y,
+    )
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=p["C"], max_iter=p["max_iter"]))
+    model.fit(x_tr, y_tr)
+    return {
+        "accuracy": accuracy_score(y_te, model.predict(x_te)),
+        "roc_auc": roc_auc_score(y_te, model.predict_proba(x_te)[:, 1]),
+    }
+
+
+def wine_metrics(p: dict[str, Any]) -> dict[str, float]:
+    from sklearn.datasets import load_wine
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+
+    frame = load_wine(as_frame=True).frame
+    y = frame["target"]
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        frame.drop(columns="target"),
+        y,
+        test_size=p["test_size"],
+        random_state=p["random_seed"],
+        stratify=y,
+    )
+    forest = RandomForestClassifier(
+        n_estimators=p["n_estimators"], max_depth=p["max_depth"], random_state=p["random_seed"]
+    )
+    pred = forest.fit(x_tr, y_tr).predict(x_te)
+    return {
+        "f1_macro": f1_score(y_te, pred, average="macro"),
+        "accuracy": accuracy_score(y_te, pred),
+    }
+
+
+EXPECTED: dict[str, Callable[[dict[str, Any]], dict[str, float]]] = {
+    "diabetes_ridge": diabetes_metrics,
+    "breast_cancer_logreg": breast_cancer_metrics,
+    "wine_forest": wine_metrics,
+}
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """Run ``python -m nbprov.demo`` once into a fresh store; return it and its listing."""
+    work = tmp_path_factory.mktemp("demo")
+    db = work / "store.db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbprov.demo", "--db", str(db), "--format", "json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return db, json.loads(proc.stdout)
+
+
+def test_the_demo_notebooks_are_realistic_experiments() -> None:
+    assert len(NOTEBOOKS) >= 2
+    assert {p.stem for p in NOTEBOOKS} == set(EXPECTED)
+    for path in NOTEBOOKS:
+        cells = code_cells(path)
+        assert cells[0].source.strip() == "%load_ext nbprov"
+        # Committed without outputs.
+        assert all(not c.outputs and c.execution_count is None for c in cells), path.name
+        stages = [c.source.split("\n", 1)[0] for c in cells if c.source.startswith("%tag ")]
+        assert stages == [f"%tag {s}" for s in STAGES], path.name
+        tags = tags_of(path)
+        assert "hyperparam" in tags.values() and "metric" in tags.values()
+        params = parameters_of(path)
+        assert "random_seed" in params
+        assert {n for n, r in tags.items() if r == "hyperparam"} <= set(params)
+
+
+def test_every_demo_notebook_became_a_trial(demo_run: tuple[Path, list[dict[str, Any]]]) -> None:
+    db, listing = demo_run
+    assert sorted(t["name"] for t in listing) == sorted(p.stem for p in NOTEBOOKS)
+    # Another process reading the same store sees the same trials.
+    assert run_cli(db, "trials") == listing
+    for trial in listing:
+        assert trial["status"] == "ok"
+        assert trial["ended_at"] is not None
+        assert Path(trial["notebook"]) == default_notebook_dir() / f"{trial['name']}.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_tagged_values_are_the_experiment_s_values(
+    demo_run: tuple[Path, list[dict[str, Any]]], path: Path
+) -> None:
+    _, listing = demo_run
+    (trial,) = [t for t in listing if t["name"] == path.stem]
+    params = parameters_of(path)
+    tags = tags_of(path)
+
+    hyper = {n: params[n] for n, role in tags.items() if role == "hyperparam"}
+    assert trial["hyperparams"] == hyper
+
+    expected = EXPECTED[path.stem](params)
+    assert set(trial["metrics"]) == {n for n, role in tags.items() if role == "metric"}
+    assert set(trial["metrics"]) == set(expected)
+    for name, value in expected.items():
+        assert trial["metrics"][name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_cell_is_an_activation_with_its_stage(
+    demo_run: tuple[Path, list[dict[str, Any]]], path: Path
+) -> None:
+    db, listing = demo_run
+    (trial,) = [t for t in listing if t["name"] == path.stem]
+    shown = run_cli(db, "show", str(trial["id"]))
+    cells = code_cells(path)
+    activations = shown["activations"]
+
+    assert len(activations) == len(cells)
+    assert [a["cell_id"] for a in activations] == [c.id for c in cells]
+    assert all(a["status"] == "ok" for a in activations)
+    assert [a["stage"] for a in activations if a["stage"]] == STAGES
+    for activation, cell in zip(activations, cells, strict=True):
+        first = cell.source.split("\n", 1)[0]
+        stage = first.split()[1] if first.startswith("%tag ") else None
+        assert activation["stage"] == stage
+
+    # A metric is recorded by the cell that computes it: the evaluate cell.
+    (evaluate,) = [a for a in activations if a["stage"] == "evaluate"]
+    metrics = [v for v in shown["variables"] if v["role"] == "metric"]
+    assert metrics
+    for variable in metrics:
+        assert variable["execution_count"] == evaluate["execution_count"], variable["name"]
