@@ -91,10 +91,26 @@ def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[st
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
-    from .api import list_trials
+    from .compare import CompareError, select_trials
+    from .store import Store
 
-    records = list_trials(db=args.db, notebook=args.notebook, limit=args.limit)
+    store = Store.open(args.db)
+    try:
+        with store.session() as session:
+            records = select_trials(
+                session,
+                notebook=args.notebook,
+                filter=args.filter,
+                sort_by=args.sort_by,
+                limit=args.limit,
+            )
+    except CompareError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        store.close()
     if not records:
+        if args.filter or args.notebook:
+            raise CommandError("no trial matches")
         raise CommandError("no trials recorded in this store yet")
     if args.format == "json":
         print(to_json(records))
@@ -185,7 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("trials", parents=[common], help="list trials with tagged values")
     p.add_argument("--notebook", help="only trials of this notebook path")
-    p.add_argument("--limit", type=int, help="only the N most recent trials")
+    p.add_argument(
+        "--limit", type=int, help="only the N most recent trials (with --sort-by: the first N)"
+    )
+    p.add_argument(
+        "--filter",
+        metavar="EXPR",
+        help="only trials matching EXPR, e.g. 'metric.r2 > 0.4 and hyperparam.alpha < 1'",
+    )
+    p.add_argument(
+        "--sort-by",
+        metavar="KEY",
+        help="order by ROLE.NAME, NAME or trial.FIELD; -KEY or KEY:desc for descending",
+    )
     p.set_defaults(handler=cmd_trials)
 
     p = sub.add_parser("show", parents=[common], help="one trial: facts, cells, variables")
