@@ -1,0 +1,349 @@
+"""What nbprov costs: in-kernel time with and without it, and store bytes per trial.
+
+Runs each benchmark notebook (see ``notebooks.py``) in real kernels through nbclient, with
+nbprov loaded at kernel start-up and without it, in the same run, repetitions interleaved
+(the order of the two variants alternates). The time compared is the in-kernel time:
+nbclient's ``record_timing`` metadata, ``shell.execute_reply`` minus
+``iopub.execute_input`` summed over the cells, so kernel start-up is excluded. The
+``load_ext`` row is the one-off cost of a ``%load_ext nbprov`` cell (starting a trial)
+against a ``pass`` cell.
+
+Then, for each demo notebook, the store written by one recorded run is measured: its
+size after ``VACUUM``, minus the size of the same store emptied of rows (the schema's own
+pages), is the number of bytes attributable to that one trial.
+
+Usage::
+
+    python benchmarks/bench_overhead.py                 # 5 repetitions, everything
+    python benchmarks/bench_overhead.py --reps 3 --only tiny_300 loops
+    python benchmarks/bench_overhead.py --markdown benchmarks/results.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from notebooks import NOTEBOOKS, load_only, strip_nbprov  # noqa: E402
+
+from nbprov.execute import run_notebook  # noqa: E402
+
+TARGETS = {"tiny": 1.10, "heavy": 1.03}
+STORE_TARGET_BYTES = 100_000
+SCHEMA_TABLES = {"nbprov_meta", "alembic_version"}
+
+
+@dataclass
+class Row:
+    name: str
+    kind: str
+    cells: int
+    times: dict[str, list[float]] = field(default_factory=lambda: {"with": [], "without": []})
+
+    def median(self, variant: str) -> float:
+        return statistics.median(self.times[variant])
+
+    @property
+    def ratio(self) -> float:
+        base = self.median("without")
+        return self.median("with") / base if base > 0 else float("nan")
+
+    @property
+    def target(self) -> float | None:
+        return TARGETS.get(self.kind)
+
+    @property
+    def meets(self) -> bool | None:
+        return None if self.target is None else self.ratio <= self.target
+
+
+@dataclass
+class StoreSize:
+    notebook: str
+    file_bytes: int
+    schema_bytes: int
+    payload: dict[str, int]
+
+    @property
+    def trial_bytes(self) -> int:
+        """File bytes beyond the empty schema's (page-granular: 4 KB pages)."""
+        return self.file_bytes - self.schema_bytes
+
+    @property
+    def payload_bytes(self) -> int:
+        """Bytes of row and index payload, not counting the schema and store metadata."""
+        return sum(
+            size
+            for name, size in self.payload.items()
+            if name != "sqlite_schema"
+            and not name.endswith("nbprov_meta_1")
+            and name not in SCHEMA_TABLES
+        )
+
+
+def code_cell_count(nb: Any) -> int:
+    return sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
+
+
+def prepare(work: Path, names: list[str]) -> dict[str, dict[str, Path]]:
+    """Write the with/without notebooks of each benchmark into *work*."""
+    paths: dict[str, dict[str, Path]] = {}
+    for name in names:
+        folder = work / name
+        folder.mkdir(parents=True, exist_ok=True)
+        with_nb = load_only() if name == "load_ext" else NOTEBOOKS[name][0]()
+        variants = {"with": with_nb, "without": strip_nbprov(with_nb)}
+        paths[name] = {}
+        for variant, nb in variants.items():
+            path = folder / f"{name}-{variant}.ipynb"
+            nbformat.write(nb, path)  # type: ignore[no-untyped-call]
+            paths[name][variant] = path
+    return paths
+
+
+def run_once(name: str, variant: str, path: Path, db: Path, timeout: int) -> float:
+    # load_ext measures the %load_ext cell itself, so nbprov must not be preloaded there.
+    preload = variant == "with" and name != "load_ext"
+    result = run_notebook(
+        path,
+        db=db if variant == "with" else None,
+        load_extension=preload,
+        record_timing=True,
+        timeout=timeout,
+        env={k: v for k, v in os.environ.items() if not k.startswith("NBPROV_")},
+    )
+    if not result.ok:
+        raise SystemExit(f"{name} ({variant}) failed:\n{result.describe_failure()}")
+    return result.kernel_seconds
+
+
+def measure_store(name: str, db: Path, scratch: Path) -> StoreSize:
+    """Bytes of a one-trial store after VACUUM, and of the same store emptied of rows."""
+    copy = scratch / "measure.db"
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(f"{db}{suffix}")
+        dst = Path(f"{copy}{suffix}")
+        if src.exists():
+            shutil.copyfile(src, dst)
+        elif dst.exists():
+            dst.unlink()
+    con = sqlite3.connect(copy)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("PRAGMA journal_mode=DELETE")
+        con.execute("VACUUM")
+        file_bytes = copy.stat().st_size
+        payload: dict[str, int] = {}
+        try:
+            for table, size in con.execute(
+                "SELECT name, SUM(payload) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+            ):
+                if size:
+                    payload[str(table)] = int(size)
+        except sqlite3.OperationalError:  # SQLite built without dbstat
+            pass
+        tables = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        con.execute("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            if table not in SCHEMA_TABLES:
+                con.execute(f'DELETE FROM "{table}"')
+        con.commit()
+        con.execute("VACUUM")
+        schema_bytes = copy.stat().st_size
+    finally:
+        con.close()
+    return StoreSize(name, file_bytes, schema_bytes, payload)
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.3f}" if seconds >= 0.01 else f"{seconds * 1000:.2f}ms"
+
+
+def table(rows: list[Row]) -> list[list[str]]:
+    out = [["notebook", "cells", "without (s)", "with (s)", "ratio", "target", "met"]]
+    for r in rows:
+        target = "" if r.target is None else f"<= {r.target:.2f}x"
+        met = "" if r.meets is None else ("yes" if r.meets else "NO")
+        ratio = f"{r.ratio:.3f}x"
+        if r.name == "load_ext":
+            ratio = f"+{(r.median('with') - r.median('without')) * 1000:.0f} ms"
+        out.append(
+            [
+                r.name,
+                str(r.cells),
+                fmt_s(r.median("without")),
+                fmt_s(r.median("with")),
+                ratio,
+                target,
+                met,
+            ]
+        )
+    return out
+
+
+def render_text(grid: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
+    lines = []
+    for n, row in enumerate(grid):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def render_md(grid: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(grid[0]) + " |", "|" + "---|" * len(grid[0])]
+    lines += ["| " + " | ".join(row) + " |" for row in grid[1:]]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+
+    def version(dist: str) -> str:
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return "?"
+
+    return (
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"IPython {version('ipython')}, ipykernel {version('ipykernel')}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+        + (f", nbprov at {commit}" if commit else "")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    choices = [*NOTEBOOKS, "load_ext"]
+    parser.add_argument("--reps", type=int, default=5, help="repetitions per variant (5)")
+    parser.add_argument("--only", nargs="+", choices=choices, help="run only these")
+    parser.add_argument("--timeout", type=int, default=900, help="per-cell timeout (s)")
+    parser.add_argument("--markdown", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    args = parser.parse_args(argv)
+
+    names = list(args.only or choices)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="nbprov-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    paths = prepare(work, names)
+    rows: dict[str, Row] = {}
+    for n in names:
+        nb = nbformat.read(paths[n]["with"], as_version=4)  # type: ignore[no-untyped-call]
+        kind = "once" if n == "load_ext" else NOTEBOOKS[n][1]
+        rows[n] = Row(n, kind, code_cell_count(nb))
+    print(f"nbprov overhead benchmark: {machine()}")
+    print(f"{args.reps} repetitions, interleaved; work dir {work}\n", flush=True)
+
+    first_store: dict[str, Path] = {}
+    for rep in range(args.reps):
+        for index, name in enumerate(names):
+            order = ["with", "without"] if (rep + index) % 2 == 0 else ["without", "with"]
+            for variant in order:
+                db = work / name / f"store-{rep}" / "nbprov.db"
+                seconds = run_once(name, variant, paths[name][variant], db, args.timeout)
+                rows[name].times[variant].append(seconds)
+                if variant == "with":
+                    first_store.setdefault(name, db)
+                print(
+                    f"  rep {rep + 1}/{args.reps}  {name:<20} {variant:<8} {seconds:8.3f} s",
+                    flush=True,
+                )
+
+    grid = table([rows[n] for n in names])
+    print("\nIn-kernel time, median of", args.reps, "runs (kernel start-up excluded):\n")
+    print(render_text(grid))
+    if "tiny_300" in rows:
+        r = rows["tiny_300"]
+        per_cell = (r.median("with") - r.median("without")) / r.cells * 1000
+        print(f"\ntiny_300: {per_cell:.3f} ms of hook time per cell (median difference / cells)")
+
+    sizes: list[StoreSize] = []
+    scratch = work / "scratch"
+    scratch.mkdir(exist_ok=True)
+    for name in names:
+        if name.startswith("demo_") and name in first_store:
+            sizes.append(measure_store(name, first_store[name], scratch))
+    size_lines = []
+    for s in sizes:
+        top = ", ".join(f"{t} {b}" for t, b in s.payload.items() if t != "sqlite_schema")
+        met = "yes" if s.trial_bytes < STORE_TARGET_BYTES else "NO"
+        size_lines.append(
+            f"{s.notebook}: {s.trial_bytes / 1024:.1f} KB per trial, < 100 KB: {met} "
+            f"(one-trial store {s.file_bytes / 1024:.1f} KB after VACUUM, empty schema "
+            f"{s.schema_bytes / 1024:.1f} KB; row payload {s.payload_bytes / 1024:.1f} KB: "
+            f"{top})"
+        )
+    if size_lines:
+        print("\nStore size per demo trial (SQLite):\n")
+        print("\n".join("  " + line for line in size_lines))
+
+    if args.markdown:
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        text = [
+            "# nbprov overhead",
+            "",
+            f"Measured {stamp} by `benchmarks/bench_overhead.py --reps {args.reps}` on "
+            f"{machine()}.",
+            "",
+            "In-kernel time (nbclient `record_timing`: `shell.execute_reply` - "
+            "`iopub.execute_input`, summed over cells; kernel start-up excluded), median "
+            f"of {args.reps} interleaved runs per variant. *with*: nbprov loaded at kernel "
+            "start-up (`--ext=nbprov`, as `nbprov run` does); *without*: plain IPython, "
+            "nbprov's magic lines removed. `load_ext` is the one-off `%load_ext nbprov` "
+            "cell against a `pass` cell.",
+            "",
+            render_md(grid),
+            "",
+        ]
+        if size_lines:
+            text += [
+                "Store size per demo trial (SQLite, after VACUUM, minus the empty schema's pages):",
+                "",
+            ]
+            text += [f"- {line}" for line in size_lines] + [""]
+        args.markdown.write_text("\n".join(text))
+        print(f"\nwrote {args.markdown}")
+
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    missed = [r.name for r in rows.values() if r.meets is False]
+    if missed:
+        print(f"\ntargets missed: {', '.join(missed)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
