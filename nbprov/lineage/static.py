@@ -100,6 +100,7 @@ FIRST_ARG_MUTATORS = frozenset(
 # IPython magics whose argument is Python code run in the user namespace.
 _CODE_MAGICS = frozenset({"time", "capture", "prun"})
 _READ_ONLY_MAGICS = frozenset({"timeit"})
+_MAGIC_RUNNERS = frozenset({"run_line_magic", "run_cell_magic"})
 
 
 @dataclass(frozen=True)
@@ -296,8 +297,8 @@ class _Analyzer:
                 self._inline(code, reads_only=False)
         elif chain in (("globals",), ("locals",), ("vars",)):
             self.dynamic = True
-        elif chain is not None and chain[-1] in ("run_line_magic", "run_cell_magic"):
-            self._magic(node, chain[-1])
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in _MAGIC_RUNNERS:
+            self._magic(node)
         elif isinstance(node.func, ast.Name) and fname in NON_CONSUMING:
             pass
         elif isinstance(node.func, ast.Name) and fname in CONSUMING:
@@ -323,7 +324,7 @@ class _Analyzer:
         if out_root is not None and out_root not in shadow:
             self.mutate(out_root, deps, definite=True)
 
-    def _magic(self, node: ast.Call, kind: str) -> None:
+    def _magic(self, node: ast.Call) -> None:
         name = _const_str(node.args[0]) if node.args else None
         if name is None:
             self.dynamic = True

@@ -37,6 +37,7 @@ class _Before:
     std_rng: int | None
     files: files.FileLog
     watch_all: bool = False
+    closures: dict[str, str] = field(default_factory=dict)
     seeds: set[str] = field(default_factory=set)
 
 
@@ -46,17 +47,17 @@ class Tracer:
     def __init__(self, shell: Any = None) -> None:
         hidden = getattr(shell, "user_ns_hidden", None)
         self._hidden: dict[str, Any] = hidden if isinstance(hidden, dict) else {}
-        self._before: _Before | None = None
+        # A stack: a magic such as %%capture runs its body as a nested cell.
+        self._stack: list[_Before] = []
 
     # -- protocol ------------------------------------------------------------------
 
     def before_cell(
         self, raw_source: str, transformed_source: str, user_ns: dict[str, Any]
     ) -> None:
-        self._stop_files()
         facts = analyze(transformed_source)
         ns = user_ns
-        fn_reads, fn_stores = runtime.called_globals(facts.loads, ns)
+        fn_reads, fn_stores = runtime.called_globals(facts.loads, ns, facts.methods)
         watch_all = facts.dynamic or not facts.parsed
         watched = (
             ns.keys() if watch_all else facts.binds | facts.candidates | facts.consumed | fn_stores
@@ -68,28 +69,36 @@ class Tracer:
             if obj is _MISSING or runtime.never_mutated(obj) or runtime.is_stateful(obj):
                 continue
             prints[name] = fingerprint(obj)
+        # Calling a closure can change the state it closed over (a counter, a cache).
+        closures = {}
+        for name in facts.loads:
+            token = runtime.closure_token(ns.get(name), ns)
+            if token is not None:
+                closures[name] = token
         uses_std = any(
             runtime.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
         )
-        self._before = _Before(
-            facts=facts,
-            keys=set(ns),
-            ids=ids,
-            prints=prints,
-            fn_reads=fn_reads,
-            fn_stores=fn_stores,
-            np_rng=runtime.numpy_rng_token(),
-            std_rng=runtime.stdlib_rng_token() if uses_std else None,
-            files=files.start(),
-            watch_all=watch_all,
-            seeds={m for c in facts.seed_calls if (m := runtime.seed_module(c, ns))},
+        self._stack.append(
+            _Before(
+                facts=facts,
+                keys=set(ns),
+                ids=ids,
+                prints=prints,
+                fn_reads=fn_reads,
+                fn_stores=fn_stores,
+                np_rng=runtime.numpy_rng_token(),
+                std_rng=runtime.stdlib_rng_token() if uses_std else None,
+                files=files.start(),
+                closures=closures,
+                watch_all=watch_all,
+                seeds={m for c in facts.seed_calls if (m := runtime.seed_module(c, ns))},
+            )
         )
 
     def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
-        before = self._before
-        self._before = None
-        if before is None:
+        if not self._stack:
             return CellAccess()
+        before = self._stack.pop()
         files.stop(before.files)
         try:
             return self._access(before, user_ns, error)
@@ -97,14 +106,10 @@ class Tracer:
             before.files.written.clear()
 
     def close(self) -> None:
-        self._stop_files()
-        self._before = None
+        while self._stack:
+            files.stop(self._stack.pop().files)
 
     # -- internals -------------------------------------------------------------------
-
-    def _stop_files(self) -> None:
-        if self._before is not None:
-            files.stop(self._before.files)
 
     def _hidden_name(self, name: str, facts: CellFacts) -> bool:
         if name in facts.binds or name in facts.deletes:
@@ -134,9 +139,16 @@ class Tracer:
         # Mutations of candidate objects that kept their name.
         mutated: set[str] = set()
         for name in facts.candidates | facts.consumed | (b.fn_reads - facts.loads):
-            if name in acc.binds or name not in ns or name not in b.keys:
-                continue
+            if (
+                name not in ns
+                or name not in b.keys
+                or b.ids.get(name, id(ns[name])) != id(ns[name])
+            ):
+                continue  # new, gone, or bound to another object
             if self._changed(name, ns[name], b, ok):
+                mutated.add(name)
+        for name, token in b.closures.items():
+            if name in ns and runtime.closure_token(ns[name], ns) not in (None, token):
                 mutated.add(name)
         if mutated:
             mutated |= _aliases(ns, mutated, acc.binds)
@@ -208,9 +220,21 @@ def _aliases(ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[st
         if name in mutated or name in rebound:
             continue
         base = _array_base(obj) if bases else None
-        if id(obj) in ids or (base is not None and id(base) in bases):
+        if id(obj) in ids or (base is not None and id(base) in bases) or _holds(obj, ids):
             out.add(name)
     return {n for n in out if not _HISTORY.fullmatch(n)}
+
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+MAX_CONTAINER_SCAN = 1000  # a container holding a changed object changes too; bounded scan
+
+
+def _holds(obj: object, ids: set[int]) -> bool:
+    """Whether a small built-in container directly holds one of the objects ``ids``."""
+    if not isinstance(obj, _CONTAINERS) or len(obj) > MAX_CONTAINER_SCAN:
+        return False
+    items = obj.values() if isinstance(obj, dict) else obj
+    return any(id(item) in ids for item in items)
 
 
 def _array_base(obj: object) -> object | None:
