@@ -45,8 +45,7 @@ class _Tally:
         exact = sum(p == e for p, e in self.results.values())
         terminalreporter.write_sep("=", "nbprov lineage accuracy")
         terminalreporter.write_line(
-            f"{len(self.results)} cases, {exact} exact; cells: {tp} right, {fp} extra, "
-            f"{fn} missing"
+            f"{len(self.results)} cases, {exact} exact; cells: {tp} right, {fp} extra, {fn} missing"
         )
         terminalreporter.write_line(f"precision {precision:.3f}  recall {recall:.3f}")
 
@@ -108,8 +107,30 @@ def test_suite_size_and_coverage() -> None:
     assert len(CASES) >= 60
     assert len({c.id for c in CASES}) == len(CASES)
     assert {
-        "rebinding", "re-execution", "functions", "classes", "closures", "lists", "dicts",
-        "sets", "ndarrays", "dataframes", "aliases", "attributes", "del", "augmented",
-        "loops", "branches", "comprehensions", "imports", "magics", "exec", "setattr",
-        "random", "generators", "files", "errors", "pure",
+        "rebinding",
+        "re-execution",
+        "functions",
+        "classes",
+        "closures",
+        "lists",
+        "dicts",
+        "sets",
+        "ndarrays",
+        "dataframes",
+        "aliases",
+        "attributes",
+        "del",
+        "augmented",
+        "loops",
+        "branches",
+        "comprehensions",
+        "imports",
+        "magics",
+        "exec",
+        "setattr",
+        "random",
+        "generators",
+        "files",
+        "errors",
+        "pure",
     } <= categories

@@ -1,0 +1,148 @@
+"""The tracer's runtime side: references, cost proportional to the cell, file hooks."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from support import new_shell
+
+import nbprov.lineage.tracer as tracer_module
+from nbprov.lineage import files
+from nbprov.lineage.protocol import CellAccess
+from nbprov.lineage.tracer import Tracer
+
+
+class Traced:
+    """A shell driven by a bare Tracer through IPython's own hooks."""
+
+    def __init__(self, shell: InteractiveShell) -> None:
+        self.shell = shell
+        self.tracer = Tracer(shell)
+        self.accesses: list[CellAccess] = []
+        shell.events.register("pre_run_cell", self._pre)
+        shell.events.register("post_run_cell", self._post)
+
+    def _pre(self, info: Any) -> None:
+        source = info.raw_cell
+        self.tracer.before_cell(source, self.shell.transform_cell(source), self.shell.user_ns)
+
+    def _post(self, result: Any) -> None:
+        self.accesses.append(self.tracer.after_cell(self.shell.user_ns, result.error_in_exec))
+
+    def run(self, source: str) -> CellAccess:
+        self.shell.run_cell(source, store_history=True)
+        return self.accesses[-1]
+
+    def close(self) -> None:
+        self.shell.events.unregister("pre_run_cell", self._pre)
+        self.shell.events.unregister("post_run_cell", self._post)
+        self.tracer.close()
+
+
+@pytest.fixture
+def traced() -> Iterator[Traced]:
+    t = Traced(new_shell())
+    yield t
+    t.close()
+    InteractiveShell.clear_instance()
+
+
+def test_a_deleted_large_object_is_freed(traced: Traced) -> None:
+    traced.run("import numpy as np\nbig = np.zeros(2_000_000)")
+    traced.run("big[0] = 1.0")  # a mutation: fingerprinted before and after
+    ref = weakref.ref(traced.shell.user_ns["big"])
+    access = traced.run("del big")
+    assert access.deletes == {"big"}
+    gc.collect()
+    assert ref() is None
+
+
+def test_only_touched_objects_are_fingerprinted(
+    traced: Traced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    traced.run("\n".join(f"v{i} = list(range(100))" for i in range(50)) + "\nlst = [1]")
+    seen: list[object] = []
+    real = tracer_module.fingerprint
+
+    def counting(obj: object, depth: int = 2) -> str | None:
+        seen.append(obj)
+        return real(obj, depth)
+
+    monkeypatch.setattr(tracer_module, "fingerprint", counting)
+    traced.run("y = v1[0] + 1")
+    assert seen == []
+    traced.run("lst.append(2)")
+    assert seen and all(obj is traced.shell.user_ns["lst"] for obj in seen)
+
+
+def test_pure_calls_are_not_mutations(traced: Traced) -> None:
+    traced.run("x = [3, 1]\ns = 'ab'\nimport pandas as pd\ndf = pd.DataFrame({'a': [1]})")
+    for cell in ("print(x)", "sorted(x)", "s.upper()", "df.head()", "len(df)"):
+        access = traced.run(cell)
+        assert access.mutates == set(), cell
+        assert access.binds == set(), cell
+
+
+def test_namespace_diff_catches_dynamic_binds(traced: Traced) -> None:
+    traced.run("x = 1")
+    access = traced.run("exec(compile('x = 2; y = 3', 'f', 'exec'))")
+    assert access.binds == {"x", "y"}
+
+
+def test_mutation_reaches_aliases(traced: Traced) -> None:
+    traced.run("a = [1]\nb = a\nc = {'k': a}\nd = [2]")
+    access = traced.run("b.append(3)")
+    assert access.mutates == {"a", "b", "c"}
+    assert "b" in access.reads
+
+
+def test_raising_cell_reports_only_what_changed(traced: Traced) -> None:
+    traced.run("x = 1\ny = 2")
+    access = traced.run("x = 10\nraise ValueError\ny = 20")
+    assert access.binds == {"x"}
+
+
+def test_nested_cells_keep_the_outer_cells_access(traced: Traced) -> None:
+    traced.run("a = 3")
+    traced.run("%%capture\nb = a + 1")
+    outer = traced.accesses[-1]
+    assert "b" in outer.binds
+
+
+def test_random_state_reads_and_seeds(traced: Traced) -> None:
+    traced.run("import numpy as np")
+    assert traced.run("np.random.seed(1)").binds == {tracer_module.RANDOM_NUMPY}
+    draw = traced.run("v = np.random.rand()")
+    assert tracer_module.RANDOM_NUMPY in draw.reads & draw.mutates
+    assert tracer_module.RANDOM_NUMPY not in traced.run("w = 1").reads
+
+
+def test_files_written_and_read(traced: Traced, tmp_path: Path) -> None:
+    path = tmp_path / "out.txt"
+    written = traced.run(f"open({str(path)!r}, 'w').write('1')")
+    assert f"file:{path}" in written.binds
+    read = traced.run(f"t = open({str(path)!r}).read()")
+    assert f"file:{path}" in read.reads
+
+
+def test_file_hook_is_idle_outside_cells_and_other_threads(tmp_path: Path) -> None:
+    log = files.start()
+    try:
+        worker = threading.Thread(target=lambda: open(tmp_path / "t.txt", "w").close())
+        worker.start()
+        worker.join()
+        open(tmp_path / "u.txt", "w").close()
+    finally:
+        files.stop(log)
+    assert str(tmp_path / "t.txt") not in log.written
+    assert str(tmp_path / "u.txt") in log.written
+    open(tmp_path / "v.txt", "w").close()
+    assert str(tmp_path / "v.txt") not in log.written
+    assert log not in files._ACTIVE
