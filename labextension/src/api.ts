@@ -1,0 +1,111 @@
+/**
+ * Requests to the nbprov server extension, under `{baseUrl}nbprov/api/`.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type {
+  ICompareResult,
+  IDepsReply,
+  IInfoReply,
+  IScriptReply,
+  ITrialDetail,
+  ITrialsReply
+} from './types';
+
+/** A failed request, with the server's message when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Query parameters: undefined and empty values are left out. */
+export function queryString(params: Record<string, string | undefined>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') {
+      parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+    }
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** The message to show for a failed reply body (Jupyter's APIHandler sends `message`). */
+export function errorMessage(status: number, body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { message?: unknown; reason?: unknown };
+    if (typeof parsed.message === 'string' && parsed.message) {
+      return parsed.message;
+    }
+    if (typeof parsed.reason === 'string' && parsed.reason) {
+      return `${status} ${parsed.reason}`;
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  const text = body.trim();
+  return text && text.length < 300 && !text.startsWith('<') ? text : `HTTP ${status}`;
+}
+
+/** The client of the nbprov REST API for one Jupyter server. */
+export class NbprovApi {
+  constructor(private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
+
+  info(notebook?: string): Promise<IInfoReply> {
+    return this.get<IInfoReply>('info', { notebook });
+  }
+
+  trials(notebook: string | undefined, scope: 'notebook' | 'all'): Promise<ITrialsReply> {
+    return this.get<ITrialsReply>('trials', { notebook, scope });
+  }
+
+  trial(ref: string | number, notebook?: string): Promise<ITrialDetail> {
+    return this.get<ITrialDetail>(`trials/${encodeURIComponent(String(ref))}`, { notebook });
+  }
+
+  compare(refs: Array<string | number>, all: boolean, notebook?: string): Promise<ICompareResult> {
+    return this.get<ICompareResult>('compare', {
+      trials: refs.map(String).join(','),
+      all: all ? '1' : '0',
+      notebook
+    });
+  }
+
+  deps(trial: string | number, variable: string, notebook?: string): Promise<IDepsReply> {
+    return this.get<IDepsReply>('deps', { trial: String(trial), variable, notebook });
+  }
+
+  scriptify(trial: string | number, variable: string, notebook?: string): Promise<IScriptReply> {
+    return this.get<IScriptReply>('scriptify', { trial: String(trial), variable, notebook });
+  }
+
+  private async get<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
+    const url = URLExt.join(this.settings.baseUrl, 'nbprov', 'api', path) + queryString(params);
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, { method: 'GET' }, this.settings);
+    } catch (error) {
+      throw new ApiError(`cannot reach the Jupyter server: ${String(error)}`, 0);
+    }
+    const body = await response.text();
+    if (!response.ok) {
+      if (response.status === 404 && body.includes('<html')) {
+        throw new ApiError(
+          'the nbprov server extension is not enabled (jupyter server extension list)',
+          404
+        );
+      }
+      throw new ApiError(errorMessage(response.status, body), response.status);
+    }
+    try {
+      return JSON.parse(body) as T;
+    } catch {
+      throw new ApiError('the server sent a reply that is not JSON', response.status);
+    }
+  }
+}

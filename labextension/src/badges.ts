@@ -1,0 +1,140 @@
+/**
+ * Badges on code cells: the cell's stage, and a marker when its code differs from the
+ * version that last ran in the notebook's current trial.
+ *
+ * The badge element is absolutely positioned inside the cell's input area, so showing,
+ * changing or hiding it never moves the notebook's content.
+ */
+import type { Cell } from '@jupyterlab/cells';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { IDisposable } from '@lumino/disposable';
+
+import type { NotebookProvenance } from './model';
+import { runState } from './staleness';
+import { cellStage, stageClass } from './stage';
+
+const BADGES_CLASS = 'jp-nbprov-badges';
+
+export class NotebookBadges implements IDisposable {
+  constructor(
+    private readonly panel: NotebookPanel,
+    private readonly model: NotebookProvenance
+  ) {
+    model.changed.connect(this.schedule, this);
+    panel.content.model?.cells.changed.connect(this.schedule, this);
+    panel.content.modelChanged.connect(this.schedule, this);
+    this.schedule();
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    clearTimeout(this._timer);
+    this.model.changed.disconnect(this.schedule, this);
+    for (const cellModel of this._watched) {
+      cellModel.contentChanged.disconnect(this.schedule, this);
+      cellModel.metadataChanged.disconnect(this.schedule, this);
+    }
+    this._watched.clear();
+    for (const node of Array.from(this.panel.node.querySelectorAll(`.${BADGES_CLASS}`))) {
+      node.remove();
+    }
+  }
+
+  /** Update every cell's badge shortly (edits come in bursts). */
+  schedule(): void {
+    if (this._disposed) {
+      return;
+    }
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => this.update(), 150);
+  }
+
+  /** Update every cell's badge now. */
+  update(): void {
+    if (this._disposed) {
+      return;
+    }
+    for (const cellModel of [...this._watched]) {
+      if (cellModel.isDisposed) {
+        this._watched.delete(cellModel);
+      }
+    }
+    for (const cell of this.panel.content.widgets) {
+      this.watch(cell);
+      if (cell.inputArea) {
+        this.render(cell);
+      } else {
+        void cell.ready.then(() => this.render(cell));
+      }
+    }
+  }
+
+  private watch(cell: Cell): void {
+    const cellModel = cell.model;
+    if (this._watched.has(cellModel)) {
+      return;
+    }
+    this._watched.add(cellModel);
+    cellModel.contentChanged.connect(this.schedule, this);
+    cellModel.metadataChanged.connect(this.schedule, this);
+  }
+
+  private render(cell: Cell): void {
+    if (this._disposed || cell.isDisposed || !cell.inputArea) {
+      return;
+    }
+    const host = cell.inputArea.node;
+    let badges = host.querySelector<HTMLElement>(`:scope > .${BADGES_CLASS}`);
+    if (cell.model.type !== 'code') {
+      badges?.remove();
+      return;
+    }
+    if (!badges) {
+      badges = document.createElement('div');
+      badges.className = BADGES_CLASS;
+      host.appendChild(badges);
+    }
+    const source = cell.model.sharedModel.getSource();
+    const stage = cellStage(source, cell.model.metadata);
+    const state = runState(cell.model.id, source, this.model.lastRun);
+    const key = `${stage?.stage ?? ''}|${stage?.source ?? ''}|${state}`;
+    if (badges.dataset.key === key) {
+      return;
+    }
+    badges.dataset.key = key;
+    badges.replaceChildren();
+    if (stage) {
+      const pill = document.createElement('span');
+      pill.className = `jp-nbprov-stage ${stageClass(stage.stage)}`;
+      pill.textContent = stage.stage;
+      pill.title =
+        stage.source === 'tag'
+          ? `nbprov stage "${stage.stage}" (from %tag in the code)`
+          : `nbprov stage "${stage.stage}" (from the cell's metadata)`;
+      badges.appendChild(pill);
+    }
+    if (state === 'changed') {
+      const marker = document.createElement('span');
+      marker.className = 'jp-nbprov-changed';
+      marker.textContent = 'edited';
+      const trial = this.model.current;
+      marker.title = `The code differs from the version that last ran in trial ${
+        trial ? `#${trial.id}${trial.name ? ` (${trial.name})` : ''}` : ''
+      }`;
+      badges.appendChild(marker);
+    }
+    badges.dataset.stage = stage?.stage ?? '';
+    badges.dataset.state = state;
+  }
+
+  private _disposed = false;
+  private _timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private _watched = new Set<Cell['model']>();
+}

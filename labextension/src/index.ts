@@ -1,0 +1,212 @@
+/**
+ * nbprov in JupyterLab: stage badges on code cells, commands to set a cell's stage, and
+ * the provenance side panel. The data comes from the nbprov server extension.
+ */
+import {
+  ILabShell,
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import type { Cell } from '@jupyterlab/cells';
+import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { Menu } from '@lumino/widgets';
+
+import { NbprovApi } from './api';
+import { NotebookBadges } from './badges';
+import { provenanceIcon, stageIcon } from './icon';
+import { NotebookProvenance } from './model';
+import { PANEL_ID, ProvenancePanel } from './panel';
+import { METADATA_KEY, STANDARD_STAGES, isValidStage, stageFromMetadata, withStage } from './stage';
+
+export namespace CommandIDs {
+  export const setStage = 'nbprov:set-stage';
+  export const clearStage = 'nbprov:clear-stage';
+  export const stageMenu = 'nbprov:stage-menu';
+  export const openPanel = 'nbprov:open-panel';
+  export const refresh = 'nbprov:refresh';
+}
+
+/** The code cells a stage command acts on: the selection, else the active cell. */
+function targetCells(panel: NotebookPanel): Cell[] {
+  const notebook = panel.content;
+  const selected = notebook.widgets.filter(cell => notebook.isSelectedOrActive(cell));
+  return selected.filter(cell => cell.model.type === 'code');
+}
+
+function setStage(cells: Cell[], stage: string | null): void {
+  for (const cell of cells) {
+    const next = withStage(cell.model.getMetadata(METADATA_KEY), stage);
+    if (next === undefined) {
+      cell.model.deleteMetadata(METADATA_KEY);
+    } else {
+      cell.model.setMetadata(METADATA_KEY, next);
+    }
+  }
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'nbprov:plugin',
+  description: 'Provenance of notebook work: stage badges and the nbprov panel.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ILayoutRestorer, ILabShell],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    labShell: ILabShell | null
+  ): void => {
+    const api = new NbprovApi(app.serviceManager.serverSettings);
+    const models = new Map<NotebookPanel, NotebookProvenance>();
+
+    const panel = new ProvenancePanel(api);
+    panel.title.icon = provenanceIcon;
+    app.shell.add(panel, 'right', { rank: 700 });
+    restorer?.add(panel, PANEL_ID);
+
+    const follow = (): void => {
+      const current = tracker.currentWidget;
+      panel.setNotebook(current, current ? (models.get(current) ?? null) : null);
+    };
+
+    tracker.widgetAdded.connect((_, notebookPanel) => {
+      const model = new NotebookProvenance(api, notebookPanel.context.path);
+      models.set(notebookPanel, model);
+      const badges = new NotebookBadges(notebookPanel, model);
+      notebookPanel.context.pathChanged.connect((_, path) => (model.path = path));
+      // A restarted kernel starts a new trial.
+      notebookPanel.sessionContext.statusChanged.connect((_, status) => {
+        if (status === 'restarting' || status === 'autorestarting') {
+          model.refreshSoon();
+        }
+      });
+      notebookPanel.disposed.connect(() => {
+        badges.dispose();
+        model.dispose();
+        models.delete(notebookPanel);
+        follow();
+      });
+      void notebookPanel.context.ready.then(() => model.refresh());
+      follow();
+    });
+    tracker.currentChanged.connect(follow);
+    follow();
+
+    NotebookActions.executed.connect((_, { notebook }) => {
+      for (const [notebookPanel, model] of models) {
+        if (notebookPanel.content === notebook) {
+          model.refreshSoon();
+        }
+      }
+    });
+
+    const { commands } = app;
+    const current = (): NotebookPanel | null => tracker.currentWidget;
+
+    commands.addCommand(CommandIDs.setStage, {
+      label: args => (args.stage ? `${String(args.stage)}` : 'Set Cell Stage…'),
+      caption: 'Set the nbprov stage of the selected code cells (stored in cell metadata)',
+      isEnabled: () => current() !== null,
+      isToggled: args => {
+        const notebookPanel = current();
+        const cell = notebookPanel?.content.activeCell;
+        return Boolean(args.stage && cell && stageFromMetadata(cell.model.metadata) === args.stage);
+      },
+      execute: async args => {
+        const notebookPanel = current();
+        if (!notebookPanel) {
+          return;
+        }
+        const cells = targetCells(notebookPanel);
+        let stage = typeof args.stage === 'string' ? args.stage : null;
+        if (!stage) {
+          const active = notebookPanel.content.activeCell;
+          const result = await InputDialog.getItem({
+            title: 'Set the nbprov stage of the selected cells',
+            items: [...STANDARD_STAGES],
+            current: active ? (stageFromMetadata(active.model.metadata) ?? '') : '',
+            editable: true
+          });
+          if (!result.button.accept || !result.value) {
+            return;
+          }
+          stage = result.value.trim();
+        }
+        if (!isValidStage(stage)) {
+          await InputDialog.getText({ title: `"${stage}" is not a stage name (one word)` });
+          return;
+        }
+        setStage(cells, stage);
+      }
+    });
+
+    commands.addCommand(CommandIDs.clearStage, {
+      label: 'Clear Cell Stage',
+      caption: 'Remove the nbprov stage from the selected code cells',
+      isEnabled: () => current() !== null,
+      execute: () => {
+        const notebookPanel = current();
+        if (notebookPanel) {
+          setStage(targetCells(notebookPanel), null);
+        }
+      }
+    });
+
+    const stageMenu = new Menu({ commands });
+    stageMenu.addClass('jp-nbprov-stage-menu');
+    stageMenu.title.label = 'nbprov Stage';
+    for (const stage of STANDARD_STAGES) {
+      stageMenu.addItem({ command: CommandIDs.setStage, args: { stage } });
+    }
+    stageMenu.addItem({ type: 'separator' });
+    stageMenu.addItem({ command: CommandIDs.setStage });
+    stageMenu.addItem({ command: CommandIDs.clearStage });
+
+    commands.addCommand(CommandIDs.stageMenu, {
+      label: 'Cell Stage',
+      caption: 'Set this cell’s nbprov stage',
+      icon: stageIcon,
+      execute: () => {
+        const cell = current()?.content.activeCell;
+        const anchor =
+          cell?.node.querySelector('.jp-cell-toolbar') ?? cell?.node ?? document.body;
+        const rect = anchor.getBoundingClientRect();
+        stageMenu.open(rect.left, rect.bottom);
+      }
+    });
+
+    commands.addCommand(CommandIDs.openPanel, {
+      label: 'Show Provenance Panel',
+      caption: 'Trials, comparison and lineage of this notebook',
+      icon: provenanceIcon,
+      execute: () => {
+        if (labShell) {
+          labShell.activateById(PANEL_ID);
+        } else {
+          app.shell.activateById(PANEL_ID);
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.refresh, {
+      label: 'Refresh Provenance',
+      execute: async () => {
+        const notebookPanel = current();
+        await models.get(notebookPanel as NotebookPanel)?.refresh();
+      }
+    });
+
+    if (palette) {
+      const category = 'nbprov';
+      palette.addItem({ command: CommandIDs.setStage, category });
+      palette.addItem({ command: CommandIDs.clearStage, category });
+      palette.addItem({ command: CommandIDs.openPanel, category });
+      palette.addItem({ command: CommandIDs.refresh, category });
+    }
+  }
+};
+
+export default plugin;

@@ -1,0 +1,84 @@
+/**
+ * The JSON the nbprov server extension returns (the core's documented CLI JSON shapes).
+ */
+
+export type JSONScalar = string | number | boolean | null;
+export type JSONValue = JSONScalar | JSONValue[] | { [key: string]: JSONValue };
+
+export interface ITrial {
+  id: number;
+  name: string | null;
+  notebook: string | null;
+  status: string;
+  started_at: string | null;
+  ended_at: string | null;
+  hyperparams: Record<string, JSONValue>;
+  metrics: Record<string, JSONValue>;
+}
+
+export interface IActivation {
+  execution_count: number | null;
+  cell_id: string | null;
+  cell_hash: string;
+  stage: string | null;
+  status: string;
+  started_at: string | null;
+  duration_s: number | null;
+}
+
+export interface IVariable {
+  name: string;
+  role: string;
+  value: JSONValue;
+  execution_count: number | null;
+}
+
+export interface ITrialDetail extends ITrial {
+  activations: IActivation[];
+  variables: IVariable[];
+}
+
+export interface ITrialsReply {
+  store: string;
+  store_exists: boolean;
+  notebook: string | null;
+  scope: 'notebook' | 'all';
+  trials: ITrial[];
+}
+
+export interface IInfoReply {
+  version: string;
+  store: string;
+  store_exists: boolean;
+  features: { trials: boolean; compare: boolean; deps: boolean; scriptify: boolean };
+}
+
+export interface ICompareRow {
+  group: string;
+  name: string;
+  values: JSONValue[];
+  changed: boolean;
+  delta: number | null;
+}
+
+export interface ICompareResult {
+  trials: number[];
+  rows: ICompareRow[];
+}
+
+export interface IDepsReply {
+  deps: {
+    trial?: JSONValue;
+    variable?: string;
+    activations?: JSONValue[];
+    variables?: JSONValue[];
+    edges?: JSONValue[];
+  };
+  dot: string | null;
+}
+
+export interface IScriptReply {
+  trial: string;
+  variable: string;
+  script: string;
+}

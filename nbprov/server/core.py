@@ -1,0 +1,179 @@
+"""Where the server finds the store for a notebook, and how it calls the core.
+
+The panel names a notebook by its Jupyter path (relative to the server's root). A kernel
+started for that notebook runs in the notebook's folder, so its default store is
+``<notebook folder>/.nbprov/nbprov.db``; ``NBPROV_DB`` (a path, relative paths again taken
+from the kernel's folder, or an SQLAlchemy URL) overrides it for every kernel and so for the
+server too. The server reads with :mod:`nbprov.api` and never creates a store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+DEFAULT_RELATIVE_DB = os.path.join(".nbprov", "nbprov.db")
+
+
+class BadRequest(ValueError):
+    """The request names something that cannot be served (outside the root, bad value)."""
+
+
+class NotAvailable(LookupError):
+    """The installed core has no function for this request (yet)."""
+
+
+@dataclass(frozen=True)
+class StoreRef:
+    """The store a request reads: the ``db`` argument for the core and a label to show."""
+
+    db: str
+    label: str
+    exists: bool
+
+
+def notebook_folder(root_dir: str, notebook: str | None) -> Path:
+    """The on-disk folder of a notebook given by its Jupyter path; the root without one."""
+    root = Path(root_dir).resolve()
+    if not notebook:
+        return root
+    relative = PurePosixPath(notebook.lstrip("/"))
+    if ".." in relative.parts:
+        raise BadRequest(f"notebook path {notebook!r} leaves the server root")
+    return (root / Path(*relative.parts)).parent
+
+
+def notebook_candidates(root_dir: str, notebook: str) -> list[str]:
+    """The ways a kernel may have recorded this notebook's path.
+
+    Jupyter starts a notebook's kernel with ``JPY_SESSION_NAME`` set to the notebook's
+    absolute path; other runners record the path they were given.
+    """
+    folder = notebook_folder(root_dir, notebook)
+    name = PurePosixPath(notebook).name
+    absolute = folder / name
+    seen: list[str] = []
+    for candidate in (
+        str(absolute),
+        os.path.realpath(absolute),
+        os.path.join(root_dir, *PurePosixPath(notebook.lstrip("/")).parts),
+        notebook.lstrip("/"),
+    ):
+        if candidate not in seen:
+            seen.append(candidate)
+    return seen
+
+
+def resolve_store(
+    root_dir: str, notebook: str | None, env: dict[str, str] | None = None
+) -> StoreRef:
+    """The store the kernel of ``notebook`` writes to, as the server can see it."""
+    environ = os.environ if env is None else env
+    target = environ.get("NBPROV_DB") or ""
+    if "://" in target:
+        return StoreRef(db=target, label=_redacted_url(target), exists=True)
+    path = Path(target or DEFAULT_RELATIVE_DB).expanduser()
+    if not path.is_absolute():
+        path = notebook_folder(root_dir, notebook) / path
+    return StoreRef(db=str(path), label=str(path), exists=path.exists())
+
+
+def _redacted_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("://", 1)[0] + "://…"
+
+
+def _api() -> Any:
+    return importlib.import_module("nbprov.api")
+
+
+def _find(*names: str) -> Callable[..., Any] | None:
+    try:
+        module = _api()
+    except ImportError:
+        return None
+    for name in names:
+        function = getattr(module, name, None)
+        if callable(function):
+            return function  # type: ignore[no-any-return]
+    return None
+
+
+# The core functions each request uses, by the names the core API may give them.
+_COMPARE = ("compare", "compare_trials")
+_DEPS = ("deps", "lineage")
+_DEPS_DOT = ("deps_dot", "lineage_dot")
+_SCRIPTIFY = ("scriptify", "script")
+
+
+def features() -> dict[str, bool]:
+    """Which panel actions the installed core supports."""
+    return {
+        "trials": _find("list_trials") is not None,
+        "compare": _find(*_COMPARE) is not None,
+        "deps": _find(*_DEPS) is not None,
+        "scriptify": _find(*_SCRIPTIFY) is not None,
+    }
+
+
+def _need(*names: str) -> Callable[..., Any]:
+    function = _find(*names)
+    if function is None:
+        raise NotAvailable(f"this nbprov has no {names[0]}() in nbprov.api yet")
+    return function
+
+
+def trials(store: StoreRef, notebooks: list[str] | None) -> list[dict[str, Any]]:
+    """Trials in the store, of any of ``notebooks`` when given, oldest first."""
+    list_trials = _need("list_trials")
+    if notebooks is None:
+        records: list[dict[str, Any]] = list(list_trials(db=store.db))
+    else:
+        by_id: dict[Any, dict[str, Any]] = {}
+        for notebook in notebooks:
+            for record in list_trials(db=store.db, notebook=notebook):
+                by_id.setdefault(record["id"], record)
+        records = list(by_id.values())
+    records.sort(key=lambda record: (str(record.get("started_at") or ""), str(record["id"])))
+    return records
+
+
+def show(store: StoreRef, ref: str) -> dict[str, Any]:
+    result: dict[str, Any] = _need("show_trial")(_trial_ref(ref), db=store.db)
+    return result
+
+
+def compare(store: StoreRef, refs: list[str], show_all: bool) -> dict[str, Any]:
+    function = _need(*_COMPARE)
+    result: dict[str, Any] = function([_trial_ref(r) for r in refs], db=store.db, all=show_all)
+    return result
+
+
+def deps(store: StoreRef, ref: str, variable: str) -> dict[str, Any]:
+    """The lineage JSON of ``variable`` in a trial plus its graph as DOT source."""
+    result: dict[str, Any] = dict(_need(*_DEPS)(_trial_ref(ref), variable, db=store.db))
+    dot = result.pop("dot", None)
+    if not isinstance(dot, str):
+        to_dot = _find(*_DEPS_DOT)
+        dot = to_dot(_trial_ref(ref), variable, db=store.db) if to_dot is not None else None
+    return {"deps": result, "dot": dot}
+
+
+def scriptify(store: StoreRef, ref: str, variable: str) -> str:
+    script = _need(*_SCRIPTIFY)(_trial_ref(ref), variable, db=store.db)
+    return str(script)
+
+
+def _trial_ref(ref: str) -> str | int:
+    text = ref.strip()
+    if not text:
+        raise BadRequest("no trial given")
+    return int(text) if text.isdigit() else text

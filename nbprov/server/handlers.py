@@ -1,0 +1,175 @@
+"""REST handlers under ``{base_url}nbprov/api/``; every one needs the server's login."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from . import core
+
+T = TypeVar("T")
+
+API_PATH = "nbprov/api"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("nbprov")
+    except Exception:
+        return "unknown"
+
+
+class _Handler(APIHandler):
+    # Reading provenance is reading what the notebooks did: the "contents" permission.
+    auth_resource = "contents"
+
+    @property
+    def root_dir(self) -> str:
+        return str(self.settings["nbprov_root_dir"])
+
+    def notebook_arg(self) -> str | None:
+        value = self.get_argument("notebook", None)
+        return value or None
+
+    def store(self) -> core.StoreRef:
+        try:
+            return core.resolve_store(self.root_dir, self.notebook_arg())
+        except core.BadRequest as error:
+            raise web.HTTPError(400, str(error)) from error
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a (blocking) store read off the event loop; map failures to HTTP errors."""
+        try:
+            return await asyncio.to_thread(function, *args)
+        except web.HTTPError:
+            raise
+        except core.BadRequest as error:
+            raise web.HTTPError(400, str(error)) from error
+        except core.NotAvailable as error:
+            raise web.HTTPError(501, str(error)) from error
+        except Exception as error:
+            status = 404 if _is_lookup(error) else 500
+            if status == 500:
+                self.log.exception("nbprov: store read failed")
+            raise web.HTTPError(status, f"{type(error).__name__}: {error}") from error
+
+    def reply(self, payload: Any) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(payload, default=str))
+
+
+def _is_lookup(error: BaseException) -> bool:
+    if isinstance(error, LookupError):
+        return True
+    return type(error).__name__ in {"StoreError", "TrialNotFound", "UnknownTrial"}
+
+
+class InfoHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store()
+        self.reply(
+            {
+                "version": _version(),
+                "store": store.label,
+                "store_exists": store.exists,
+                "features": core.features(),
+            }
+        )
+
+
+class TrialsHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store()
+        notebook = self.notebook_arg()
+        scope = self.get_argument("scope", "notebook")
+        if scope not in ("notebook", "all"):
+            raise web.HTTPError(400, "scope is 'notebook' or 'all'")
+        payload: dict[str, Any] = {
+            "store": store.label,
+            "store_exists": store.exists,
+            "notebook": notebook,
+            "scope": scope,
+            "trials": [],
+        }
+        if store.exists:
+            notebooks = (
+                core.notebook_candidates(self.root_dir, notebook)
+                if notebook and scope == "notebook"
+                else None
+            )
+            payload["trials"] = await self.call(core.trials, store, notebooks)
+        self.reply(payload)
+
+
+class TrialHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self, ref: str) -> None:
+        store = self.store()
+        if not store.exists:
+            raise web.HTTPError(404, f"no nbprov store at {store.label}")
+        self.reply(await self.call(core.show, store, ref))
+
+
+class CompareHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store()
+        refs = [r for r in self.get_argument("trials", "").split(",") if r.strip()]
+        if len(refs) < 2:
+            raise web.HTTPError(400, "compare needs two or more trials (?trials=1,2)")
+        show_all = self.get_argument("all", "0") in ("1", "true", "yes")
+        self.reply(await self.call(core.compare, store, refs, show_all))
+
+
+class DepsHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store()
+        trial = self.get_argument("trial")
+        variable = self.get_argument("variable")
+        self.reply(await self.call(core.deps, store, trial, variable))
+
+
+class ScriptHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store()
+        trial = self.get_argument("trial")
+        variable = self.get_argument("variable")
+        script = await self.call(core.scriptify, store, trial, variable)
+        self.reply({"trial": trial, "variable": variable, "script": script})
+
+
+def setup_handlers(web_app: Any, root_dir: str) -> None:
+    """Register the API on the Jupyter server's own web application."""
+    web_app.settings["nbprov_root_dir"] = root_dir
+    base = url_path_join(web_app.settings["base_url"], API_PATH)
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "info"), InfoHandler),
+            (url_path_join(base, "trials"), TrialsHandler),
+            (url_path_join(base, "trials", "([^/]+)"), TrialHandler),
+            (url_path_join(base, "compare"), CompareHandler),
+            (url_path_join(base, "deps"), DepsHandler),
+            (url_path_join(base, "scriptify"), ScriptHandler),
+        ],
+    )
