@@ -941,7 +941,7 @@ def sort_ids(ids: Sequence[int], values: dict[int, dict[Any, Any]], key: SortKey
     return have + sorted(lacking)
 
 
-def _lookup_values(
+def lookup_values(
     session: Session, notebook: str | None, refs: set[Ref]
 ) -> tuple[list[int], dict[int, dict[Any, Any]]]:
     """Candidate trial ids (oldest first) and, per trial, the values ``refs`` name.
@@ -1011,7 +1011,7 @@ def select_trials(
 
         return list_trials(session, notebook=notebook, limit=limit)
     refs = set(test.refs if test else set()) | ({key.ref} if key else set())
-    ids, values = _lookup_values(session, notebook, refs)
+    ids, values = lookup_values(session, notebook, refs)
     if test is not None:
         ids = [i for i in ids if test(values[i])]
     if key is not None:
