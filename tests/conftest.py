@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -59,13 +60,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """A throwaway PostgreSQL server on loopback; yields its base URL."""
     bindir = _pg_bin()
     if bindir is None or not (bindir / "initdb").exists():
         pytest.skip("PostgreSQL server binaries are not installed")
     pytest.importorskip("psycopg")
-    data = tmp_path_factory.mktemp("pgdata")
+    # Not under pytest's private temp root: the server's own user must reach it.
+    data = Path(tempfile.mkdtemp(prefix="nbprov-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:  # the server refuses to run as root
         shutil.chown(data, "postgres")
@@ -77,18 +79,35 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         capture_output=True,
     )
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # The server must not inherit our pipes, or waiting on pg_ctl would never end.
     subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "start"],
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(data / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        ],
         check=True,
-        capture_output=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
     )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(
             [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
         )
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def new_postgres_database(server_url: str) -> str:
