@@ -1,0 +1,194 @@
+"""Real kernels: a notebook through nbclient, a killed kernel, two kernels on one store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+
+KERNEL_TIMEOUT = 120
+
+
+def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def cli_json(db: Path, *args: str) -> Any:
+    done = cli(db, *args, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def kernel(tmp_path: Path) -> Iterator[tuple[KernelManager, Any, Path]]:
+    """A running python3 kernel recording into a store in ``tmp_path``."""
+    db = tmp_path / "store.db"
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(env={**os.environ, "NBPROV_DB": str(db)}, cwd=str(tmp_path))
+    client = km.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=KERNEL_TIMEOUT)
+    try:
+        yield km, client, db
+    finally:
+        client.stop_channels()
+        if km.is_alive():
+            km.shutdown_kernel(now=True)
+
+
+def execute(client: Any, code: str) -> list[str]:
+    """Run ``code``; return everything it printed (stdout and stderr)."""
+    printed: list[str] = []
+
+    def on_output(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"]["text"])
+
+    reply = client.execute_interactive(code, timeout=KERNEL_TIMEOUT, output_hook=on_output)
+    assert reply["content"]["status"] in ("ok", "error")
+    return printed
+
+
+def test_notebook_through_nbclient_then_the_cli(tmp_path: Path, monkeypatch: Any) -> None:
+    db = tmp_path / "store.db"
+    monkeypatch.setenv("NBPROV_DB", str(db))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbprov"),
+        nbformat.v4.new_code_cell("%tag_var alpha hyperparam\n%tag_var total metric"),
+        nbformat.v4.new_code_cell("%tag read\nalpha = 3\ndata = list(range(10))"),
+        nbformat.v4.new_code_cell("%tag score\ntotal = sum(d * alpha for d in data)"),
+        nbformat.v4.new_code_cell("print(total)"),
+    ]
+    resources = {"metadata": {"path": str(tmp_path)}}
+    NotebookClient(nb, timeout=KERNEL_TIMEOUT, resources=resources).execute()
+    expected_total = sum(d * 3 for d in range(10))
+    assert nb.cells[4].outputs[0]["text"].strip() == str(expected_total)
+
+    listing = cli_json(db, "trials")
+    assert len(listing) == 1
+    assert set(listing[0]) == {
+        "id",
+        "name",
+        "notebook",
+        "status",
+        "started_at",
+        "ended_at",
+        "hyperparams",
+        "metrics",
+    }
+    assert listing[0]["hyperparams"] == {"alpha": 3}
+    assert listing[0]["metrics"] == {"total": expected_total}
+    assert listing[0]["status"] == "ok"  # nbclient shut the kernel down cleanly
+    assert listing[0]["ended_at"] is not None
+
+    shown = cli_json(db, "show", "latest")
+    acts = shown["activations"]
+    assert [a["stage"] for a in acts] == [None, "read", "score", None]
+    assert {
+        "execution_count",
+        "cell_id",
+        "cell_hash",
+        "stage",
+        "status",
+        "started_at",
+        "duration_s",
+    } <= set(acts[0])
+    assert [v["name"] for v in shown["variables"]] == ["alpha", "total"]
+    assert {"name", "role", "value", "execution_count"} <= set(shown["variables"][0])
+
+    table = cli(db, "trials")
+    assert table.returncode == 0
+    assert all(len(line) <= 80 for line in table.stdout.splitlines())
+
+
+def test_a_kernel_killed_mid_cell(kernel: tuple[KernelManager, Any, Path]) -> None:
+    km, client, db = kernel
+    execute(client, "%load_ext nbprov")
+    execute(client, "%tag_var n hyperparam\nn = 5")
+    client.execute("import time\ntime.sleep(600)")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until the long cell's start is stored
+        if db.exists():
+            with sqlite3.connect(db) as conn:
+                running = conn.execute(
+                    "select count(*) from activation where status = 'running'"
+                ).fetchone()[0]
+            if running:
+                break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the running cell never reached the store")
+    process = km.provisioner.process  # type: ignore[union-attr]
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)  # reap it, as the Jupyter server reaps its kernels
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    shown = cli_json(db, "show", "latest")
+    assert shown["status"] == "interrupted"
+    assert [a["status"] for a in shown["activations"]] == ["ok", "interrupted"]
+    assert shown["hyperparams"] == {"n": 5}
+    assert cli_json(db, "trials")[0]["status"] == "interrupted"
+
+
+def test_two_kernels_write_one_store_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    cells = 60
+    managers = []
+    clients = []
+    for _ in range(2):
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel(env={**os.environ, "NBPROV_DB": str(db)}, cwd=str(tmp_path))
+        client = km.client()
+        client.start_channels()
+        client.wait_for_ready(timeout=KERNEL_TIMEOUT)
+        managers.append(km)
+        clients.append(client)
+    printed: list[list[str]] = [[], []]
+    try:
+        for client in clients:
+            execute(client, "%load_ext nbprov\n%tag_var acc metric")
+
+        def work(index: int) -> None:
+            for i in range(cells):
+                printed[index] += execute(
+                    clients[index], f"acc = {i} / {cells}\nx_{i} = [acc] * 50"
+                )
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for client in clients:
+            client.stop_channels()
+        for km in managers:
+            km.shutdown_kernel()
+    assert not any("nbprov" in text for out in printed for text in out), printed
+    listing = cli_json(db, "trials")
+    assert [t["status"] for t in listing] == ["ok", "ok"]
+    for trial in listing:
+        shown = cli_json(db, "show", str(trial["id"]))
+        assert len(shown["activations"]) == cells
+        assert shown["metrics"] == {"acc": (cells - 1) / cells}
+        assert len(shown["variables"][0]["history"]) == cells
