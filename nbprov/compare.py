@@ -620,6 +620,10 @@ def why_in_session(session: Session, a: str | int, b: str | int, metric: str) ->
     back = {j: i for i, j in pairs.items()}
     values = [{(v["name"], v["seq"]): v for v in data["variables"]} for data in (sa, sb)]
     inputs_a, inputs_b = _inputs(sa), _inputs(sb)
+    defines_b: dict[int, set[str]] = defaultdict(set)
+    for edge in sb["edges"]:
+        if edge["kind"] == "defines":
+            defines_b[edge["activation"]].add(edge["variable"])
     writer_b = {v["seq"] for v in sb["variables"]}
     sources = {
         act["cell_hash"]: act["source"] or "" for act in sa["activations"] + sb["activations"]
@@ -636,6 +640,7 @@ def why_in_session(session: Session, a: str | int, b: str | int, metric: str) ->
             "stage": cell.stage,
             "source_line": source_label(sources.get(cell.cell_hash)),
             "inputs": [],
+            "outputs": [],
         }
         i = back.get(j)
         if i is None:
@@ -680,6 +685,13 @@ def why_in_session(session: Session, a: str | int, b: str | int, metric: str) ->
                             ],
                         }
                     )
+            outputs = []
+            for name in sorted(defines_b.get(cell.seq, ())):
+                vb = values[1].get((name, cell.seq))
+                va = values[0].get((name, other.seq))
+                if known(va) and known(vb) and value_key(va["value"]) != value_key(vb["value"]):  # type: ignore[index]
+                    outputs.append({"name": name, "values": [va["value"], vb["value"]]})  # type: ignore[index]
+            entry["outputs"] = outputs
             if "reason" not in entry and entry["inputs"]:
                 entry["reason"] = "inputs"
         if "reason" in entry:
@@ -693,6 +705,7 @@ def why_in_session(session: Session, a: str | int, b: str | int, metric: str) ->
                     "stage": cell.stage,
                     "source_line": source_label(sources.get(cell.cell_hash)),
                     "inputs": [],
+                    "outputs": [],
                     "reason": "removed",
                     "execution_counts": [cell.execution_count, None],
                     "cell_hashes": [cell.cell_hash, None],
@@ -721,7 +734,8 @@ def why(store: Store, a: str | int, b: str | int, metric: str) -> dict[str, Any]
 
     Each cell has a ``reason``: ``code`` (its source changed; ``diff`` shows how),
     ``inputs`` (same code, but an input it read differs: listed in ``inputs`` with both
-    values, null where no value was recorded), ``added`` or ``removed``. An input without
+    values, null where no value was recorded), ``added`` or ``removed``. ``outputs`` lists
+    the recorded values the cell wrote that differ. An input without
     a recorded value counts as differing when the cell that wrote it is itself listed.
     """
     with store.session() as session:

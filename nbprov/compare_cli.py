@@ -120,19 +120,23 @@ def compare_table(
 def why_table(data: dict[str, Any], precision: int) -> tuple[list[str], list[list[str]]]:
     headers = ["cell", "stage", "reason", "detail"]
     rows = []
+
+    def changes(items: list[dict[str, Any]]) -> str:
+        return ", ".join(
+            f"{i['name']}: {format_value(i['values'][0], precision) or '?'} -> "
+            f"{format_value(i['values'][1], precision) or '?'}"
+            for i in items
+        )
+
     for cell in data["cells"]:
         counts = cell["execution_counts"]
         where = " -> ".join("-" if c is None else f"[{c}]" for c in counts)
-        if cell["inputs"]:
-            detail = ", ".join(
-                f"{i['name']}: {format_value(i['values'][0], precision) or '?'} -> "
-                f"{format_value(i['values'][1], precision) or '?'}"
-                for i in cell["inputs"]
-            )
-            if cell["reason"] == "code":
-                detail = f"{cell['source_line']}; {detail}"
+        if cell["reason"] == "inputs":
+            detail = changes(cell["inputs"])
         else:
             detail = cell["source_line"]
+            if cell.get("outputs"):
+                detail += f"; sets {changes(cell['outputs'])}"
         rows.append([where, cell["stage"] or "", cell["reason"], detail])
     return headers, rows
 
