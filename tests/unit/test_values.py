@@ -48,7 +48,7 @@ def test_non_json_values_are_summaries(value: object) -> None:
 
 
 def test_array_and_frame_summaries() -> None:
-    stored, exact, print_ = summarize(np.arange(12.0).reshape(3, 4))
+    stored, exact, _ = summarize(np.arange(12.0).reshape(3, 4))
     assert not exact
     assert stored["shape"] == [3, 4] and stored["dtype"] == "float64"
     frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
