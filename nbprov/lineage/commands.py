@@ -130,15 +130,19 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=cmd_deps)
 
 
+def _fail(message: str) -> int:
+    print(f"nbprov: {message}", file=sys.stderr)
+    return 2
+
+
 def cmd_deps(args: argparse.Namespace) -> int:
-    from ..cli import CommandError
     from ..store import Store
 
     store = Store.open(args.db)
     try:
         answer = deps_json(store.engine, args.trial, args.name, at=args.at)
     except SliceError as exc:
-        raise CommandError(str(exc)) from exc
+        return _fail(str(exc))
     finally:
         store.close()
     if args.format == "json":
@@ -150,7 +154,7 @@ def cmd_deps(args: argparse.Namespace) -> int:
     elif args.format == "svg":
         svg = graph.render_svg(dot)
         if svg is None:
-            raise CommandError(
+            return _fail(
                 "Graphviz 'dot' is not installed: use --format dot or text, or install graphviz"
             )
         sys.stdout.write(svg)

@@ -38,7 +38,6 @@ class _Before:
     files: files.FileLog
     watch_all: bool = False
     closures: dict[str, str] = field(default_factory=dict)
-    seeds: set[str] = field(default_factory=set)
 
 
 class Tracer:
@@ -91,7 +90,6 @@ class Tracer:
                 files=files.start(),
                 closures=closures,
                 watch_all=watch_all,
-                seeds={m for c in facts.seed_calls if (m := runtime.seed_module(c, ns))},
             )
         )
 
@@ -160,7 +158,7 @@ class Tracer:
         acc.reads |= mutated
         acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
 
-        self._random(b, acc, ok)
+        self._random(b, ns, acc, ok)
         for path, kind in b.files.written.items():
             (acc.binds if kind == "bind" else acc.mutates).add(f"file:{path}")
             if kind == "mutate":
@@ -190,7 +188,9 @@ class Tracer:
             return True  # cannot tell how far it got: assume the change happened
         return bool(methods & runtime.GENERIC_MUTATORS)
 
-    def _random(self, b: _Before, acc: CellAccess, ok: bool) -> None:
+    def _random(self, b: _Before, ns: dict[str, Any], acc: CellAccess, ok: bool) -> None:
+        # Resolved after the cell: the cell may import the module it seeds.
+        seeds = {m for c in b.facts.seed_calls if (m := runtime.seed_module(c, ns))}
         for module, token_before, token_now in (
             (RANDOM_NUMPY, b.np_rng, runtime.numpy_rng_token() if b.np_rng is not None else None),
             (
@@ -199,7 +199,7 @@ class Tracer:
                 runtime.stdlib_rng_token() if b.std_rng is not None else None,
             ),
         ):
-            seeded = module.split(":")[1] in b.seeds
+            seeded = module.split(":")[1] in seeds
             if seeded and ok:
                 # Seeding replaces the state; draws after it in the same cell read the new one.
                 acc.binds.add(module)

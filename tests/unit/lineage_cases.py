@@ -141,6 +141,7 @@ CASES: list[Case] = [
     case("random-numpy-reseed", "random", ["import numpy as np", "np.random.seed(1)", "np.random.seed(2)", "v = np.random.randint(10)"], "v", {0, 2, 3}),
     case("random-generator-object", "random", ["import numpy as np", "rng = np.random.default_rng(0)", "rng.random()", "x = rng.random()"], "x", {0, 1, 2, 3}),
     case("random-from-import", "random", ["from random import seed, randint", "seed(3)", "n = randint(1, 6)"], "n", {0, 1, 2}),
+    case("random-import-and-seed", "random", ["import numpy as np\nnp.random.seed(0)", "a = 1", "x = np.random.rand()"], "x", {0, 2}),
     case("random-in-function", "random", ["import numpy as np", "def noise():\n    return np.random.rand()", "np.random.seed(5)", "e = noise()"], "e", {0, 1, 2, 3}),
     # -- generators consumed across cells
     case("gen-next-across-cells", "generators", ["def gen():\n    yield 1\n    yield 2", "g = gen()", "first = next(g)", "second = next(g)"], "second", {0, 1, 2, 3}),
