@@ -65,8 +65,8 @@ def seconds_text(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-def _when(stamp: str | None) -> str:
-    return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M") if stamp else ""
+def _when(stamp: str | None, fmt: str = "%m-%d %H:%M") -> str:
+    return datetime.fromisoformat(stamp).strftime(fmt) if stamp else ""
 
 
 def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
@@ -87,7 +87,11 @@ def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[st
         ]
         for r in records
     ]
-    return headers, rows
+    # Name and notebook columns that are empty in every row only take room.
+    keep = [
+        i for i, h in enumerate(headers) if h not in ("name", "notebook") or any(r[i] for r in rows)
+    ]
+    return [headers[i] for i in keep], [[r[i] for i in keep] for r in rows]
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
@@ -161,7 +165,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         ("trial", f"{record['id']}" + (f" ({record['name']})" if record["name"] else "")),
         ("notebook", record["notebook"] or "(unknown)"),
         ("status", record["status"]),
-        ("started", _when(record["started_at"])),
+        ("started", _when(record["started_at"], "%Y-%m-%d %H:%M:%S UTC")),
         ("duration", _duration(record["started_at"], record["ended_at"]) or "(running)"),
         ("python", f"{env.get('python', '?')} on {env.get('hostname', '?')}"),
     ]

@@ -8,11 +8,12 @@ import json
 import math
 import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 FORMATS = ("table", "json", "csv", "md")
-MIN_COLUMN = 5
+MIN_COLUMN = 12  # columns shrink to this (or their header) before any is left out
 GAP = 2
 
 
@@ -56,7 +57,7 @@ def render_table(
     width = width or terminal_width()
     cells = [[str(c).replace("\n", " ") for c in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-    floor = [min(w, max(MIN_COLUMN, min(len(h), 12))) for w, h in zip(widths, headers, strict=True)]
+    floor = [min(w, MIN_COLUMN) for w in widths]
 
     def total(ws: list[int]) -> int:
         return sum(ws) + GAP * (len(ws) - 1)
@@ -76,7 +77,8 @@ def render_table(
     lines.insert(1, (" " * GAP).join("-" * widths[i] for i in range(shown)))
     if shown < len(headers):
         hidden = ", ".join(headers[shown:])
-        lines.append(f"({len(headers) - shown} more columns: {hidden}; see --format csv or json)")
+        note = f"({len(headers) - shown} more columns: {hidden}; see --format csv or json)"
+        lines.extend(textwrap.wrap(note, width))
     return "\n".join(lines)
 
 

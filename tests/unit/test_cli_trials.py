@@ -52,8 +52,9 @@ def test_trials_table_fits_80_columns(
     assert code == 0
     lines = out.splitlines()
     assert all(len(line) <= 80 for line in lines), lines
-    assert lines[0].split()[:3] == ["id", "name", "notebook"]
-    assert "0.8125" in out or "0.812" in out
+    # No notebook path is known in a plain shell: that column is left out for the values.
+    assert lines[0].split()[:3] == ["id", "name", "started"]
+    assert "0.8125" in out
 
 
 def test_trials_csv_and_markdown(
