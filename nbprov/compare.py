@@ -44,7 +44,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -755,8 +755,7 @@ Getter = Callable[[dict[Any, Any]], Any]
 Predicate = Callable[[dict[Any, Any]], Any]
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """What a name in an expression refers to: a trial field, or a tagged variable
     (``role`` None means any role)."""
 
@@ -991,13 +990,17 @@ def lookup_values(
         )
         if notebook is not None:
             found = found.join(Trial, Trial.id == Value.trial_id).where(Trial.notebook == notebook)
+        keys: dict[tuple[str, str], tuple[Ref, Ref]] = {}
         for trial_id, name, role, value, exact in session.execute(found):
             slot = values.get(trial_id)
             if slot is None:
                 continue
+            pair = keys.get((role, name))
+            if pair is None:
+                pair = keys[(role, name)] = (Ref("var", role, name), Ref("var", None, name))
             shown = value if exact else None
-            slot[Ref("var", role, name)] = shown
-            slot[Ref("var", None, name)] = shown
+            slot[pair[0]] = shown
+            slot[pair[1]] = shown
     return ids, values
 
 
