@@ -41,6 +41,8 @@ import hashlib
 import json
 import math
 import re
+import sys
+import types
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1047,3 +1049,21 @@ def trial_records(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     by_id = {t.id: t for t in session.scalars(select(Trial).where(Trial.id.in_(list(ids))))}
     tags = tagged_values(session, list(ids))
     return [trial_record(by_id[i], tags.get(i, [])) for i in ids if i in by_id]
+
+
+# -- ``nbprov.compare(...)`` ------------------------------------------------------------
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``nbprov.compare`` (this module) sets the package attribute ``compare`` to
+    the module, shadowing the notebook function of the same name; calling the module does
+    what the function does, so ``nbprov.compare(3, 7)`` works whatever was imported first.
+    """
+
+    def __call__(self, *refs: str | int, db: str | None = None) -> Any:
+        from .compare_widget import compare as view
+
+        return view(*refs, db=db)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -119,6 +119,12 @@ def test_python_api_and_errors(shell: InteractiveShell, three: list[int], store_
     bundle = view._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     view.close()
+    # ``nbprov.compare`` stays callable even once the core module of that name is imported.
+    import nbprov.compare
+
+    again = nbprov.compare(three[0], "huge", db=str(store_path))
+    assert isinstance(again, CompareView) and again.trial_ids == view.trial_ids
+    again.close()
     with pytest.raises(UsageError, match="no trial"):
         compare_magic(shell, recorder(shell), "1 nope")
     with pytest.raises(UsageError, match="usage"):
