@@ -6,6 +6,7 @@ reference to a user object past the call that inspects it.
 
 from __future__ import annotations
 
+import ctypes
 import dis
 import sys
 import types
@@ -45,6 +46,167 @@ MUTATOR_METHODS: dict[str, frozenset[str]] = {
     "DataFrame": frozenset({"pop", "update", "insert"}),
     "Series": frozenset({"pop", "update"}),
 }
+_FRAME_PURE = frozenset(
+    [
+        "head",
+        "tail",
+        "describe",
+        "copy",
+        "sum",
+        "mean",
+        "median",
+        "std",
+        "var",
+        "min",
+        "max",
+        "count",
+        "nunique",
+        "unique",
+        "value_counts",
+        "groupby",
+        "agg",
+        "aggregate",
+        "apply",
+        "map",
+        "merge",
+        "join",
+        "sort_values",
+        "sort_index",
+        "drop",
+        "dropna",
+        "fillna",
+        "rename",
+        "reset_index",
+        "set_index",
+        "astype",
+        "to_numpy",
+        "to_dict",
+        "to_list",
+        "tolist",
+        "query",
+        "filter",
+        "select_dtypes",
+        "corr",
+        "cov",
+        "isna",
+        "isnull",
+        "notna",
+        "notnull",
+        "pivot_table",
+        "melt",
+        "assign",
+        "round",
+        "abs",
+        "cumsum",
+        "cumprod",
+        "diff",
+        "shift",
+        "rolling",
+        "expanding",
+        "resample",
+        "equals",
+        "any",
+        "all",
+        "idxmax",
+        "idxmin",
+        "nlargest",
+        "nsmallest",
+        "clip",
+        "where",
+        "mask",
+        "replace",
+        "duplicated",
+        "drop_duplicates",
+        "isin",
+        "between",
+        "get",
+        "keys",
+        "items",
+        "iterrows",
+        "itertuples",
+        "memory_usage",
+        "transpose",
+        "dot",
+        "sample",
+        "pct_change",
+        "quantile",
+        "rank",
+        "explode",
+        "stack",
+        "unstack",
+        "pivot",
+    ]
+)
+_ARRAY_PURE = frozenset(
+    [
+        "copy",
+        "sum",
+        "mean",
+        "std",
+        "var",
+        "min",
+        "max",
+        "argmax",
+        "argmin",
+        "reshape",
+        "ravel",
+        "flatten",
+        "astype",
+        "tolist",
+        "transpose",
+        "dot",
+        "round",
+        "cumsum",
+        "cumprod",
+        "any",
+        "all",
+        "nonzero",
+        "item",
+        "tobytes",
+        "view",
+        "squeeze",
+        "take",
+        "repeat",
+        "argsort",
+        "prod",
+        "ptp",
+        "trace",
+        "diagonal",
+        "conj",
+        "conjugate",
+        "searchsorted",
+    ]
+)
+# Methods that never change their receiver, by receiver type name: a cell that only calls
+# these on an object need not fingerprint it (a large frame costs milliseconds to hash).
+PURE_METHODS: dict[str, frozenset[str]] = {
+    "DataFrame": _FRAME_PURE,
+    "Series": _FRAME_PURE,
+    "ndarray": _ARRAY_PURE,
+    "list": frozenset({"copy", "count", "index"}),
+    "tuple": frozenset({"count", "index"}),
+    "dict": frozenset({"get", "keys", "values", "items", "copy"}),
+    "set": frozenset(
+        {
+            "union",
+            "intersection",
+            "difference",
+            "symmetric_difference",
+            "issubset",
+            "issuperset",
+            "isdisjoint",
+            "copy",
+        }
+    ),
+}
+
+
+def only_pure_calls(obj: object, methods: frozenset[str]) -> bool:
+    """Whether every method called on ``obj`` is known not to change it."""
+    pure = PURE_METHODS.get(type(obj).__name__)
+    return bool(methods) and pure is not None and methods <= pure
+
+
 # For objects whose content cannot be fingerprinted: names that conventionally change state.
 GENERIC_MUTATORS = frozenset(
     {
@@ -268,17 +430,24 @@ def closure_token(obj: object, ns: dict[str, Any]) -> str | None:
 # -- module-level random state -------------------------------------------------------
 
 
+_NP_STATE: list[Any] = []  # [bit generator, address of its MT19937 state] once found
+
+
 def numpy_rng_token() -> int | None:
-    """A cheap token of NumPy's global RandomState (None when NumPy is not imported)."""
+    """A cheap token of NumPy's global RandomState (None when NumPy is not imported).
+
+    Reads the MT19937 state in place: the position and a few key words change with every
+    draw (the whole key is regenerated each 624 words), without copying the state.
+    """
     np = sys.modules.get("numpy")
     if np is None:
         return None
     try:
         bitgen = np.random.mtrand._rand._bit_generator
-        # MT19937 state: 624 uint32 words then the position; read it in place.
-        import ctypes
-
-        return hash(ctypes.string_at(bitgen.ctypes.state_address, 624 * 4 + 4))
+        if not _NP_STATE or _NP_STATE[0] is not bitgen:
+            _NP_STATE[:] = [bitgen, int(bitgen.ctypes.state_address)]
+        address = _NP_STATE[1]
+        return hash(ctypes.string_at(address, 16) + ctypes.string_at(address + 624 * 4, 4))
     except Exception:
         try:
             state = np.random.get_state()

@@ -114,6 +114,7 @@ class CellFacts:
     definite_binds: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()
     candidates: frozenset[str] = frozenset()
+    passed: frozenset[str] = frozenset()
     definite_mutations: frozenset[str] = frozenset()
     consumed: frozenset[str] = frozenset()
     methods: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -159,6 +160,7 @@ class _Analyzer:
         self.definite: set[str] = set()
         self.deletes: set[str] = set()
         self.candidates: set[str] = set()
+        self.passed: set[str] = set()  # candidates handed to a call, not only method receivers
         self.definite_mut: set[str] = set()
         self.consumed: set[str] = set()
         self.methods: dict[str, set[str]] = {}
@@ -305,9 +307,11 @@ class _Analyzer:
             self.consumed.update(live)
         elif fname in FIRST_ARG_MUTATORS and node.args:
             self.mutate(arg_roots[0] if arg_roots[0] not in shadow else None, deps, definite=True)
+            self.passed.update(live)
             for r in live[1:]:
                 self.mutate(r, deps, definite=False)
         else:
+            self.passed.update(live + live_kw)
             for r in live + live_kw:
                 self.mutate(r, deps, definite=False)
         # A method call may change its receiver.
@@ -563,6 +567,7 @@ def _analyze_cached(source: str) -> CellFacts:
         definite_binds=frozenset(a.definite - a.deletes),
         deletes=frozenset(a.deletes),
         candidates=frozenset(a.candidates),
+        passed=frozenset(a.passed),
         definite_mutations=frozenset(a.definite_mut),
         consumed=frozenset(a.consumed),
         methods={k: frozenset(v) for k, v in a.methods.items()},

@@ -67,6 +67,8 @@ class Tracer:
             obj = ns.get(name, _MISSING)
             if obj is _MISSING or runtime.never_mutated(obj) or runtime.is_stateful(obj):
                 continue
+            if self._pure_use(name, obj, facts):
+                continue
             prints[name] = fingerprint(obj)
         # Calling a closure can change the state it closed over (a counter, a cache).
         closures = {}
@@ -118,11 +120,12 @@ class Tracer:
         facts = b.facts
         ok = error is None
         acc = CellAccess()
-        keys = set(ns)
+        keys = ns.keys()
+        added = keys - b.keys
 
         # Binds: new names, watched names now bound to another object, and on success the
         # names the cell binds unconditionally (rebinding to an equal object is still a bind).
-        for name in keys - b.keys:
+        for name in added:
             if not self._hidden_name(name, facts):
                 acc.binds.add(name)
         for name, old in b.ids.items():
@@ -130,7 +133,9 @@ class Tracer:
                 acc.binds.add(name)
         if ok:
             acc.binds |= facts.definite_binds & keys
-        for name in b.keys - keys:
+        # Names can only have gone if the namespace is smaller than before plus the new ones.
+        removed = b.keys - keys if len(keys) < len(b.keys) + len(added) else ()
+        for name in removed:
             if not self._hidden_name(name, facts):
                 acc.deletes.add(name)
 
@@ -166,9 +171,20 @@ class Tracer:
         acc.reads |= {f"file:{p}" for p in b.files.read if b.files.written.get(p) != "bind"}
         return acc
 
+    @staticmethod
+    def _pure_use(name: str, obj: object, facts: CellFacts) -> bool:
+        """Only known-pure methods are called on it and it is passed to no call."""
+        return (
+            name not in facts.passed
+            and name not in facts.definite_mutations
+            and runtime.only_pure_calls(obj, facts.methods.get(name, frozenset()))
+        )
+
     def _changed(self, name: str, obj: object, b: _Before, ok: bool) -> bool:
         facts = b.facts
         if runtime.never_mutated(obj):
+            return False
+        if name in facts.candidates and self._pure_use(name, obj, facts):
             return False
         candidate = name in facts.candidates
         if runtime.is_stateful(obj):

@@ -146,3 +146,23 @@ def test_file_hook_is_idle_outside_cells_and_other_threads(tmp_path: Path) -> No
     open(tmp_path / "v.txt", "w").close()
     assert str(tmp_path / "v.txt") not in log.written
     assert log not in files._ACTIVE
+
+
+def test_known_pure_methods_skip_fingerprints(
+    traced: Traced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    traced.run("import pandas as pd\ndf = pd.DataFrame({'a': range(50_000)})")
+    seen: list[object] = []
+    real = tracer_module.fingerprint
+
+    def counting(obj: object, depth: int = 2) -> str | None:
+        seen.append(obj)
+        return real(obj, depth)
+
+    monkeypatch.setattr(tracer_module, "fingerprint", counting)
+    assert traced.run("df.head()\ndf['a'].sum()").mutates == set()
+    assert seen == []
+    assert traced.run("df.iloc[0, 0] = -1").mutates == {"df"}
+    assert traced.run("def touch(frame):\n    frame.iloc[0, 0] = -2").binds == {"touch"}
+    assert traced.run("touch(df)").mutates == {"df"}
+    assert len(seen) == 2  # before and after the call that passed df on
