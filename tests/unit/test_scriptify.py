@@ -1,0 +1,226 @@
+"""scriptify in-process: cell translation, and scripts rebuilt from a recorded shell."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from support import flush, run
+
+import nbprov
+from nbprov.cli import main as cli_main
+from nbprov.scriptify import (
+    ScriptifyError,
+    _Context,
+    is_display_only,
+    requirements_text,
+    scriptify,
+    translate_cell,
+    verify_script,
+)
+
+
+def test_magics_translated_or_dropped() -> None:
+    source = "\n".join(
+        [
+            "%load_ext nbprov",
+            "%matplotlib inline",
+            "%tag features",
+            "%tag_var alpha hyperparam",
+            "# keep this comment",
+            "%time x = compute(1)",
+            "y = x + 1",
+        ]
+    )
+    assert translate_cell(source) == "# keep this comment\nx = compute(1)\ny = x + 1\n"
+
+
+def test_cell_magic_and_shell_escapes() -> None:
+    ctx = _Context()
+    text = translate_cell("%%time\nz = 3\nw = z * 2\n", ctx)
+    assert text == "z = 3\nw = z * 2\n"
+    text = translate_cell("!echo hi\nfiles = !ls\n%cd /tmp", ctx)
+    assert text.splitlines() == [
+        "subprocess.run('echo hi', shell=True, check=True)",
+        "files = subprocess.run('ls', shell=True, capture_output=True, text=True)"
+        ".stdout.splitlines()",
+        "os.chdir('/tmp')",
+    ]
+    assert ctx.helpers == {"subprocess", "os"}
+    # A magic inside a loop is translated in place.
+    text = translate_cell("for i in range(2):\n    %time total = i\n", ctx)
+    assert text == "for i in range(2):\n    total = i\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "display"),
+    [
+        ("df.head()", True),
+        ("df", True),
+        ("df.shape", True),
+        ('print(f"{len(X)} rows")', True),
+        ('df["t"].map(dict(enumerate(names))).value_counts()', True),
+        ("pd.Series(model.coef_, index=X.columns).sort_values().round(1)", True),
+        ("model.fit(X, y)", False),
+        ("print(rng.random())", False),
+        ("df.sort_values('a', inplace=True)", False),
+        ("items.append(3)", False),
+        ("x = df.head()", False),
+        ("(n := 3)", False),
+    ],
+)
+def test_display_only(line: str, display: bool) -> None:
+    import ast
+
+    assert is_display_only(ast.parse(line).body[0]) is display
+
+
+def test_display_lines_dropped_rest_kept() -> None:
+    source = "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf.head()\ndf['b'] = 2\ndf\n"
+    assert (
+        translate_cell(source)
+        == "import pandas as pd\ndf = pd.DataFrame({'a': [1]})\ndf['b'] = 2\n"
+    )
+
+
+# -- scripts from a recorded shell -----------------------------------------------------
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    path = tmp_path / "data" / "numbers.txt"
+    path.parent.mkdir()
+    path.write_text("3\n4\n5\n")
+    return path
+
+
+@pytest.fixture
+def recorded(shell: InteractiveShell, data_file: Path) -> int:
+    cells = [
+        "%tag_var factor hyperparam\n%tag_var result metric\nfactor = 2\nunused = 99",
+        f"%tag read\nwith open({str(data_file)!r}) as fh:\n"
+        "    numbers = [int(line) for line in fh]\nnumbers",
+        "noise = [0] * 1000\nprint(len(noise))",
+        "%tag features\nscaled = [n * factor for n in numbers]\nscaled",
+        "%time offset = 10",
+        "%tag score\nresult = sum(scaled) + offset\nprint(f'result = {result}')",
+        "table = list(range(100))",
+        "summary = [scaled, 'x' * 2000]",
+    ]
+    for source in cells:
+        assert run(shell, source).success, source
+    flush(shell)
+    recorder = nbprov.get_recorder(shell)
+    assert recorder is not None
+    return recorder.trial_id
+
+
+def run_script(path: Path, *args: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, str(path), *args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def test_script_rebuilds_the_value(recorded: int, store_path: Path, tmp_path: Path) -> None:
+    script = scriptify(recorded, "result")
+    assert script.recorded is not None and script.recorded.value == (3 + 4 + 5) * 2 + 10
+    text = script.text
+    # Only the slice: the noise and unused cells are gone, display lines dropped.
+    assert "noise" not in text and "unused" not in text
+    body = text.split("_args = _options()")[1]
+    assert "%" not in body and "get_ipython" not in body
+    assert "print(f'result" not in text and "\nnumbers\n" not in text
+    assert text.rstrip().endswith("print(repr(result))")
+    assert f"trial {recorded}" in text.split('"""')[1]
+    # The hyperparameter and the input file became options.
+    assert [(o.name, o.default, o.kind) for o in script.options] == [
+        ("factor", 2, "hyperparam"),
+        ("numbers_path", str(tmp_path / "data" / "numbers.txt"), "path"),
+    ]
+    path = tmp_path / "result.py"
+    path.write_text(text)
+    assert run_script(path) == "34"
+    assert run_script(path, "--factor", "3") == str(12 * 3 + 10)
+    other = tmp_path / "other.txt"
+    other.write_text("1\n")
+    assert run_script(path, "--numbers-path", str(other)) == str(2 + 10)
+
+    assert verify_script(path, "result", script.recorded).ok
+    tampered = tmp_path / "tampered.py"
+    tampered.write_text(text.replace("default=2,", "default=5,"))
+    result = verify_script(tampered, "result", script.recorded)
+    assert not result.ok and "recorded 34" in result.message
+
+
+def test_fingerprint_verification_for_summarised_values(recorded: int, tmp_path: Path) -> None:
+    for name in ("table", "summary"):
+        script = scriptify(recorded, name)
+        assert script.recorded is not None
+        path = tmp_path / f"{name}.py"
+        path.write_text(script.text)
+        check = verify_script(path, name, script.recorded)
+        assert check.ok, check.message
+    summary = scriptify(recorded, "summary")
+    assert summary.recorded is not None and not summary.recorded.exact
+    broken = tmp_path / "broken.py"
+    broken.write_text(summary.text.replace("'x' * 2000", "'y' * 2000"))
+    assert not verify_script(broken, "summary", summary.recorded).ok
+
+
+def test_cli_exit_status_says_whether_it_matched(
+    recorded: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "s.py"
+    req = tmp_path / "req.txt"
+    args = ["scriptify", str(recorded), "result", "-o", str(out)]
+    assert cli_main([*args, "--verify", "--requirements", str(req)]) == 0
+    assert "verified" in capsys.readouterr().out
+    assert req.read_text().startswith("# packages imported")
+    out.write_text(out.read_text().replace("+ offset", "+ offset + 1"))
+    assert cli_main(["scriptify", str(recorded), "result", "--check", str(out)]) == 1
+    assert "MISMATCH" in capsys.readouterr().out
+    assert cli_main(["scriptify", str(recorded), "nope"]) == 2
+    assert "'nope' was not written" in capsys.readouterr().err
+    assert cli_main(["scriptify", str(recorded), "result"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("print(repr(result))")
+
+
+def test_unknown_variable(recorded: int) -> None:
+    with pytest.raises(ScriptifyError):
+        scriptify(recorded, "never_defined")
+
+
+def test_requirements_pin_imported_packages(shell: InteractiveShell) -> None:
+    run(shell, "import json\nimport IPython\nv = [IPython.version_info[0], json.dumps(1)]")
+    flush(shell)
+    recorder = nbprov.get_recorder(shell)
+    assert recorder is not None
+    script = scriptify(recorder.trial_id, "v")
+    assert script.imports == ["IPython"]  # the standard library needs no pin
+    text = requirements_text(script)
+    assert f"ipython=={IPython_version()}" in text.lower()
+
+
+def IPython_version() -> str:
+    import IPython
+
+    return IPython.__version__
+
+
+def test_magic_writes_and_verifies(
+    shell: InteractiveShell, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, "base = 4\n%tag_var base hyperparam")
+    run(shell, "squared = base ** 2")
+    target = tmp_path / "sq.py"
+    result = run(shell, f"%scriptify squared -o {target} --verify")
+    assert result.success
+    assert "verified: squared = 16" in capsys.readouterr().out
+    assert run_script(target) == "16"
+    result = run(shell, "%scriptify")
+    assert not result.success
