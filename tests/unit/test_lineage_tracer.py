@@ -164,5 +164,6 @@ def test_known_pure_methods_skip_fingerprints(
     assert seen == []
     assert traced.run("df.iloc[0, 0] = -1").mutates == {"df"}
     assert traced.run("def touch(frame):\n    frame.iloc[0, 0] = -2").binds == {"touch"}
+    seen.clear()
     assert traced.run("touch(df)").mutates == {"df"}
     assert len(seen) == 2  # before and after the call that passed df on
