@@ -23,8 +23,11 @@ DEFAULT_STORE = Path(".nbprov") / "nbprov.db"
 
 
 def default_notebook_dir() -> Path:
-    """The ``demo_notebooks/`` directory shipped next to the package."""
-    return Path(__file__).resolve().parent.parent / "demo_notebooks"
+    """The demo notebooks: ``nbprov/demo_notebooks/`` when packaged into a wheel, else the
+    source tree's ``demo_notebooks/`` next to the package."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "demo_notebooks"
+    return packaged if packaged.is_dir() else here.parent / "demo_notebooks"
 
 
 def demo_notebooks(directory: Path | None = None) -> list[Path]:

@@ -136,18 +136,75 @@ EXPECTED: dict[str, Callable[[dict[str, Any]], dict[str, float]]] = {
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
-    """Run ``python -m nbprov.demo`` once into a fresh store; return it and its listing."""
+    """Run ``nbprov demo`` once into a fresh store; return the store and its listing."""
     work = tmp_path_factory.mktemp("demo")
     db = work / "store.db"
     proc = subprocess.run(
-        [sys.executable, "-m", "nbprov.demo", "--db", str(db), "--format", "json"],
+        [sys.executable, "-m", "nbprov.cli", "demo", "--db", str(db)],
         cwd=work,
         capture_output=True,
         text=True,
         check=False,
     )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The demo ends with the trials listing.
+    for path in NOTEBOOKS:
+        assert path.stem[:4] in proc.stdout
+    return db, run_cli(db, "trials")
+
+
+def test_demo_json_listing_is_the_trials_listing(tmp_path: Path) -> None:
+    """``python -m nbprov.demo --format json`` prints only the listing on stdout."""
+    db = tmp_path / "store.db"
+    first = NOTEBOOKS[0]
+    only = tmp_path / "notebooks"
+    only.mkdir()
+    (only / first.name).write_text(first.read_text())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbprov.demo",
+            "--db",
+            str(db),
+            "--notebooks",
+            str(only),
+            "--format",
+            "json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
-    return db, json.loads(proc.stdout)
+    listing = json.loads(proc.stdout)
+    assert [t["name"] for t in listing] == [first.stem]
+    assert listing == run_cli(db, "trials")
+
+
+def test_demo_reports_a_failing_notebook(tmp_path: Path) -> None:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    nbformat.write(nb, folder / "broken.ipynb")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nbprov.demo",
+            "--db",
+            str(tmp_path / "s.db"),
+            "--notebooks",
+            str(folder),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "ZeroDivisionError" in proc.stderr and "1 of 1 notebooks failed" in proc.stderr
 
 
 def test_the_demo_notebooks_are_realistic_experiments() -> None:
