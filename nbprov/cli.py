@@ -253,4 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the package's own module, not this __main__ copy, so that errors raised by the
+    # subcommand modules (nbprov.cli.CommandError) are the class main() catches.
+    from nbprov.cli import main as package_main
+
+    sys.exit(package_main())

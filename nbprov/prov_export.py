@@ -273,7 +273,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         text = export_trial(args.trial, fmt, db=args.db)
     except ImportError as exc:
-        raise CommandError(f"{fmt} export needs a package that is not installed: {exc}") from exc
+        raise CommandError(
+            f"{fmt} export needs the prov extra ({exc}): pip install 'nbprov[prov]'"
+        ) from exc
     if args.output in (None, "-"):
         print(text)
     else:

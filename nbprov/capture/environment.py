@@ -7,6 +7,7 @@ routinely holds credentials.
 from __future__ import annotations
 
 import functools
+import getpass
 import platform
 import socket
 import subprocess
@@ -23,7 +24,15 @@ def base_facts() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "hostname": socket.gethostname(),
+        "user": _user(),
     }
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return None
 
 
 @functools.lru_cache(maxsize=1)
