@@ -127,13 +127,13 @@ def test_a_kernel_killed_mid_cell(kernel: tuple[KernelManager, Any, Path]) -> No
     client.execute("import time\ntime.sleep(600)")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait until the long cell's start is stored
-        if db.exists():
-            with sqlite3.connect(db) as conn:
-                running = conn.execute(
-                    "select count(*) from activation where status = 'running'"
-                ).fetchone()[0]
-            if running:
-                break
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute(
+                "select a.status from activation a join code c on c.hash = a.cell_hash "
+                "where c.source like '%time.sleep(600)%'"
+            ).fetchall()
+        if rows == [("running",)]:
+            break
         time.sleep(0.2)
     else:
         pytest.fail("the running cell never reached the store")
