@@ -229,10 +229,24 @@ def postgres() -> Iterator[str | None]:
         capture_output=True,
     )
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    # The server gets a log file, not our pipes: it outlives pg_ctl and would hold them open.
     subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "start"],
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(data / "server.log"),
+            "-w",
+            "start",
+        ],
         check=True,
-        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
@@ -267,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds = build(url, args.trials, args.values)
         print(f"sqlite: built {args.trials} trials x {args.values} values in {seconds:.1f}s")
         results["SQLite"] = measure(url, args.trials, args.repeat)
+        report({"SQLite": results["SQLite"]}, args)
     if not args.no_postgres:
         with postgres() as pg:
             if pg is None:
@@ -276,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
                 analyze(pg)
                 print(f"postgresql: built the same store in {seconds:.1f}s")
                 results["PostgreSQL"] = measure(pg, args.trials, args.repeat)
+    return report(results, args)
+
+
+def report(results: dict[str, list[tuple[str, float, float]]], args: argparse.Namespace) -> int:
+    """Print the figures table; 1 when a target is missed."""
     print()
     print(f"{args.trials} trials x {args.values} tagged values; wall time of a fresh `nbprov`")
     print(f"process, start-up included (median of {args.repeat}, best in brackets)")
