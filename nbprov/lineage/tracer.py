@@ -230,13 +230,14 @@ _MISSING = object()
 def _aliases(ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[str]:
     """Other names bound to a mutated object (or to a NumPy view sharing its memory)."""
     ids = {id(ns[n]) for n in mutated}
+    main = str(ns.get("__name__", "__main__"))
     bases = {id(b) for n in mutated if (b := _array_base(ns[n])) is not None}
     out: set[str] = set()
     for name, obj in ns.items():
         if name in mutated or name in rebound:
             continue
         base = _array_base(obj) if bases else None
-        if id(obj) in ids or (base is not None and id(base) in bases) or _holds(obj, ids):
+        if id(obj) in ids or (base is not None and id(base) in bases) or _holds(obj, ids, main):
             out.add(name)
     return {n for n in out if not _HISTORY.fullmatch(n)}
 
@@ -245,11 +246,18 @@ _CONTAINERS = (list, tuple, dict, set, frozenset)
 MAX_CONTAINER_SCAN = 1000  # a container holding a changed object changes too; bounded scan
 
 
-def _holds(obj: object, ids: set[int]) -> bool:
-    """Whether a small built-in container directly holds one of the objects ``ids``."""
-    if not isinstance(obj, _CONTAINERS) or len(obj) > MAX_CONTAINER_SCAN:
+def _holds(obj: object, ids: set[int], main: str = "__main__") -> bool:
+    """Whether a small built-in container, or an instance of a notebook-defined class,
+    directly holds one of the objects ``ids``."""
+    items: Any
+    if isinstance(obj, _CONTAINERS):
+        items = obj.values() if isinstance(obj, dict) else obj
+    elif type(obj).__module__ == main and isinstance(getattr(obj, "__dict__", None), dict):
+        items = vars(obj).values()
+    else:
         return False
-    items = obj.values() if isinstance(obj, dict) else obj
+    if len(items) > MAX_CONTAINER_SCAN:
+        return False
     return any(id(item) in ids for item in items)
 
 
