@@ -23,6 +23,7 @@ export class NotebookBadges implements IDisposable {
     model.changed.connect(this.schedule, this);
     panel.content.model?.cells.changed.connect(this.schedule, this);
     panel.content.modelChanged.connect(this.schedule, this);
+    panel.content.activeCellChanged.connect(this.placeAroundToolbar, this);
     this.schedule();
   }
 
@@ -37,6 +38,7 @@ export class NotebookBadges implements IDisposable {
     this._disposed = true;
     clearTimeout(this._timer);
     this.model.changed.disconnect(this.schedule, this);
+    this.panel.content.activeCellChanged.disconnect(this.placeAroundToolbar, this);
     for (const cellModel of this._watched) {
       cellModel.contentChanged.disconnect(this.schedule, this);
       cellModel.metadataChanged.disconnect(this.schedule, this);
@@ -74,6 +76,31 @@ export class NotebookBadges implements IDisposable {
         void cell.ready.then(() => this.render(cell));
       }
     }
+  }
+
+  /**
+   * The active cell shows JupyterLab's cell toolbar over the top right of its input; on a
+   * one-line cell that is where the badges sit, so move them to the toolbar's left.
+   */
+  placeAroundToolbar(): void {
+    requestAnimationFrame(() => {
+      if (this._disposed) {
+        return;
+      }
+      for (const cell of this.panel.content.widgets) {
+        const badges = cell.inputArea?.node.querySelector<HTMLElement>(`:scope > .${BADGES_CLASS}`);
+        if (!badges) {
+          continue;
+        }
+        const toolbar = cell.node.querySelector<HTMLElement>('.jp-cell-toolbar');
+        const input = cell.inputArea?.node;
+        const overlaps =
+          toolbar !== null &&
+          input !== undefined &&
+          toolbar.getBoundingClientRect().bottom > input.getBoundingClientRect().bottom - 20;
+        badges.style.right = overlaps ? `${toolbar.offsetWidth + 10}px` : '';
+      }
+    });
   }
 
   private watch(cell: Cell): void {
@@ -132,6 +159,9 @@ export class NotebookBadges implements IDisposable {
     }
     badges.dataset.stage = stage?.stage ?? '';
     badges.dataset.state = state;
+    if (cell === this.panel.content.activeCell) {
+      this.placeAroundToolbar();
+    }
   }
 
   private _disposed = false;

@@ -8,10 +8,10 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import { ICommandPalette, InputDialog, MainAreaWidget } from '@jupyterlab/apputils';
 import type { Cell } from '@jupyterlab/cells';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
-import { Menu } from '@lumino/widgets';
+import { Menu, Widget } from '@lumino/widgets';
 
 import { NbprovApi } from './api';
 import { NotebookBadges } from './badges';
@@ -62,7 +62,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const api = new NbprovApi(app.serviceManager.serverSettings);
     const models = new Map<NotebookPanel, NotebookProvenance>();
 
-    const panel = new ProvenancePanel(api);
+    const openLarge = (title: string, svg: SVGSVGElement): void => {
+      const content = new Widget();
+      content.addClass('jp-nbprov-graph-main');
+      const card = document.createElement('div');
+      card.className = 'jp-nbprov-graph';
+      card.appendChild(svg);
+      content.node.appendChild(card);
+      const widget = new MainAreaWidget({ content });
+      widget.id = `nbprov-graph-${Date.now()}`;
+      widget.title.label = title;
+      widget.title.icon = provenanceIcon;
+      widget.title.closable = true;
+      app.shell.add(widget, 'main', { mode: 'split-right' });
+      app.shell.activateById(widget.id);
+    };
+    const panel = new ProvenancePanel(api, openLarge);
     panel.title.icon = provenanceIcon;
     app.shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, PANEL_ID);

@@ -28,7 +28,10 @@ import type { ICompareResult, ITrial, ITrialDetail } from './types';
 export const PANEL_ID = 'nbprov-provenance-panel';
 
 export class ProvenancePanel extends Widget {
-  constructor(private readonly api: NbprovApi) {
+  constructor(
+    private readonly api: NbprovApi,
+    private readonly openLarge: (title: string, svg: SVGSVGElement) => void = () => undefined
+  ) {
     super();
     this.id = PANEL_ID;
     this.addClass('jp-nbprov-panel');
@@ -76,7 +79,13 @@ export class ProvenancePanel extends Widget {
           h('label', {}, 'Trial ', this._trialSelect),
           h('label', {}, 'Variable ', this._variableSelect)
         ),
-        h('div', { class: 'jp-nbprov-actions' }, this._graphButton, this._scriptButton),
+        h(
+          'div',
+          { class: 'jp-nbprov-actions' },
+          this._graphButton,
+          this._largeButton,
+          this._scriptButton
+        ),
         this._graphHost,
         this._dotDetails
       )
@@ -86,9 +95,18 @@ export class ProvenancePanel extends Widget {
     this._allNotebooks.addEventListener('change', () => void this.loadTrials());
     this._onlyChanged.addEventListener('change', () => this.renderCompare());
     this._compareButton.addEventListener('click', () => void this.compare());
-    this._trialSelect.addEventListener('change', () => void this.loadVariables());
+    this._trialSelect.addEventListener('change', () => {
+      this._trialPicked = true;
+      void this.loadVariables();
+    });
     this._graphButton.addEventListener('click', () => void this.showGraph());
     this._scriptButton.addEventListener('click', () => void this.exportScript());
+    this._largeButton.addEventListener('click', () => {
+      const svg = this._graphHost.querySelector('svg');
+      if (svg) {
+        this.openLarge(this._graphTitle, svg.cloneNode(true) as SVGSVGElement);
+      }
+    });
     this.renderAll();
   }
 
@@ -102,9 +120,11 @@ export class ProvenancePanel extends Widget {
     this._model = model;
     this._model?.changed.connect(this.onModelChanged, this);
     this._selected.clear();
+    this._trialPicked = false;
     this._compare = null;
     this._details.clear();
     this._graphHost.replaceChildren();
+    this._largeButton.hidden = true;
     this._dotDetails.hidden = true;
     this._error.hidden = true;
     this.onModelChanged();
@@ -351,7 +371,8 @@ export class ProvenancePanel extends Widget {
         h('option', { value: String(trial.id) }, `#${trial.id}${trial.name ? ` ${trial.name}` : ''}`)
       );
     this._trialSelect.replaceChildren(...options);
-    if (previous && this._trials.some(t => String(t.id) === previous)) {
+    // Follow the latest trial until the user picks another one.
+    if (this._trialPicked && previous && this._trials.some(t => String(t.id) === previous)) {
       this._trialSelect.value = previous;
     } else if (latest) {
       this._trialSelect.value = String(latest.id);
@@ -401,6 +422,7 @@ export class ProvenancePanel extends Widget {
       return;
     }
     this._graphHost.replaceChildren(h('p', { class: 'jp-nbprov-empty' }, 'Drawing…'));
+    this._largeButton.hidden = true;
     try {
       const reply = await this.api.deps(trial, variable, model.path);
       if (!reply.dot) {
@@ -409,7 +431,9 @@ export class ProvenancePanel extends Widget {
       this._dotSource.textContent = reply.dot;
       this._dotDetails.hidden = false;
       await renderDot(reply.dot, this._graphHost);
-      this._graphHost.setAttribute('aria-label', `Lineage of ${variable} in trial ${trial}`);
+      this._graphTitle = `Lineage of ${variable} (trial ${trial})`;
+      this._graphHost.setAttribute('aria-label', this._graphTitle);
+      this._largeButton.hidden = false;
       this._error.hidden = true;
     } catch (error) {
       this._graphHost.replaceChildren();
@@ -453,6 +477,8 @@ export class ProvenancePanel extends Widget {
   private _selected = new Set<number>();
   private _compare: ICompareResult | null = null;
   private _details = new Map<string, ITrialDetail>();
+  private _graphTitle = '';
+  private _trialPicked = false;
 
   private _refreshButton = h('button', { class: 'jp-nbprov-button', type: 'button', title: 'Reload from the store' }, 'Refresh');
   private _subtitle = h('p', { class: 'jp-nbprov-subtitle' });
@@ -465,6 +491,11 @@ export class ProvenancePanel extends Widget {
   private _trialSelect = h('select', { class: 'jp-nbprov-trial-select', 'aria-label': 'Trial' });
   private _variableSelect = h('select', { class: 'jp-nbprov-variable-select', 'aria-label': 'Tagged variable' });
   private _graphButton = h('button', { class: 'jp-nbprov-button jp-nbprov-graph-button', type: 'button' }, 'Show lineage');
+  private _largeButton = h(
+    'button',
+    { class: 'jp-nbprov-button jp-nbprov-large-button', type: 'button', hidden: true },
+    'Open in tab'
+  );
   private _scriptButton = h('button', { class: 'jp-nbprov-button jp-nbprov-script-button', type: 'button' }, 'Export script');
   private _graphHost = h('div', { class: 'jp-nbprov-graph', 'aria-live': 'polite' });
   private _dotSource = h('pre', { class: 'jp-nbprov-dot' });

@@ -18,15 +18,21 @@ export interface ISort {
   direction: SortDirection;
 }
 
-const FIXED: IColumn[] = [
+const LEADING: IColumn[] = [
   { key: 'id', label: '#', kind: 'fixed' },
   { key: 'name', label: 'Name', kind: 'fixed' },
-  { key: 'status', label: 'Status', kind: 'fixed' },
+  { key: 'status', label: 'Status', kind: 'fixed' }
+];
+
+const TRAILING: IColumn[] = [
   { key: 'started_at', label: 'Started', kind: 'fixed' },
   { key: 'duration', label: 'Duration', kind: 'fixed' }
 ];
 
-/** The table's columns: fixed ones, then every hyperparameter, then every metric, by name. */
+/**
+ * The table's columns: id, name and status; every hyperparameter, then every metric, by
+ * name; then start and duration (the side bar is narrow: tagged values come first).
+ */
 export function trialColumns(trials: ITrial[]): IColumn[] {
   const hyperparams = new Set<string>();
   const metrics = new Set<string>();
@@ -36,13 +42,14 @@ export function trialColumns(trials: ITrial[]): IColumn[] {
   }
   const byName = (a: string, b: string): number => a.localeCompare(b);
   return [
-    ...FIXED,
+    ...LEADING,
     ...[...hyperparams].sort(byName).map(
       (name): IColumn => ({ key: `hyperparam:${name}`, label: name, kind: 'hyperparam' })
     ),
     ...[...metrics].sort(byName).map(
       (name): IColumn => ({ key: `metric:${name}`, label: name, kind: 'metric' })
-    )
+    ),
+    ...TRAILING
   ];
 }
 

@@ -91,33 +91,34 @@ def _redacted_url(url: str) -> str:
         return url.split("://", 1)[0] + "://…"
 
 
-def _api() -> Any:
-    return importlib.import_module("nbprov.api")
-
-
-def _find(*names: str) -> Callable[..., Any] | None:
-    try:
-        module = _api()
-    except ImportError:
-        return None
-    for name in names:
+def _find(*candidates: str) -> Callable[..., Any] | None:
+    """The first of ``module:function`` candidates that the installed core has."""
+    for candidate in candidates:
+        module_name, _, name = candidate.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
         function = getattr(module, name, None)
         if callable(function):
             return function  # type: ignore[no-any-return]
     return None
 
 
-# The core functions each request uses, by the names the core API may give them.
-_COMPARE = ("compare", "compare_trials")
-_DEPS = ("deps", "lineage")
-_DEPS_DOT = ("deps_dot", "lineage_dot")
-_SCRIPTIFY = ("scriptify", "script")
+# The core functions each request uses, where the core defines them. Each returns the
+# documented CLI JSON (the script: its text) and reads the store named by ``db=``.
+_LIST = ("nbprov.api:list_trials",)
+_SHOW = ("nbprov.api:show_trial",)
+_COMPARE = ("nbprov.api:compare", "nbprov.compare:compare")
+_DEPS = ("nbprov.api:deps", "nbprov.lineage.commands:deps")
+_DEPS_DOT = ("nbprov.render.graph:build_dot",)
+_SCRIPTIFY = ("nbprov.api:scriptify", "nbprov.scriptify:scriptify")
 
 
 def features() -> dict[str, bool]:
     """Which panel actions the installed core supports."""
     return {
-        "trials": _find("list_trials") is not None,
+        "trials": _find(*_LIST) is not None,
         "compare": _find(*_COMPARE) is not None,
         "deps": _find(*_DEPS) is not None,
         "scriptify": _find(*_SCRIPTIFY) is not None,
@@ -127,13 +128,13 @@ def features() -> dict[str, bool]:
 def _need(*names: str) -> Callable[..., Any]:
     function = _find(*names)
     if function is None:
-        raise NotAvailable(f"this nbprov has no {names[0]}() in nbprov.api yet")
+        raise NotAvailable(f"this nbprov has no {names[0].replace(':', '.')}() yet")
     return function
 
 
 def trials(store: StoreRef, notebooks: list[str] | None) -> list[dict[str, Any]]:
     """Trials in the store, of any of ``notebooks`` when given, oldest first."""
-    list_trials = _need("list_trials")
+    list_trials = _need(*_LIST)
     if notebooks is None:
         records: list[dict[str, Any]] = list(list_trials(db=store.db))
     else:
@@ -147,29 +148,28 @@ def trials(store: StoreRef, notebooks: list[str] | None) -> list[dict[str, Any]]
 
 
 def show(store: StoreRef, ref: str) -> dict[str, Any]:
-    result: dict[str, Any] = _need("show_trial")(_trial_ref(ref), db=store.db)
+    result: dict[str, Any] = _need(*_SHOW)(_trial_ref(ref), db=store.db)
     return result
 
 
 def compare(store: StoreRef, refs: list[str], show_all: bool) -> dict[str, Any]:
     function = _need(*_COMPARE)
-    result: dict[str, Any] = function([_trial_ref(r) for r in refs], db=store.db, all=show_all)
+    result: dict[str, Any] = function([_trial_ref(r) for r in refs], db=store.db, show_all=show_all)
     return result
 
 
 def deps(store: StoreRef, ref: str, variable: str) -> dict[str, Any]:
     """The lineage JSON of ``variable`` in a trial plus its graph as DOT source."""
-    result: dict[str, Any] = dict(_need(*_DEPS)(_trial_ref(ref), variable, db=store.db))
-    dot = result.pop("dot", None)
-    if not isinstance(dot, str):
-        to_dot = _find(*_DEPS_DOT)
-        dot = to_dot(_trial_ref(ref), variable, db=store.db) if to_dot is not None else None
-    return {"deps": result, "dot": dot}
+    result: dict[str, Any] = dict(_need(*_DEPS)(variable, trial=_trial_ref(ref), db=store.db))
+    to_dot = _find(*_DEPS_DOT)
+    dot = to_dot(result) if to_dot is not None else None
+    return {"deps": result, "dot": dot if isinstance(dot, str) else None}
 
 
 def scriptify(store: StoreRef, ref: str, variable: str) -> str:
+    """The standalone script that rebuilds ``variable`` as the trial computed it."""
     script = _need(*_SCRIPTIFY)(_trial_ref(ref), variable, db=store.db)
-    return str(script)
+    return str(getattr(script, "text", script))
 
 
 def _trial_ref(ref: str) -> str | int:

@@ -57,10 +57,11 @@ class _Handler(APIHandler):
         except core.NotAvailable as error:
             raise web.HTTPError(501, str(error)) from error
         except Exception as error:
-            status = 404 if _is_lookup(error) else 500
+            status = _status_for(error)
             if status == 500:
                 self.log.exception("nbprov: store read failed")
-            raise web.HTTPError(status, f"{type(error).__name__}: {error}") from error
+                raise web.HTTPError(500, f"{type(error).__name__}: {error}") from error
+            raise web.HTTPError(status, str(error)) from error
 
     def reply(self, payload: Any) -> None:
         self.set_header("Content-Type", "application/json")
@@ -68,10 +69,18 @@ class _Handler(APIHandler):
         self.finish(json.dumps(payload, default=str))
 
 
-def _is_lookup(error: BaseException) -> bool:
-    if isinstance(error, LookupError):
-        return True
-    return type(error).__name__ in {"StoreError", "TrialNotFound", "UnknownTrial"}
+# The core's own errors carry a one-line message meant for the user.
+_NOT_FOUND = {"StoreError", "SliceError", "ScriptifyError"}
+
+
+def _status_for(error: BaseException) -> int:
+    """404 for what the store does not have, 400 for other answers the core refuses."""
+    name = type(error).__name__
+    if name in _NOT_FOUND or isinstance(error, LookupError):
+        return 404
+    if type(error).__module__.startswith("nbprov.") or isinstance(error, ValueError):
+        return 400
+    return 500
 
 
 class InfoHandler(_Handler):
