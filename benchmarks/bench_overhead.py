@@ -6,7 +6,10 @@ nbprov loaded at kernel start-up and without it, in the same run, repetitions in
 nbclient's ``record_timing`` metadata, ``shell.execute_reply`` minus
 ``iopub.execute_input`` summed over the cells, so kernel start-up is excluded. The
 ``load_ext`` row is the one-off cost of a ``%load_ext nbprov`` cell (starting a trial)
-against a ``pass`` cell.
+against a ``pass`` cell. The CPU columns give the kernel process's CPU time (all threads,
+from /proc on Linux) over the same span: on a machine shared with other work, wall time
+wobbles with the load while CPU time stays put, so a CPU ratio well below the wall ratio
+says the difference is noise.
 
 Then, for each demo notebook, the store written by one recorded run is measured: its
 size after ``VACUUM``, minus the size of the same store emptied of rows (the schema's own
@@ -57,6 +60,7 @@ class Row:
     kind: str
     cells: int
     times: dict[str, list[float]] = field(default_factory=lambda: {"with": [], "without": []})
+    cpu: dict[str, list[float]] = field(default_factory=lambda: {"with": [], "without": []})
 
     def median(self, variant: str) -> float:
         return statistics.median(self.times[variant])
@@ -66,11 +70,17 @@ class Row:
         base = self.median("without")
         return self.median("with") / base if base > 0 else float("nan")
 
+    def cpu_median(self, variant: str) -> float | None:
+        values = self.cpu[variant]
+        return statistics.median(values) if values else None
+
     @property
-    def min_ratio(self) -> float:
-        """Ratio of the fastest runs: less sensitive to other load on the machine."""
-        base = min(self.times["without"])
-        return min(self.times["with"]) / base if base > 0 else float("nan")
+    def cpu_ratio(self) -> float | None:
+        """Ratio of the kernel's CPU time: barely moved by other load on the machine."""
+        base, with_ = self.cpu_median("without"), self.cpu_median("with")
+        if base is None or with_ is None or base <= 0:
+            return None
+        return with_ / base
 
     @property
     def target(self) -> float | None:
@@ -132,7 +142,9 @@ def prepare(work: Path, names: list[str]) -> dict[str, dict[str, Path]]:
     return paths
 
 
-def run_once(name: str, variant: str, path: Path, db: Path, timeout: int) -> float:
+def run_once(
+    name: str, variant: str, path: Path, db: Path, timeout: int
+) -> tuple[float, float | None]:
     # load_ext measures the %load_ext cell itself, so nbprov must not be preloaded there.
     preload = variant == "with" and name != "load_ext"
     result = run_notebook(
@@ -145,7 +157,7 @@ def run_once(name: str, variant: str, path: Path, db: Path, timeout: int) -> flo
     )
     if not result.ok:
         raise SystemExit(f"{name} ({variant}) failed:\n{result.describe_failure()}")
-    return result.kernel_seconds
+    return result.kernel_seconds, result.kernel_cpu_seconds
 
 
 def measure_store(name: str, db: Path, scratch: Path) -> StoreSize:
@@ -206,7 +218,9 @@ def table(rows: list[Row]) -> list[list[str]]:
             "without (s)",
             "with (s)",
             "ratio",
-            "ratio of mins",
+            "CPU without",
+            "CPU with",
+            "CPU ratio",
             "target",
             "met",
         ]
@@ -215,10 +229,12 @@ def table(rows: list[Row]) -> list[list[str]]:
         target = "" if r.target is None else f"<= {r.target:.2f}x"
         met = "" if r.meets is None else ("yes" if r.meets else "NO")
         ratio = f"{r.ratio:.3f}x"
-        min_ratio = f"{r.min_ratio:.3f}x"
+        cpu_without, cpu_with = r.cpu_median("without"), r.cpu_median("with")
+        cpu_ratio = "" if r.cpu_ratio is None else f"{r.cpu_ratio:.3f}x"
         if r.name == "load_ext":
             ratio = f"+{(r.median('with') - r.median('without')) * 1000:.0f} ms"
-            min_ratio = f"+{(min(r.times['with']) - min(r.times['without'])) * 1000:.0f} ms"
+            if cpu_with is not None and cpu_without is not None:
+                cpu_ratio = f"+{(cpu_with - cpu_without) * 1000:.0f} ms"
         out.append(
             [
                 r.name,
@@ -226,7 +242,9 @@ def table(rows: list[Row]) -> list[list[str]]:
                 fmt_s(r.median("without")),
                 fmt_s(r.median("with")),
                 ratio,
-                min_ratio,
+                "" if cpu_without is None else f"{cpu_without:.2f}",
+                "" if cpu_with is None else f"{cpu_with:.2f}",
+                cpu_ratio,
                 target,
                 met,
             ]
@@ -303,12 +321,16 @@ def main(argv: list[str] | None = None) -> int:
             order = ["with", "without"] if (rep + index) % 2 == 0 else ["without", "with"]
             for variant in order:
                 db = work / name / f"store-{rep}" / "nbprov.db"
-                seconds = run_once(name, variant, paths[name][variant], db, args.timeout)
+                seconds, cpu = run_once(name, variant, paths[name][variant], db, args.timeout)
                 rows[name].times[variant].append(seconds)
+                if cpu is not None:
+                    rows[name].cpu[variant].append(cpu)
                 if variant == "with":
                     first_store.setdefault(name, db)
+                cpu_text = "" if cpu is None else f"  (kernel CPU {cpu:6.2f} s)"
                 print(
-                    f"  rep {rep + 1}/{args.reps}  {name:<20} {variant:<8} {seconds:8.3f} s",
+                    f"  rep {rep + 1}/{args.reps}  {name:<20} {variant:<8} {seconds:8.3f} s"
+                    + cpu_text,
                     flush=True,
                 )
 
@@ -355,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
             f"of {args.reps} interleaved runs per variant. *with*: nbprov loaded at kernel "
             "start-up (`--ext=nbprov`, as `nbprov run` does); *without*: plain IPython, "
             "nbprov's magic lines removed. `load_ext` is the one-off `%load_ext nbprov` "
-            "cell against a `pass` cell.",
+            "cell against a `pass` cell. CPU: the kernel process's CPU seconds (all threads, "
+            "the background store writer included) over the same span, median.",
             "",
             render_md(grid),
             "",

@@ -85,6 +85,10 @@ class ExecutionResult:
     ``notebook`` is the executed notebook with its outputs (and, with ``record_timing``,
     nbclient's timing metadata in each code cell). ``cell_seconds`` holds the in-kernel
     time of each executed code cell, in order; ``kernel_seconds`` is their sum.
+    ``kernel_cpu_seconds`` is the CPU time the kernel process (all its threads) used from
+    the start of the first cell to the reply of the last one, where the operating system
+    reports it (Linux), else ``None``; unlike wall time it barely moves with other load
+    on the machine.
     """
 
     path: Path
@@ -96,6 +100,7 @@ class ExecutionResult:
     started_at: datetime
     wall_seconds: float
     cell_seconds: list[float] = field(default_factory=list)
+    kernel_cpu_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -313,8 +318,11 @@ def run_notebook(
         arguments = [*EXTENSION_ARGUMENTS, *arguments]
 
     started: list[int] = []
+    cpu: list[float | None] = [None, None]  # kernel CPU seconds: first start, last reply
 
     def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
+        if not started:
+            cpu[0] = _kernel_cpu(client)
         started.append(cell_index)
         # Send the cell's id with its execute request, as Jupyter front ends do, so the
         # recorder can tie each activation to its notebook cell. The session copies its
@@ -327,6 +335,9 @@ def run_notebook(
         if client.kc is not None:
             client.kc.session.metadata.pop("cellId", None)
 
+    def on_cell_executed(cell: NotebookNode, cell_index: int, execute_reply: object) -> None:
+        cpu[1] = _kernel_cpu(client)
+
     options: dict[str, Any] = {
         "timeout": timeout,
         "startup_timeout": startup_timeout,
@@ -335,6 +346,7 @@ def run_notebook(
         "resources": {"metadata": {"path": str(nb_path.parent)}},
         "on_cell_start": on_cell_start,
         "on_cell_complete": on_cell_complete,
+        "on_cell_executed": on_cell_executed,
     }
     if kernel_name is not None:
         options["kernel_name"] = kernel_name
@@ -372,7 +384,25 @@ def run_notebook(
         started_at=start,
         wall_seconds=wall,
         cell_seconds=cell_kernel_seconds(nb) if record_timing else [],
+        kernel_cpu_seconds=_difference(cpu[0], cpu[1]),
     )
+
+
+def _difference(start: float | None, end: float | None) -> float | None:
+    return end - start if start is not None and end is not None else None
+
+
+def _kernel_cpu(client: Any) -> float | None:
+    """CPU seconds (user + system, all threads) used so far by the client's kernel."""
+    pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+    if not isinstance(pid, int):
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def _startup_message(exc: BaseException, env: Mapping[str, str]) -> str:
