@@ -37,8 +37,14 @@ class _Handler(APIHandler):
         return str(self.settings["nbprov_root_dir"])
 
     def notebook_arg(self) -> str | None:
-        value = self.get_argument("notebook", None)
-        return value or None
+        """The notebook's Jupyter path, checked to stay inside the server root."""
+        value = self.get_argument("notebook", None) or None
+        if value is not None:
+            try:
+                core.notebook_folder(self.root_dir, value)
+            except core.BadRequest as error:
+                raise web.HTTPError(400, str(error)) from error
+        return value
 
     def store(self) -> core.StoreRef:
         try:

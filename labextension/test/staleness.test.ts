@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+
+import { sha256Hex } from '../src/sha256';
+import { lastRunHashes, runState } from '../src/staleness';
+import type { IActivation } from '../src/types';
+
+function activation(cellId: string | null, source: string, count: number): IActivation {
+  return {
+    execution_count: count,
+    cell_id: cellId,
+    cell_hash: sha256Hex(source),
+    stage: null,
+    status: 'ok',
+    started_at: null,
+    duration_s: 0.01
+  };
+}
+
+describe('run state of a cell against the current trial', () => {
+  const activations = [
+    activation('a', 'x = 1', 1),
+    activation('b', 'y = 2', 2),
+    activation('a', 'x = 10', 3),
+    activation(null, 'z = 3', 4)
+  ];
+  const lastRun = lastRunHashes(activations);
+
+  it('keeps the last activation of each cell', () => {
+    expect(lastRun.get('a')).toBe(sha256Hex('x = 10'));
+    expect(lastRun.size).toBe(2);
+  });
+
+  it('tells same, changed and not run apart', () => {
+    expect(runState('a', 'x = 10', lastRun)).toBe('same');
+    expect(runState('a', 'x = 1', lastRun)).toBe('changed');
+    expect(runState('b', 'y = 2 ', lastRun)).toBe('changed');
+    expect(runState('c', 'anything', lastRun)).toBe('not-run');
+  });
+});

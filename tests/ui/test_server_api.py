@@ -1,0 +1,152 @@
+"""The server extension: where it finds a notebook's store, what it answers, and that it
+answers only behind the Jupyter server's authentication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import LabServer
+from IPython.core.interactiveshell import InteractiveShell
+from support import flush, run
+
+from nbprov.server import core
+
+
+def test_default_store_is_in_the_notebook_folder(tmp_path: Path) -> None:
+    store = core.resolve_store(str(tmp_path), "work/exp.ipynb", env={})
+    assert Path(store.db) == tmp_path.resolve() / "work" / ".nbprov" / "nbprov.db"
+    assert not store.exists
+    (tmp_path / "work" / ".nbprov").mkdir(parents=True)
+    (tmp_path / "work" / ".nbprov" / "nbprov.db").write_bytes(b"")
+    assert core.resolve_store(str(tmp_path), "work/exp.ipynb", env={}).exists
+
+
+def test_nbprov_db_overrides_relative_to_the_notebook_folder(tmp_path: Path) -> None:
+    store = core.resolve_store(str(tmp_path), "a/b.ipynb", env={"NBPROV_DB": "runs.db"})
+    assert Path(store.db) == tmp_path.resolve() / "a" / "runs.db"
+    absolute = str(tmp_path / "shared.db")
+    assert core.resolve_store(str(tmp_path), "a/b.ipynb", env={"NBPROV_DB": absolute}).db == (
+        absolute
+    )
+
+
+def test_database_url_is_passed_on_with_the_password_hidden() -> None:
+    url = "postgresql+psycopg://team:s3cret@db.internal/nbprov"
+    store = core.resolve_store("/", None, env={"NBPROV_DB": url})
+    assert store.db == url
+    assert "s3cret" not in store.label and "db.internal" in store.label
+
+
+def test_paths_outside_the_root_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(core.BadRequest):
+        core.resolve_store(str(tmp_path), "../elsewhere/x.ipynb", env={})
+
+
+def test_notebook_candidates_cover_how_kernels_record_the_path(tmp_path: Path) -> None:
+    candidates = core.notebook_candidates(str(tmp_path), "dir/exp.ipynb")
+    assert str(tmp_path.resolve() / "dir" / "exp.ipynb") in candidates
+    assert "dir/exp.ipynb" in candidates
+
+
+@pytest.fixture
+def recorded(
+    bare_shell: InteractiveShell,
+    store_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[core.StoreRef, Path]:
+    """Two trials of one notebook in the store, with a changed hyperparameter."""
+    root = tmp_path / "root"
+    notebook = root / "exp.ipynb"
+    monkeypatch.setenv("NBPROV_NOTEBOOK", str(notebook))
+    shell = bare_shell
+    run(shell, "%load_ext nbprov")
+    run(shell, "%tag read\ndata = [1, 2, 3, 4]")
+    run(shell, "%tag features\nalpha = 0.5\n%tag_var alpha hyperparam", cell_id="alpha")
+    run(shell, "%tag score\nscore = sum(x * alpha for x in data)\n%tag_var score metric")
+    run(shell, "%trial new second")
+    run(shell, "alpha = 2.0")
+    run(shell, "%tag score\nscore = sum(x * alpha for x in data)")
+    flush(shell)
+    store = core.StoreRef(db=str(store_path), label=str(store_path), exists=True)
+    return store, root
+
+
+def test_trials_of_a_notebook(recorded: tuple[core.StoreRef, Path]) -> None:
+    store, root = recorded
+    trials = core.trials(store, core.notebook_candidates(str(root), "exp.ipynb"))
+    assert [t["hyperparams"]["alpha"] for t in trials] == [0.5, 2.0]
+    assert [t["metrics"]["score"] for t in trials] == [5.0, 20.0]
+    assert core.trials(store, core.notebook_candidates(str(root), "other.ipynb")) == []
+    assert len(core.trials(store, None)) == 2
+
+
+def test_show_gives_activations_with_cell_ids_and_stages(
+    recorded: tuple[core.StoreRef, Path],
+) -> None:
+    store, _ = recorded
+    first = core.trials(store, None)[0]
+    detail = core.show(store, str(first["id"]))
+    stages = [a["stage"] for a in detail["activations"]]
+    assert stages[:3] == ["read", "features", "score"]
+    assert any(a["cell_id"] == "alpha" for a in detail["activations"])
+
+
+def test_compare_reports_the_changed_hyperparameter(
+    recorded: tuple[core.StoreRef, Path],
+) -> None:
+    store, _ = recorded
+    if not core.features()["compare"]:
+        pytest.xfail("the core has no trial comparison")
+    ids = [str(t["id"]) for t in core.trials(store, None)]
+    result = core.compare(store, ids, show_all=False)
+    rows = {(r["group"], r["name"]): r for r in result["rows"]}
+    assert rows[("hyperparam", "alpha")]["values"] == [0.5, 2.0]
+    assert rows[("metric", "score")]["delta"] == 15.0
+    assert all(r["changed"] for r in result["rows"])
+
+
+def test_deps_comes_with_dot_source(recorded: tuple[core.StoreRef, Path]) -> None:
+    store, _ = recorded
+    if not core.features()["deps"]:
+        pytest.xfail("the core has no lineage")
+    first = core.trials(store, None)[0]
+    answer = core.deps(store, str(first["id"]), "score")
+    assert answer["deps"]["variable"] == "score"
+    assert answer["dot"] is not None and answer["dot"].startswith("digraph")
+
+
+def test_scriptify_gives_the_script_text(recorded: tuple[core.StoreRef, Path]) -> None:
+    store, _ = recorded
+    if not core.features()["scriptify"]:
+        pytest.xfail("the core has no scriptify")
+    first = core.trials(store, None)[0]
+    script = core.scriptify(store, str(first["id"]), "score")
+    assert "score = sum(" in script
+
+
+# -- over HTTP, on a real server ------------------------------------------------------
+
+
+def test_api_needs_the_servers_authentication(lab_server: LabServer) -> None:
+    for path in ("nbprov/api/info", "nbprov/api/trials", "nbprov/api/trials/1"):
+        status, _ = lab_server.get(path, token=False)
+        assert status == 403, path
+
+
+def test_api_answers_and_reports_errors_as_json(lab_server: LabServer) -> None:
+    status, info = lab_server.get("nbprov/api/info")
+    assert status == 200
+    assert info["features"]["trials"] is True
+    status, listing = lab_server.get("nbprov/api/trials?notebook=none.ipynb")
+    assert status == 200
+    assert listing["trials"] == [] and listing["scope"] == "notebook"
+    status, body = lab_server.get("nbprov/api/trials/no-such-trial")
+    assert status == 404 and body["message"]
+    status, body = lab_server.get("nbprov/api/trials?notebook=../../etc/x.ipynb")
+    assert status == 400 and "root" in body["message"]
+    status, body = lab_server.get("nbprov/api/compare?trials=1")
+    assert status == 400 and "two or more" in body["message"]
+    status, body = lab_server.get("nbprov/api/trials?scope=everything")
+    assert status == 400
