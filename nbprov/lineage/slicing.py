@@ -6,9 +6,11 @@ by the slice depends on the versions of the names it read that were current just
 it ran. Versions are looked up by bisection in each name's list of writers, so a slice
 costs O(versions visited x log activations) after the rows are loaded.
 
-When a cell wrote several variables, the slicer re-analyses its source (cached by hash)
-to follow only the inputs of the variables it needs; names the code does not load
-directly (globals of called functions, files, RNG state) are kept for every variable.
+The slicer re-analyses each visited cell's source (cached by hash) to follow only the
+inputs of the variable it needs from that cell, so a cell that prints one thing and
+computes another, or raises half-way, adds only what its needed variable depends on;
+names the code does not load directly (globals of called functions, files, RNG state)
+are kept for every variable the cell wrote.
 
 JSON shape returned by :func:`slice_json` (stable)::
 
@@ -111,7 +113,7 @@ def _facts(source: str) -> CellFacts:
 
 def _needed_reads(step: Step, name: str, source: str | None) -> set[str]:
     """The names ``step`` read that the version of ``name`` it wrote can depend on."""
-    if len(step.writes) <= 1 or source is None:
+    if source is None:
         return step.reads
     facts = _facts(source)
     deps = facts.deps.get(name) if facts.parsed else None

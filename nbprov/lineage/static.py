@@ -283,9 +283,15 @@ class _Analyzer:
         for kw in node.keywords:
             self._expr(kw.value, call_used, shadow)
             kw_roots[kw.arg] = _root(kw.value)
+        chain = _chain(node.func)
+        if chain == ("eval",) and (code := _const_str(node.args[0] if node.args else None)):
+            # The evaluated expression's names feed the call's result.
+            try:
+                call_used |= self.expr(ast.parse(code.strip(), mode="eval").body)
+            except SyntaxError:
+                self.dynamic = True
         used |= call_used
         deps = self.resolve(call_used)
-        chain = _chain(node.func)
         fname = chain[-1] if chain else None
         live = [r for r in arg_roots if r is not None and r not in shadow]
         live_kw = [r for r in kw_roots.values() if r is not None and r not in shadow]
@@ -295,7 +301,7 @@ class _Analyzer:
         if chain == ("exec",) or chain == ("eval",):
             self.dynamic = True
             code = _const_str(node.args[0]) if node.args else None
-            if code is not None:
+            if code is not None and chain == ("exec",):
                 self._inline(code, reads_only=False)
         elif chain in (("globals",), ("locals",), ("vars",)):
             self.dynamic = True

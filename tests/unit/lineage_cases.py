@@ -158,12 +158,14 @@ CASES: list[Case] = [
     case("raise-after-rebind", "errors", ["a = 1", "x = 5", "x = a\nundefined_name", "y = x"], "y", {0, 2, 3}),
     case("raise-before-bind", "errors", ["x = 1", "1 / 0\nx = 2", "y = x"], "y", {0, 2}),
     case("raise-after-mutation", "errors", ["lst = []", "lst.append(1)\nraise RuntimeError()", "n = len(lst)"], "n", {0, 1, 2}),
+    case("raise-skips-later-reads", "errors", ["a = 1", "z = 2", "b = a + 1\nraise ValueError('x')\nq = z", "c = b"], "c", {0, 2, 3}),
     # -- pure calls that must not count
     case("pure-print-len-repr", "pure", ["x = [1, 2]", "print(x)", "len(x)", "repr(x)", "y = x"], "y", {0, 4}),
     case("pure-str-method", "pure", ["s = 'abc'", "s.upper()", "t = s"], "t", {0, 2}),
     case("pure-display", "pure", ["from IPython.display import display", "data = [1, 2, 3]", "display(data)", "m = max(data)"], "m", {1, 3}),
     case("pure-logging", "pure", ["import logging\nlog = logging.getLogger('t')", "val = 3", "log.info('v=%s', val)", "w = val"], "w", {1, 3}),
     case("pure-numpy-reductions", "pure", ["import numpy as np", "a = np.arange(3)", "np.sum(a)", "a.tolist()", "b = a + 1"], "b", {0, 1, 4}),
+    case("pure-print-beside-bind", "pure", ["x = 1", "print(x)\ny = 5", "z = y"], "z", {1, 2}),
     # -- several variables written by one cell
     case("multi-write-follow-one", "variables", ["a = 1", "b = 2", "x = a\ny = b", "z = x"], "z", {0, 2, 3}),
     case("multi-write-mutation", "variables", ["p = 2", "q = 3", "lst = []\nlst.append(p)\nother = q", "r = lst"], "r", {0, 2, 3}),
