@@ -71,3 +71,22 @@ def trials(db: str | None = None, notebook: str | None = None) -> Any:
 
     records = list_trials(db=db, notebook=notebook)
     return trials_frame(records)
+
+
+def compare(*refs: str | int, db: str | None = None) -> Any:
+    """Compare trials in the notebook as a widget (default: the two latest trials of this
+    notebook); the same rows as ``nbprov compare``."""
+    from .compare_widget import compare as view
+
+    return view(*refs, db=db)
+
+
+def deps(
+    name: str, trial: str | int | None = None, db: str | None = None, at: int | None = None
+) -> Any:
+    """The backward slice of ``name`` as ``nbprov deps --format json`` gives it: in this
+    kernel's trial when nbprov is loaded and no trial or store is named, else in ``trial``
+    (default: the latest) of ``db``."""
+    from .lineage.commands import deps as lineage_deps
+
+    return lineage_deps(name, trial=trial, db=db, at=at)

@@ -23,6 +23,8 @@ def _v1_to_v2(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE trial ADD COLUMN host VARCHAR(255)"))
     if "pid" not in columns:
         conn.execute(text("ALTER TABLE trial ADD COLUMN pid INTEGER"))
+    # create_all adds new tables but no indexes to tables that exist.
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_value_name_trial ON value (name, trial_id)"))
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}

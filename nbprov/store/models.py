@@ -138,7 +138,11 @@ class Value(Base):
     exact: Mapped[bool] = mapped_column(Boolean)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_value_trial_name", "trial_id", "name"),)
+    __table_args__ = (
+        Index("ix_value_trial_name", "trial_id", "name"),
+        # Filtering and sorting trials by one tagged value looks values up by name.
+        Index("ix_value_name_trial", "name", "trial_id"),
+    )
 
 
 class VariableTag(Base):
