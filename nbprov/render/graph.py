@@ -37,19 +37,29 @@ def dot_quote(text: str) -> str:
     return '"' + "\\n".join(escaped) + '"'
 
 
+_LABEL_SKIP = ("#", "%tag ", "%tag_var ", "%load_ext ")
+
+
 def first_line(source: str | None) -> str:
-    for line in (source or "").splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            return line.strip()
-    return ""
+    """The first line that says what a cell does: not blank, a comment or a tag."""
+    lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
+    for line in lines:
+        if not (line + " ").startswith(_LABEL_SKIP):
+            return line
+    return lines[0] if lines else ""
 
 
 def value_text(value: Any) -> str:
     """A short text for a recorded value (exact JSON, or a summary object)."""
     if isinstance(value, dict) and "type" in value and "repr" in value:
-        extra = value.get("shape") or value.get("len")
-        shape = f" {extra}" if extra is not None else ""
-        return f"{value['type']}{shape}: {value['repr']}"
+        kind = str(value["type"]).rsplit(".", 1)[-1]
+        if value.get("shape") is not None:  # arrays and frames: the shape says more
+            dims = " x ".join(str(n) for n in value["shape"])
+            return f"{kind} [{dims}]" + (
+                f" {value['dtype']}" if isinstance(value.get("dtype"), str) else ""
+            )
+        size = f" len {value['len']}" if value.get("len") is not None else ""
+        return f"{kind}{size}: {_cut(' '.join(str(value['repr']).split()), 40)}"
     if value is None:
         return ""
     try:
