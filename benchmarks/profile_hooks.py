@@ -10,6 +10,7 @@ Usage::
 
     python benchmarks/profile_hooks.py loops
     python benchmarks/profile_hooks.py tiny_300 --top 30
+    python benchmarks/profile_hooks.py demo_diabetes --no-profile   # plain timings
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ SETUP = """\
 import cProfile as _bench_cprofile
 import time as _bench_time
 
+_BENCH_PROFILE = {profile}
 _bench_profile = _bench_cprofile.Profile()
 _bench_times = {}
 
@@ -45,7 +47,9 @@ def _bench_wrap(event, callback):
     def timed(*args, **kwargs):
         start = _bench_time.perf_counter()
         try:
-            return _bench_profile.runcall(callback, *args, **kwargs)
+            if _BENCH_PROFILE:
+                return _bench_profile.runcall(callback, *args, **kwargs)
+            return callback(*args, **kwargs)
         finally:
             _bench_times.setdefault(label, []).append(_bench_time.perf_counter() - start)
 
@@ -84,7 +88,8 @@ _bench_cpu_start = _bench_thread_cpu()
 # Profile the background writer's transactions too (on its own thread, own profiler).
 _bench_wprofile = _bench_cprofile.Profile()
 _bench_write = _bench_writer._write
-_bench_writer._write = lambda ops: _bench_wprofile.runcall(_bench_write, ops)
+if _BENCH_PROFILE:
+    _bench_writer._write = lambda ops: _bench_wprofile.runcall(_bench_write, ops)
 """
 
 REPORT = """\
@@ -109,11 +114,12 @@ for _bench_name, (_bench_user, _bench_sys) in _bench_thread_cpu().items():
     _bench_sys -= _bench_cpu_start.get(_bench_name, (0.0, 0.0))[1]
     print(f"  thread {_bench_name}: CPU during the measured cells: user"
           f" {_bench_user * 1e3:.0f} ms, system {_bench_sys * 1e3:.0f} ms")
-_bench_pstats.Stats(_bench_profile).sort_stats("cumulative").print_stats({top})
-_bench_pstats.Stats(_bench_profile).sort_stats("tottime").print_stats({top})
-print("background writer (its own thread):")
-_bench_pstats.Stats(_bench_wprofile).sort_stats("cumulative").print_stats({top})
-_bench_pstats.Stats(_bench_wprofile).sort_stats("tottime").print_stats({top})
+if _BENCH_PROFILE:
+    _bench_pstats.Stats(_bench_profile).sort_stats("cumulative").print_stats({top})
+    _bench_pstats.Stats(_bench_profile).sort_stats("tottime").print_stats({top})
+    print("background writer (its own thread):")
+    _bench_pstats.Stats(_bench_wprofile).sort_stats("cumulative").print_stats({top})
+    _bench_pstats.Stats(_bench_wprofile).sort_stats("tottime").print_stats({top})
 """
 
 
@@ -121,10 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebook", choices=list(NOTEBOOKS))
     parser.add_argument("--top", type=int, default=25, help="functions to list (25)")
+    parser.add_argument(
+        "--no-profile",
+        action="store_true",
+        help="only time the callbacks (no cProfile, so no profiler overhead in the times)",
+    )
     args = parser.parse_args(argv)
 
     nb: Any = NOTEBOOKS[args.notebook][0]()
-    nb.cells.insert(0, new_code_cell(SETUP))  # type: ignore[no-untyped-call]
+    setup = SETUP.replace("{profile}", str(not args.no_profile))
+    nb.cells.insert(0, new_code_cell(setup))  # type: ignore[no-untyped-call]
     report = REPORT.replace("{top}", str(args.top))
     nb.cells.append(new_code_cell(report))  # type: ignore[no-untyped-call]
     with tempfile.TemporaryDirectory(prefix="nbprov-profile-") as tmp:
