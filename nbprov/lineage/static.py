@@ -230,9 +230,23 @@ class _Analyzer:
             self.reads.add(name)
 
     def _expr(self, node: ast.AST, used: set[str], shadow: frozenset[str]) -> None:
-        if isinstance(node, ast.Name):
+        kind = type(node)
+        if kind is ast.Name:
+            assert isinstance(node, ast.Name)
             if isinstance(node.ctx, ast.Load):
                 self._load(node.id, used, shadow)
+            return
+        # Fast paths for the commonest nodes; the generic walk below handles the rest.
+        if kind is ast.Constant:
+            return
+        if kind is ast.Attribute:
+            assert isinstance(node, ast.Attribute)
+            self._expr(node.value, used, shadow)
+            return
+        if kind is ast.BinOp:
+            assert isinstance(node, ast.BinOp)
+            self._expr(node.left, used, shadow)
+            self._expr(node.right, used, shadow)
             return
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             self._comprehension(node, used, shadow)
