@@ -285,11 +285,16 @@ def machine() -> str:
         except importlib.metadata.PackageNotFoundError:
             return "?"
 
+    try:
+        load = f", load average {os.getloadavg()[0]:.1f}"
+    except OSError:
+        load = ""
     return (
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"IPython {version('ipython')}, ipykernel {version('ipykernel')}, "
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
         + (f", nbprov at {commit}" if commit else "")
+        + load
     )
 
 
@@ -312,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         nb = nbformat.read(paths[n]["with"], as_version=4)  # type: ignore[no-untyped-call]
         kind = "once" if n == "load_ext" else NOTEBOOKS[n][1]
         rows[n] = Row(n, kind, code_cell_count(nb))
-    print(f"nbprov overhead benchmark: {machine()}")
+    started = machine()
+    print(f"nbprov overhead benchmark: {started}")
     print(f"{args.reps} repetitions, interleaved; work dir {work}\n", flush=True)
 
     first_store: dict[str, Path] = {}
@@ -337,10 +343,16 @@ def main(argv: list[str] | None = None) -> int:
     grid = table([rows[n] for n in names])
     print("\nIn-kernel time, median of", args.reps, "runs (kernel start-up excluded):\n")
     print(render_text(grid))
+    per_cell_lines = []
     if "tiny_300" in rows:
         r = rows["tiny_300"]
         per_cell = (r.median("with") - r.median("without")) / r.cells * 1000
-        print(f"\ntiny_300: {per_cell:.3f} ms of hook time per cell (median difference / cells)")
+        line = f"tiny_300: nbprov adds {per_cell:.2f} ms of in-kernel time per cell"
+        cpu_with, cpu_without = r.cpu_median("with"), r.cpu_median("without")
+        if cpu_with is not None and cpu_without is not None:
+            line += f" and {(cpu_with - cpu_without) / r.cells * 1000:.2f} ms of kernel CPU"
+        per_cell_lines.append(line + " (difference of medians / cells)")
+        print("\n" + per_cell_lines[-1])
 
     sizes: list[StoreSize] = []
     scratch = work / "scratch"
@@ -370,7 +382,9 @@ def main(argv: list[str] | None = None) -> int:
             "# nbprov overhead",
             "",
             f"Measured {stamp} by `benchmarks/bench_overhead.py --reps {args.reps}` on "
-            f"{machine()}.",
+            f"{started} (at the start; {machine().rsplit(', ', 1)[-1]} at the end). "
+            "A load average above the CPU count means other work shared the machine: "
+            "trust the CPU columns over the wall-time ones then.",
             "",
             "In-kernel time (nbclient `record_timing`: `shell.execute_reply` - "
             "`iopub.execute_input`, summed over cells; kernel start-up excluded), median "
@@ -381,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
             "the background store writer included) over the same span, median.",
             "",
             render_md(grid),
+            "",
+            *per_cell_lines,
             "",
         ]
         if size_lines:
