@@ -270,8 +270,9 @@ def run_notebook(
         The ``.ipynb`` file. It is read, never written (unless *output* names it).
     db:
         The store (file path or SQLAlchemy URL) for ``NBPROV_DB``; relative paths are
-        resolved against the caller's working directory. ``None`` keeps the caller's
-        ``NBPROV_DB`` if set, else the recorder's default under the notebook's directory.
+        resolved against the caller's working directory. ``None`` keeps ``NBPROV_DB`` of
+        *env* (or of this process) if set, else the recorder's default under the
+        notebook's directory.
     trial_name:
         The trial's name (``NBPROV_TRIAL_NAME``); ``None`` leaves it unnamed.
     output:
@@ -310,8 +311,9 @@ def run_notebook(
     nb = nbformat.read(nb_path, as_version=4)  # type: ignore[no-untyped-call]
     if parameters:
         inject_parameters(nb, parameters)
-    store = normalize_db(db if db is not None else os.environ.get(ENV_DB))
-    kenv = kernel_env(nb_path, db=store, trial_name=trial_name, base=env)
+    base = os.environ if env is None else env
+    store = normalize_db(db if db is not None else base.get(ENV_DB))
+    kenv = kernel_env(nb_path, db=store, trial_name=trial_name, base=base)
 
     arguments = list(extra_arguments)
     if load_extension:
