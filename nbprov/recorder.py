@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import socket
 import sys
 import time
@@ -31,6 +32,10 @@ from .store.queries import kernel_gone, utcnow
 from .store.writer import BackgroundWriter
 
 STAGE_METADATA_KEY = "nbprov"  # execute-request metadata: {"nbprov": {"stage": ...}}
+
+
+# Characters without which a cell holds no magic, shell escape or help request.
+_IPYTHON_SYNTAX = re.compile(r"[%!?]")
 
 
 class NbprovRecordingWarning(UserWarning):
@@ -117,6 +122,7 @@ class Recorder:
         self._known_hashes: set[str] = set()
         self._warned = False
         self._cell: _Cell | None = None
+        self._nested = 0
         self._modules_seen = 0
         self.trial = self._start_trial(os.environ.get("NBPROV_TRIAL_NAME") or None)
         self._mark_dead_trials()
@@ -253,6 +259,11 @@ class Recorder:
     # -- hooks -------------------------------------------------------------------
 
     def pre_run_cell(self, info: Any) -> None:
+        if self._cell is not None:
+            # A cell run from inside a cell (``%%capture``, ``%run -i``) is part of the
+            # outer cell's activation, not an activation of its own.
+            self._nested += 1
+            return
         try:
             self._pre_run_cell(info)
         except Exception as exc:
@@ -260,6 +271,9 @@ class Recorder:
             self._warn(exc)
 
     def post_run_cell(self, result: Any) -> None:
+        if self._nested:
+            self._nested -= 1
+            return
         try:
             self._post_run_cell(result)
         except Exception as exc:
@@ -303,10 +317,12 @@ class Recorder:
 
         self.writer.submit(op)
         if self.tracer is not None:
-            try:
-                transformed = self.shell.transform_cell(source)
-            except Exception:
-                transformed = source
+            transformed = source
+            if _IPYTHON_SYNTAX.search(source):  # plain Python needs no transforming
+                try:
+                    transformed = self.shell.transform_cell(source)
+                except Exception:
+                    transformed = source
             self.tracer.before_cell(source, transformed, self.shell.user_ns)
 
     def _post_run_cell(self, result: Any) -> None:

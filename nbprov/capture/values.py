@@ -8,10 +8,12 @@ described by its type and a cut ``repr``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import reprlib
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 JSONValue = Any  # a value json.dumps accepts
@@ -23,7 +25,9 @@ REPR_LIMIT = 200
 # Above these sizes a fingerprint hashes an even sample rather than every element.
 FULL_HASH_BYTES = 1 << 20
 SAMPLE_ELEMENTS = 1 << 16
-SAMPLE_ROWS = 10_000
+SAMPLE_ROWS = 2_000
+SAMPLE_ITEMS = 1_000  # items of one container
+ITEM_BUDGET = 4_000  # container items read by one fingerprint in all
 
 _repr = reprlib.Repr()
 _repr.maxstring = REPR_LIMIT
@@ -126,24 +130,35 @@ def _hash_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def fingerprint(obj: object, depth: int = 2) -> str | None:
+def fingerprint(obj: object, depth: int = 3) -> str | None:
     """A bounded content hash: equal content gives an equal fingerprint within a process
     and across processes for data types; ``None`` when the content can't be read cheaply
-    and safely (lazy objects, unknown types with no ``__dict__``).
+    and safely (lazy objects, unknown types with no ``__dict__``, large sets).
 
-    Large arrays and frames are hashed on an even sample, so a change confined to
-    unsampled elements can go unseen; the tracer pairs this with static evidence.
+    Large arrays, frames and containers are hashed on an even sample, and at most
+    ``ITEM_BUDGET`` container items are read in all, so the cost stays bounded whatever
+    the size; a change confined to unsampled elements can go unseen, which the tracer
+    pairs with static evidence.
     """
     try:
         h = hashlib.sha256()
-        if not _feed(h, obj, depth):
+        if not _feed(h, obj, depth, [ITEM_BUDGET]):
             return None
         return h.hexdigest()[:32]
     except Exception:
         return None
 
 
-def _feed(h: Any, obj: object, depth: int) -> bool:
+def _container_items(obj: list[Any] | tuple[Any, ...] | dict[Any, Any]) -> Iterable[Any]:
+    """Up to SAMPLE_ITEMS evenly spaced items (keys and values alike for a dict), in order."""
+    step = max(1, len(obj) // SAMPLE_ITEMS)
+    if isinstance(obj, dict):
+        pairs = obj.items() if step == 1 else itertools.islice(obj.items(), 0, None, step)
+        return itertools.chain.from_iterable(pairs)
+    return obj if step == 1 else obj[::step]
+
+
+def _feed(h: Any, obj: object, depth: int, budget: list[int]) -> bool:
     h.update(type_name(obj).encode())
     if obj is None or isinstance(obj, (bool, int, float, complex)):
         h.update(repr(obj).encode())
@@ -161,17 +176,22 @@ def _feed(h: Any, obj: object, depth: int) -> bool:
         return _feed_numpy(h, obj)
     if root == "pandas" and "pandas" in sys.modules:
         return _feed_pandas(h, obj)
-    if isinstance(obj, (list, tuple, set, frozenset, dict)):
-        if depth <= 0 and len(obj) > 0:
-            return False
-        items: Any = sorted(obj.items(), key=repr) if isinstance(obj, dict) else obj
-        if isinstance(obj, (set, frozenset)):
-            items = sorted(obj, key=repr)
+    if isinstance(obj, (list, tuple, dict, set, frozenset)):
         h.update(str(len(obj)).encode())
-        for count, item in enumerate(items):
-            if count >= SAMPLE_ELEMENTS:
+        if not obj or depth <= 0:
+            return True  # past the depth limit only the length counts
+        if isinstance(obj, (set, frozenset)):
+            # Set order follows string hashing, which differs between processes.
+            if len(obj) > SAMPLE_ITEMS:
+                return False
+            items: Iterable[Any] = sorted(obj, key=repr)
+        else:
+            items = _container_items(obj)
+        for item in items:
+            if budget[0] <= 0:
                 break
-            if not _feed(h, item, depth - 1):
+            budget[0] -= 1
+            if not _feed(h, item, depth - 1, budget):
                 return False
         return True
     attrs = getattr(obj, "__dict__", None)
@@ -179,7 +199,7 @@ def _feed(h: Any, obj: object, depth: int) -> bool:
         # Fitted models and plain records: their state lives in attributes.
         for key in sorted(attrs):
             h.update(key.encode())
-            if not _feed(h, attrs[key], depth - 1):
+            if not _feed(h, attrs[key], depth - 1, budget):
                 h.update(b"?")
         return True
     return False

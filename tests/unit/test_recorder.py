@@ -301,3 +301,12 @@ def test_trials_api_without_pandas_is_a_list(
             "lr": 0.1,
         }
     ]
+
+
+def test_a_nested_cell_is_part_of_its_outer_cell(shell: InteractiveShell) -> None:
+    run(shell, "%%capture captured\nprint('hidden')\ninner = 1")
+    run(shell, "after = inner + 1")
+    acts = activations(shell)
+    assert [a["status"] for a in acts] == ["ok", "ok"]
+    assert [a["execution_count"] for a in acts] == [2, 3]
+    assert shell.user_ns["after"] == 2
