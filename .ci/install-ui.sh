@@ -29,11 +29,11 @@ if [ ! -f nbprov/labextension/package.json ] || ! python -m pip show -q nbprov >
 fi
 
 # What the tests check against: the extension is installed and enabled.
-jupyter labextension list 2>&1 | grep -E "nbprov" || {
+python -m jupyter labextension list 2>&1 | grep -E "nbprov" || {
   echo "install-ui: the nbprov lab extension is not listed" >&2
   exit 1
 }
-jupyter server extension list 2>&1 | grep -E "nbprov.server.*enabled" || {
+python -m jupyter server extension list 2>&1 | grep -E "nbprov.server.*enabled" || {
   echo "install-ui: the nbprov server extension is not enabled" >&2
   exit 1
 }

@@ -1,0 +1,41 @@
+"""The extension's TypeScript checks, run from pytest so CI runs them with the rest:
+the strict type check of src/ and test/, and the vitest unit tests."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+LABEXTENSION = Path(__file__).resolve().parents[2] / "labextension"
+
+
+def _npx(*args: str) -> subprocess.CompletedProcess[str]:
+    npx = shutil.which("npx")
+    if npx is None:
+        pytest.skip("npx (Node.js) is not installed")
+    if not (LABEXTENSION / "node_modules" / ".bin" / args[0]).exists():
+        pytest.skip("labextension/node_modules is not installed (pip install -e . or npm ci)")
+    return subprocess.run(
+        [npx, "--no-install", *args],
+        cwd=LABEXTENSION,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def test_typescript_is_strictly_typed() -> None:
+    result = _npx("tsc", "-p", "tsconfig.test.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_vitest_unit_tests_pass() -> None:
+    result = _npx("vitest", "run", "--reporter=dot")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert re.search(r"Tests\s+\d+ passed", output), output
