@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import nbformat
 import pytest
 
+import nbprov
 from nbprov.demo import default_notebook_dir, demo_notebooks
 
 pytestmark = pytest.mark.timeout(300)
@@ -25,12 +27,21 @@ STAGES = ["read", "features", "score", "evaluate"]
 TAG_VAR = re.compile(r"^\s*%tag_var\s+(\w+)\s+(\w+)\s*$", re.MULTILINE)
 
 
+def subprocess_env() -> dict[str, str]:
+    """This environment, with the nbprov under test importable even when not installed."""
+    env = dict(os.environ)
+    root = str(Path(nbprov.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 def run_cli(db: Path, *args: str) -> Any:
     proc = subprocess.run(
         [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db), "--format", "json"],
         capture_output=True,
         text=True,
         check=False,
+        env=subprocess_env(),
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -145,6 +156,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
         capture_output=True,
         text=True,
         check=False,
+        env=subprocess_env(),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # The demo ends with the trials listing.
@@ -176,6 +188,7 @@ def test_demo_json_listing_is_the_trials_listing(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env=subprocess_env(),
     )
     assert proc.returncode == 0, proc.stderr
     listing = json.loads(proc.stdout)
@@ -202,6 +215,7 @@ def test_demo_reports_a_failing_notebook(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env=subprocess_env(),
     )
     assert proc.returncode == 1
     assert "ZeroDivisionError" in proc.stderr and "1 of 1 notebooks failed" in proc.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+import nbprov
 from nbprov.execute import (
     INJECTED_TAG,
     cell_kernel_seconds,
@@ -35,6 +37,14 @@ def write_notebook(path: Path, cells: list[Any]) -> Path:
     return path
 
 
+def subprocess_env() -> dict[str, str]:
+    """This environment, with the nbprov under test importable even when not installed."""
+    env = dict(os.environ)
+    root = str(Path(nbprov.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 def cli_json(db: Path | str, *args: str) -> Any:
     """Run the nbprov command in a fresh interpreter and parse its JSON output."""
     proc = subprocess.run(
@@ -42,6 +52,7 @@ def cli_json(db: Path | str, *args: str) -> Any:
         capture_output=True,
         text=True,
         check=False,
+        env=subprocess_env(),
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
