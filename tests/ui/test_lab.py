@@ -6,6 +6,7 @@ Screenshots (1280 x 800) go to test-artifacts/.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -233,6 +234,13 @@ def test_lineage_graph_in_panel(lab_server: LabServer, page: Any) -> None:
     # The slice of the metric: the cells that built it, with their stages and values.
     assert "[2] read" in text and "[3] features" in text and "score = 2.75" in text
     screenshot(page, "06-lineage-graph")
+    if info["features"]["scriptify"]:
+        # Export script: the standalone script that rebuilds the variable, downloaded.
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            panel.locator(".jp-nbprov-script-button").click()
+        assert download.value.suggested_filename.endswith(".py")
+        script = Path(download.value.path()).read_text()
+        assert "score = sum(scaled) / len(scaled)" in script
     # The narrow side bar scrolls the graph; a tab shows it whole.
     panel.locator(".jp-nbprov-large-button").click()
     page.locator(".jp-nbprov-graph-main svg").wait_for(timeout=TIMEOUT_MS)
@@ -307,3 +315,79 @@ def test_compare_two_trials(lab_server: LabServer, page: Any) -> None:
     only_changed = table.locator("tbody tr:not(.jp-nbprov-group)").count()
     panel.locator(".jp-nbprov-only-changed").uncheck()
     assert table.locator("tbody tr:not(.jp-nbprov-group)").count() >= only_changed
+
+
+def test_errors_show_in_the_panel(lab_server: LabServer, page: Any) -> None:
+    lab = lab_server
+    (lab.root / "errors.ipynb").write_text(_notebook([("a", "x = 1", {})]))
+    _open(page, lab, "errors.ipynb")
+    _open_panel(page)
+    panel = page.locator("#nbprov-provenance-panel")
+    panel.locator(".jp-nbprov-empty").first.wait_for(timeout=TIMEOUT_MS)
+    # The store fails to answer: the panel says so, in the panel.
+    page.route(
+        "**/nbprov/api/trials?*",
+        lambda route: route.fulfill(
+            status=500,
+            content_type="application/json",
+            body=json.dumps({"message": "OperationalError: database is locked"}),
+        ),
+    )
+    panel.locator("button", has_text="Refresh").click()
+    alert = panel.locator(".jp-nbprov-error[role=alert]")
+    alert.wait_for(timeout=TIMEOUT_MS)
+    assert "database is locked" in alert.inner_text()
+    screenshot(page, "09-error-in-panel")
+    # Once the store answers again, the message goes away.
+    page.unroute("**/nbprov/api/trials?*")
+    panel.locator("button", has_text="Refresh").click()
+    alert.wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+
+def test_dark_theme_and_no_layout_shift(lab_server: LabServer, page: Any) -> None:
+    lab = lab_server
+    cells = [("a", "x = 1", {}), ("b", "%tag read\ny = x + 1", {}), ("c", "z = y * 2", {})]
+    (lab.root / "dark.ipynb").write_text(_notebook(cells))
+    _open(page, lab, "dark.ipynb")
+    page.wait_for_selector(f"{NB} .jp-nbprov-stage", timeout=TIMEOUT_MS)
+    light = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.jp-nbprov-stage')).backgroundColor"
+    )
+
+    def boxes() -> list[list[float]]:
+        result: list[list[float]] = page.evaluate(
+            """() => [...document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')].map(c => {
+                    const r = c.getBoundingClientRect();
+                    return [r.top, r.height];
+                })"""
+        )
+        return result
+
+    before = boxes()
+    # A badge appears on the third cell: nothing moves.
+    page.evaluate(
+        """() => window.jupyterapp.shell.currentWidget.content.widgets[2]
+            .model.setMetadata('nbprov', {stage: 'evaluate'})"""
+    )
+    page.wait_for_selector(f"{NB} .jp-CodeCell:nth-child(3) .jp-nbprov-stage", timeout=TIMEOUT_MS)
+    assert boxes() == before
+
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+        " {theme: 'JupyterLab Dark'})"
+    )
+    page.wait_for_function(
+        "() => document.body.dataset.jpThemeLight === 'false'", timeout=TIMEOUT_MS
+    )
+    page.wait_for_timeout(500)  # the theme's stylesheet applies after the attribute
+    dark = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.jp-nbprov-stage')).backgroundColor"
+    )
+    assert dark != light, "badges follow the theme's variables"
+    _open_panel(page)
+    screenshot(page, "10-dark-theme")
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:change-theme',"
+        " {theme: 'JupyterLab Light'})"
+    )
