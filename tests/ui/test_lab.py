@@ -159,6 +159,19 @@ def test_badges_panel_and_lineage(lab_server: LabServer, page: Any) -> None:
     assert not _badge_of(page, 1)["changed"]
     screenshot(page, "02-edited-cell-marker")
 
+    # Running the edited cell makes it the version the trial ran: the marker goes.
+    page.evaluate(
+        """() => {
+            const app = window.jupyterapp;
+            app.shell.currentWidget.content.activeCellIndex = 2;
+            return app.commands.execute('notebook:run-cell');
+        }"""
+    )
+    page.wait_for_selector(
+        f"{NB} .jp-CodeCell:nth-child(3) .jp-nbprov-changed", state="detached", timeout=TIMEOUT_MS
+    )
+    assert _badge_of(page, 2) == {"stage": "features", "changed": False}
+
 
 def test_stage_command_sets_metadata_and_badge(lab_server: LabServer, page: Any) -> None:
     lab = lab_server
@@ -205,13 +218,26 @@ def test_dot_output_renders_with_bundled_graphviz(lab_server: LabServer, page: A
         'dot = \'digraph { rankdir=LR; "[1] read" -> data -> "[2] score" -> score }\'\n'
         "display({'application/vnd.nbprov.dot+json': {'dot': dot}}, raw=True)"
     )
-    (lab.root / "graph.ipynb").write_text(_notebook([("g", source, {})]))
+    cells = [
+        ("g", source, {}),
+        ("load", "%load_ext nbprov", {}),
+        ("base", "base = 20", {}),
+        ("total", "total = base + 1", {}),
+        ("deps", "%deps total", {}),
+    ]
+    (lab.root / "graph.ipynb").write_text(_notebook(cells))
     _open(page, lab, "graph.ipynb")
     _run_all(page)
-    svg = page.locator(".jp-nbprov-dot-output svg")
-    svg.wait_for(timeout=TIMEOUT_MS)
-    labels = page.locator(".jp-nbprov-dot-output svg text").all_text_contents()
+    outputs = page.locator(".jp-nbprov-dot-output")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-nbprov-dot-output svg').length === 2",
+        timeout=TIMEOUT_MS,
+    )
+    labels = outputs.nth(0).locator("svg text").all_text_contents()
     assert "[2] score" in labels and "data" in labels
+    # The kernel's own %deps output is drawn by the same renderer.
+    deps_text = " ".join(outputs.nth(1).locator("svg text").all_text_contents())
+    assert "total" in deps_text and "base" in deps_text
     screenshot(page, "05-dot-output")
 
 
