@@ -10,7 +10,7 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { NotebookProvenance } from './model';
-import { runState } from './staleness';
+import { runState, SourceHashes } from './staleness';
 import { cellStage, stageClass } from './stage';
 
 const BADGES_CLASS = 'jp-nbprov-badges';
@@ -68,6 +68,7 @@ export class NotebookBadges implements IDisposable {
         this._watched.delete(cellModel);
       }
     }
+    this._hashes.retain(new Set(this.panel.content.widgets.map(cell => cell.model.id)));
     for (const cell of this.panel.content.widgets) {
       this.watch(cell);
       if (cell.inputArea) {
@@ -130,7 +131,7 @@ export class NotebookBadges implements IDisposable {
     }
     const source = cell.model.sharedModel.getSource();
     const stage = cellStage(source, cell.model.metadata);
-    const state = runState(cell.model.id, source, this.model.lastRun);
+    const state = runState(cell.model.id, source, this.model.lastRun, this._hashes);
     const key = `${stage?.stage ?? ''}|${stage?.source ?? ''}|${state}`;
     if (badges.dataset.key === key) {
       return;
@@ -167,4 +168,5 @@ export class NotebookBadges implements IDisposable {
   private _disposed = false;
   private _timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _watched = new Set<Cell['model']>();
+  private _hashes = new SourceHashes();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { sha256Hex } from '../src/sha256';
-import { lastRunHashes, runState } from '../src/staleness';
+import { lastRunHashes, runState, SourceHashes } from '../src/staleness';
 import type { IActivation } from '../src/types';
 
 function activation(cellId: string | null, source: string, count: number): IActivation {
@@ -35,5 +35,26 @@ describe('run state of a cell against the current trial', () => {
     expect(runState('a', 'x = 1', lastRun)).toBe('changed');
     expect(runState('b', 'y = 2 ', lastRun)).toBe('changed');
     expect(runState('c', 'anything', lastRun)).toBe('not-run');
+  });
+});
+
+describe('SourceHashes', () => {
+  it('gives the same hashes as hashing afresh, across edits', () => {
+    const hashes = new SourceHashes();
+    expect(hashes.hash('a', 'x = 1')).toBe(sha256Hex('x = 1'));
+    expect(hashes.hash('a', 'x = 1')).toBe(sha256Hex('x = 1'));
+    expect(hashes.hash('a', 'x = 2')).toBe(sha256Hex('x = 2'));
+    const lastRun = new Map([['a', sha256Hex('x = 2')]]);
+    expect(runState('a', 'x = 2', lastRun, hashes)).toBe('same');
+    expect(runState('a', 'x = 3', lastRun, hashes)).toBe('changed');
+  });
+
+  it('forgets cells that are gone', () => {
+    const hashes = new SourceHashes();
+    hashes.hash('a', 'x');
+    hashes.hash('b', 'y');
+    hashes.retain(new Set(['b']));
+    expect(hashes.hash('b', 'y')).toBe(sha256Hex('y'));
+    expect((hashes as unknown as { _cache: Map<string, unknown> })._cache.size).toBe(1);
   });
 });
