@@ -89,14 +89,14 @@ export class NotebookProvenance {
   }
 
   /**
-   * Refresh after a cell ran: the kernel writes the activation as the cell finishes,
-   * so look once soon and once more a moment later.
+   * Refresh after a cell ran: the kernel writes the activation in the background as the
+   * cell finishes, so look soon, and again a little later in case the write lagged.
    */
   refreshSoon(): void {
     for (const timer of this._timers) {
       clearTimeout(timer);
     }
-    this._timers = [400, 2000].map(delay => setTimeout(() => void this.refresh(), delay));
+    this._timers = [400, 2000, 6000].map(delay => setTimeout(() => void this.refresh(), delay));
   }
 
   dispose(): void {

@@ -101,6 +101,22 @@ def _badge_of(page: Any, index: int) -> dict[str, Any]:
     return result
 
 
+def _wait_for_text(page: Any, selector: str, text: str) -> None:
+    """Wait until the element shows the text, pressing the panel's Refresh now and then
+    (the kernel writes to the store in the background)."""
+    for _ in range(6):
+        try:
+            page.wait_for_function(
+                "([s, t]) => (document.querySelector(s)?.textContent ?? '').includes(t)",
+                arg=[selector, text],
+                timeout=10_000,
+            )
+            return
+        except Exception:
+            page.locator("#nbprov-provenance-panel button", has_text="Refresh").click()
+    raise AssertionError(f"{selector} never showed {text!r}")
+
+
 def _open_panel(page: Any) -> None:
     page.evaluate("() => window.jupyterapp.commands.execute('nbprov:open-panel')")
     page.wait_for_selector("#nbprov-provenance-panel", state="visible", timeout=TIMEOUT_MS)
@@ -124,7 +140,7 @@ def test_badges_panel_and_lineage(lab_server: LabServer, page: Any) -> None:
     _run_all(page)
     _open_panel(page)
     rows = page.locator("#nbprov-provenance-panel .jp-nbprov-trials tbody tr")
-    rows.first.wait_for(timeout=TIMEOUT_MS)
+    _wait_for_text(page, "#nbprov-provenance-panel .jp-nbprov-trials tbody", "2.75")
     assert rows.count() == 1
     headers = page.locator("#nbprov-provenance-panel .jp-nbprov-trials thead th").all_inner_texts()
     assert any(h.startswith("alpha") for h in headers)
@@ -319,11 +335,8 @@ def test_compare_two_trials(lab_server: LabServer, page: Any) -> None:
     _open_panel(page)
     panel = page.locator("#nbprov-provenance-panel")
     rows = panel.locator(".jp-nbprov-trials tbody tr")
-    page.wait_for_function(
-        """() => document.querySelectorAll(
-            '#nbprov-provenance-panel .jp-nbprov-trials tbody tr').length === 2""",
-        timeout=TIMEOUT_MS,
-    )
+    _wait_for_text(page, "#nbprov-provenance-panel .jp-nbprov-trials tbody", "0.9375")
+    assert rows.count() == 2
     # Sorting: a click on the metric's header puts the best (highest) r2 first.
     panel.locator(".jp-nbprov-trials thead th[data-key='metric:r2'] button").click()
     assert "0.9375" in rows.first.inner_text()
