@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from conftest import LabServer, screenshot
 
@@ -20,21 +19,38 @@ TIMEOUT_MS = 60_000
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
-def _notebook(cells: list[tuple[str, str, dict[str, Any]]]) -> str:
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    for cell_id, source, metadata in cells:
-        cell = nbformat.v4.new_code_cell(source, metadata=metadata)
-        cell.id = cell_id
-        notebook.cells.append(cell)
-    return nbformat.writes(notebook)
+Cells = list[tuple[str, str, dict[str, Any]]]
 
 
-EXPERIMENT = [
+def _notebook(cells: Cells) -> str:
+    """An nbformat 4.5 notebook of code cells with the given ids, sources and metadata."""
+    return json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {
+                "kernelspec": {
+                    "name": "python3",
+                    "display_name": "Python 3",
+                    "language": "python",
+                }
+            },
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "id": cell_id,
+                    "source": source,
+                    "metadata": metadata,
+                    "outputs": [],
+                    "execution_count": None,
+                }
+                for cell_id, source, metadata in cells
+            ],
+        }
+    )
+
+
+EXPERIMENT: Cells = [
     ("load", "%load_ext nbprov", {}),
     ("read", "%tag read\ndata = list(range(1, 11))", {}),
     (
@@ -234,7 +250,7 @@ def test_dot_output_renders_with_bundled_graphviz(lab_server: LabServer, page: A
         'dot = \'digraph { rankdir=LR; "[1] read" -> data -> "[2] score" -> score }\'\n'
         "display({'application/vnd.nbprov.dot+json': {'dot': dot}}, raw=True)"
     )
-    cells = [
+    cells: Cells = [
         ("g", source, {}),
         ("load", "%load_ext nbprov", {}),
         ("base", "base = 20", {}),
@@ -314,7 +330,7 @@ def test_compare_two_trials(lab_server: LabServer, page: Any) -> None:
     assert status == 200, info
     if not info["features"]["compare"]:
         pytest.xfail("the installed core has no trial comparison yet")
-    cells = [
+    cells: Cells = [
         ("load", "%load_ext nbprov", {}),
         ("alpha", "alpha = 0.5\n%tag_var alpha hyperparam", {"nbprov": {"stage": "features"}}),
         ("r2", "r2 = 1 - alpha / 4\n%tag_var r2 metric", {"nbprov": {"stage": "evaluate"}}),
@@ -385,7 +401,7 @@ def test_errors_show_in_the_panel(lab_server: LabServer, page: Any) -> None:
 
 def test_dark_theme_and_no_layout_shift(lab_server: LabServer, page: Any) -> None:
     lab = lab_server
-    cells = [("a", "x = 1", {}), ("b", "%tag read\ny = x + 1", {}), ("c", "z = y * 2", {})]
+    cells: Cells = [("a", "x = 1", {}), ("b", "%tag read\ny = x + 1", {}), ("c", "z = y * 2", {})]
     (lab.root / "dark.ipynb").write_text(_notebook(cells))
     _open(page, lab, "dark.ipynb")
     page.wait_for_selector(f"{NB} .jp-nbprov-stage", timeout=TIMEOUT_MS)
