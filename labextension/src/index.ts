@@ -74,7 +74,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       widget.title.label = title;
       widget.title.icon = provenanceIcon;
       widget.title.closable = true;
-      app.shell.add(widget, 'main', { mode: 'split-right' });
+      app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
     };
     const panel = new ProvenancePanel(api, openLarge);
