@@ -16,11 +16,12 @@ import sys
 import time
 import uuid
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from .capture.environment import base_facts, git_state, imported_packages
 from .capture.source import cell_hash
@@ -33,6 +34,14 @@ from .store.writer import BackgroundWriter
 
 STAGE_METADATA_KEY = "nbprov"  # execute-request metadata: {"nbprov": {"stage": ...}}
 
+
+# A cell still running after this many seconds gets its row written before it ends.
+RUNNING_ROW_DELAY = 0.5
+
+_INSERT_ACTIVATION = insert(Activation)
+_UPDATE_ACTIVATION = update(Activation).where(Activation.id == bindparam("act_id"))
+_INSERT_ACCESS = insert(Access)
+_INSERT_VALUE = insert(Value)
 
 # Characters without which a cell holds no magic, shell escape or help request.
 _IPYTHON_SYNTAX = re.compile(r"[%!?]")
@@ -58,6 +67,11 @@ class _Cell:
     seq: int
     execution_count: int | None
     stage: str | None = None
+    finished: bool = False
+    # Values recorded while the cell runs (``%tag_var``), written with its row.
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Inserts the cell's activation row (with the given columns); runs on the writer.
+    insert_row: Callable[[Connection, dict[str, Any]], None] | None = None
 
 
 @dataclass
@@ -155,7 +169,6 @@ class Recorder:
     def _start_trial(self, name: str | None) -> _TrialState:
         notebook = _notebook_path(self.shell)
         started = utcnow()
-        environment = _environment(notebook)
         self._modules_seen = len(sys.modules)
         with self.store.engine.begin() as conn:
             trial_id = conn.execute(
@@ -165,12 +178,15 @@ class Recorder:
                     notebook=notebook,
                     started_at=started,
                     status="running",
-                    environment=environment,
+                    environment=base_facts(),
                     host=socket.gethostname(),
                     pid=os.getpid(),
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-        return _TrialState(row=_Row(int(trial_id)), name=name, notebook=notebook)
+        state = _TrialState(row=_Row(int(trial_id)), name=name, notebook=notebook)
+        self.trial = state
+        self._refresh_environment()
+        return state
 
     def _end_trial(self) -> None:
         trial = self.trial
@@ -254,7 +270,7 @@ class Recorder:
 
         self.writer.submit(op)
         if name in self.shell.user_ns:
-            self._record_values({name})
+            self._record_now({name})
 
     # -- hooks -------------------------------------------------------------------
 
@@ -298,9 +314,8 @@ class Recorder:
         digest = cell_hash(source)
         new_code = digest not in self._known_hashes
         self._known_hashes.add(digest)
-        trial_id = self.trial_id
-        row = {
-            "trial_id": trial_id,
+        row: dict[str, Any] = {
+            "trial_id": cell.trial_id,
             "execution_count": cell.execution_count,
             "seq": cell.seq,
             "cell_id": getattr(info, "cell_id", None),
@@ -310,12 +325,20 @@ class Recorder:
             "status": "running",
         }
 
-        def op(conn: Connection) -> None:
+        def insert_row(conn: Connection, values: dict[str, Any]) -> None:
             if new_code:
                 insert_ignore(conn, Code, [{"hash": digest, "source": source}])
-            cell.row.id = conn.execute(insert(Activation).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+            result = conn.execute(_INSERT_ACTIVATION, {**row, **values})
+            cell.row.id = result.inserted_primary_key[0]  # type: ignore[index]
 
-        self.writer.submit(op)
+        def write_if_still_running(conn: Connection) -> None:
+            # A quick cell is written once, when it ends; a long one gets a ``running``
+            # row now, so a kernel killed mid-cell leaves a trace of it.
+            if not cell.finished and cell.row.id is None:
+                insert_row(conn, {})
+
+        cell.insert_row = insert_row
+        self.writer.submit_later(write_if_still_running, RUNNING_ROW_DELAY)
         if self.tracer is not None:
             transformed = source
             if _IPYTHON_SYNTAX.search(source):  # plain Python needs no transforming
@@ -341,7 +364,7 @@ class Recorder:
         access = CellAccess()
         if self.tracer is not None:
             access = self.tracer.after_cell(self.shell.user_ns, result.error_in_exec)
-        values = {
+        ending: dict[str, Any] = {
             "duration": duration,
             "status": status,
             "stage": cell.stage,
@@ -349,25 +372,33 @@ class Recorder:
             "error_message": str(error)[:2000] if error is not None else None,
         }
         if result.execution_count is not None:
-            values["execution_count"] = result.execution_count
+            ending["execution_count"] = result.execution_count
             cell.execution_count = result.execution_count
-        rows = access.rows()
+        if cell.trial_id == self.trial_id:
+            cell.values.update(self._value_rows(access.binds | access.mutates, cell))
+        values = list(cell.values.values())
+        accesses = access.rows()
+        insert_row = cell.insert_row
+        assert insert_row is not None
+        cell.finished = True
 
         def op(conn: Connection) -> None:
             if cell.row.id is None:
-                return
-            conn.execute(update(Activation).where(Activation.id == cell.row.id).values(**values))
-            if rows:
+                insert_row(conn, ending)
+            else:
+                conn.execute(_UPDATE_ACTIVATION, {"act_id": cell.row.id, **ending})
+            if accesses:
                 conn.execute(
-                    insert(Access),
-                    [{"activation_id": cell.row.id, "name": n, "kind": k} for n, k in rows],
+                    _INSERT_ACCESS,
+                    [{"activation_id": cell.row.id, "name": n, "kind": k} for n, k in accesses],
                 )
+            if values:
+                conn.execute(_INSERT_VALUE, [dict(v, activation_id=cell.row.id) for v in values])
 
         self.writer.submit(op)
-        self._record_values(access.binds | access.mutates)
         if len(sys.modules) != self._modules_seen:
             self._modules_seen = len(sys.modules)
-            self._refresh_packages()
+            self._refresh_environment()
 
     def _stage_from_request(self) -> str | None:
         """A stage set in the front end, sent in the execute request's metadata."""
@@ -383,17 +414,12 @@ class Recorder:
 
     # -- values ------------------------------------------------------------------
 
-    def _record_values(self, names: set[str]) -> None:
-        """Store values of ``names``, plus any tagged variable rebound or changed in place
+    def _value_rows(self, names: set[str], cell: _Cell | None) -> dict[str, dict[str, Any]]:
+        """Value rows for ``names``, plus any tagged variable rebound or changed in place
         since it was last recorded."""
         namespace = self.shell.user_ns
-        trial_id = self.trial_id
-        # After ``%trial new`` the running cell belongs to the old trial: values recorded
-        # now open the new trial, before its first cell.
-        cell = self._cell if self._cell is not None and self._cell.trial_id == trial_id else None
-        pending: list[dict[str, Any]] = []
-        wanted = set(names) | set(self.trial.tags)
-        for name in sorted(wanted):
+        rows: dict[str, dict[str, Any]] = {}
+        for name in sorted(names | set(self.trial.tags)):
             if name not in namespace:
                 continue
             obj = namespace[name]
@@ -402,37 +428,44 @@ class Recorder:
             if tag is not None:
                 # A tagged variable is recorded whenever it was rebound or changed in place.
                 seen = (tag.last_id, tag.last_fingerprint) == (id(obj), print_)
-                if seen and name not in names:
+                if seen and (name not in names or (cell and name in cell.values)):
                     continue
                 tag.last_id, tag.last_fingerprint = id(obj), print_
             elif name not in names:
                 continue
-            pending.append(
-                {
-                    "trial_id": trial_id,
-                    "execution_count": cell.execution_count if cell else None,
-                    "seq": cell.seq if cell else self.trial.seq,
-                    "name": name,
-                    "value": value,
-                    "exact": exact,
-                    "fingerprint": print_,
-                }
+            rows[name] = {
+                "trial_id": self.trial_id,
+                "execution_count": cell.execution_count if cell else None,
+                "seq": cell.seq if cell else self.trial.seq,
+                "name": name,
+                "value": value,
+                "exact": exact,
+                "fingerprint": print_,
+            }
+        return rows
+
+    def _record_now(self, names: set[str]) -> None:
+        """Record values outside a cell's own end: with the running cell's row when there
+        is one of this trial, else on their own (they then open the trial)."""
+        cell = (
+            self._cell if self._cell is not None and self._cell.trial_id == self.trial_id else None
+        )
+        rows = self._value_rows(names, cell)
+        if cell is not None:
+            cell.values.update(rows)
+        elif rows:
+            pending = list(rows.values())
+            self.writer.submit(
+                lambda conn: conn.execute(
+                    _INSERT_VALUE, [dict(v, activation_id=None) for v in pending]
+                )
             )
-        if not pending:
-            return
-        row = cell.row if cell else None
 
-        def op(conn: Connection) -> None:
-            activation_id = row.id if row else None
-            conn.execute(insert(Value), [dict(v, activation_id=activation_id) for v in pending])
-
-        self.writer.submit(op)
-
-    def _refresh_packages(self) -> None:
+    def _refresh_environment(self) -> None:
         trial_id, notebook = self.trial_id, self.trial.notebook
 
         def op(conn: Connection) -> None:
-            # Runs on the writer thread: reading package metadata is slow-ish.
+            # On the writer thread: package metadata and git are slow-ish to read.
             environment = _environment(notebook)
             conn.execute(update(Trial).where(Trial.id == trial_id).values(environment=environment))
 

@@ -26,8 +26,8 @@ REPR_LIMIT = 200
 FULL_HASH_BYTES = 1 << 20
 SAMPLE_ELEMENTS = 1 << 16
 SAMPLE_ROWS = 2_000
-SAMPLE_ITEMS = 1_000  # items of one container
-ITEM_BUDGET = 4_000  # container items read by one fingerprint in all
+SAMPLE_ITEMS = 500  # items of one container
+ITEM_BUDGET = 2_000  # container items read by one fingerprint in all
 
 _repr = reprlib.Repr()
 _repr.maxstring = REPR_LIMIT
@@ -107,23 +107,39 @@ def summarize(obj: object) -> tuple[JSONValue, bool, str | None]:
     else:
         return value, True, _hash_text(json.dumps(value, sort_keys=True))
     summary: dict[str, JSONValue] = {"type": type_name(obj)}
-    try:
-        summary["repr"] = _repr.repr(obj)[:REPR_LIMIT]
-    except Exception as exc:  # a broken __repr__ must not break recording
-        summary["repr"] = f"<repr failed: {type(exc).__name__}>"
-    if isinstance(obj, (list, tuple, dict, set, frozenset, str, bytes, bytearray)):
-        summary["len"] = len(obj)
-    elif _is_array_like(obj):
+    if _is_array_like(obj):
+        # Shape, dtypes and column names say more than pandas' repr, which formats the
+        # whole table (tens of milliseconds for a large frame).
+        _describe_array(obj, summary)
+    else:
         try:
-            summary["shape"] = [int(n) for n in obj.shape]  # type: ignore[attr-defined]
-            dtype = getattr(obj, "dtype", None)
-            if dtype is not None:
-                summary["dtype"] = str(dtype)
-            elif hasattr(obj, "dtypes"):
-                summary["dtype"] = sorted({str(d) for d in obj.dtypes})
-        except Exception:
-            pass
+            summary["repr"] = _repr.repr(obj)[:REPR_LIMIT]
+        except Exception as exc:  # a broken __repr__ must not break recording
+            summary["repr"] = f"<repr failed: {type(exc).__name__}>"
+        if isinstance(obj, (list, tuple, dict, set, frozenset, str, bytes, bytearray)):
+            summary["len"] = len(obj)
     return summary, False, fingerprint(obj)
+
+
+def _describe_array(obj: Any, summary: dict[str, JSONValue]) -> None:
+    short = type(obj).__name__
+    try:
+        shape = [int(n) for n in obj.shape]
+        summary["shape"] = shape
+        dtype = getattr(obj, "dtype", None)
+        if dtype is not None:
+            summary["dtype"] = str(dtype)
+        elif hasattr(obj, "dtypes"):
+            summary["dtype"] = sorted({str(d) for d in obj.dtypes})
+        text = f"{short} {'x'.join(map(str, shape))}"
+        columns = getattr(obj, "columns", None)
+        if columns is not None:
+            text += " [" + ", ".join(map(str, list(columns[:20]))) + "]"
+        elif getattr(obj, "size", 0) <= 10 and hasattr(obj, "tolist"):
+            text += f" {obj.tolist()!r}"
+        summary["repr"] = text[:REPR_LIMIT]
+    except Exception:
+        summary["repr"] = f"<{short}>"
 
 
 def _hash_text(text: str) -> str:

@@ -1,12 +1,19 @@
 """A background writer, so the per-cell hooks only enqueue and never wait on the database.
 
-Operations run in submission order on one thread, batched into one transaction per wake-up.
+Operations run in submission order on one thread. After the first operation of a burst
+arrives the writer waits ``BATCH_WINDOW`` seconds and writes everything that came in
+meanwhile in one transaction, so a run of quick cells costs one commit, not one each.
+``submit_later`` schedules an operation for a moment from now (the recorder uses it to
+write a row for a cell only if the cell is still running by then).
+
 If the kernel is killed, at most the operations still queued are lost; the store itself
 stays consistent because every batch is one transaction.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import queue
 import threading
 import time
@@ -18,18 +25,25 @@ Operation = Callable[[Connection], object]
 
 _STOP = object()  # not callable, not an Event: ends the thread
 RETRIES = 3
+BATCH_WINDOW = 0.05
 
 
 class BackgroundWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._queue: queue.Queue[object] = queue.Queue()
+        self._later: list[tuple[float, int, Operation]] = []  # a heap, writer thread only
+        self._order = itertools.count()
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
         self._thread = threading.Thread(target=self._run, name="nbprov-writer", daemon=True)
         self._thread.start()
 
     def submit(self, op: Operation) -> None:
         self._queue.put(op)
+
+    def submit_later(self, op: Operation, delay: float) -> None:
+        """Run ``op`` on the writer thread ``delay`` seconds from now (or at close)."""
+        self._queue.put((time.monotonic() + delay, op))
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything submitted so far is written (or failed)."""
@@ -44,20 +58,37 @@ class BackgroundWriter:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            wait = max(0.0, self._later[0][0] - time.monotonic()) if self._later else None
+            batch: list[object] = []
+            try:
+                batch.append(self._queue.get(timeout=wait))
+                if not isinstance(batch[0], threading.Event) and batch[0] is not _STOP:
+                    time.sleep(BATCH_WINDOW)  # let the rest of a burst arrive
+            except queue.Empty:
+                pass
             while True:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            ops: list[Operation] = [op for op in batch if callable(op)]
+            stop = any(item is _STOP for item in batch)
+            ops: list[Operation] = []
+            for item in batch:
+                if isinstance(item, tuple):
+                    due, op = item
+                    heapq.heappush(self._later, (due, next(self._order), op))
+            now = time.monotonic()
+            # Scheduled operations that are due go first: they were meant for earlier.
+            while self._later and (stop or self._later[0][0] <= now):
+                ops.append(heapq.heappop(self._later)[2])
+            ops.extend(item for item in batch if callable(item))
             if ops:
                 self._write(ops)
             # Flush markers are released whether or not the write succeeded.
             for item in batch:
                 if isinstance(item, threading.Event):
                     item.set()
-            if any(item is _STOP for item in batch):
+            if stop:
                 return
 
     def _write(self, ops: list[Operation]) -> None:
