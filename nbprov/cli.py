@@ -190,8 +190,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import main as demo_main
 
-    forwarded = ["--db", args.db] if args.db else []
-    return demo_main(forwarded)
+    return demo_main(args.demo_args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,8 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("trial", help="id, name, 'latest', or -1 / -2 ... counting back")
     p.set_defaults(handler=cmd_show)
 
-    p = sub.add_parser("demo", help="run the demo notebooks as trials, then list them")
-    p.add_argument("--db", help="store path or SQLAlchemy URL")
+    # The demo's own parser takes every option (nbprov demo --help shows them).
+    p = sub.add_parser(
+        "demo", help="run the demo notebooks as trials, then list them", add_help=False
+    )
+    p.add_argument("demo_args", nargs=argparse.REMAINDER)
     p.set_defaults(handler=cmd_demo)
 
     for name in COMMAND_MODULES:
