@@ -190,7 +190,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import main as demo_main
 
-    return demo_main(args.demo_args)
+    return demo_main(args.forwarded)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,8 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo", help="run the demo notebooks as trials, then list them", add_help=False
     )
-    p.add_argument("demo_args", nargs=argparse.REMAINDER)
-    p.set_defaults(handler=cmd_demo)
+    p.set_defaults(handler=cmd_demo, forwards_arguments=True)
 
     for name in COMMAND_MODULES:
         try:
@@ -243,7 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, forwarded = parser.parse_known_args(argv)
+    if forwarded and not getattr(args, "forwards_arguments", False):
+        parser.error(f"unrecognized arguments: {' '.join(forwarded)}")
+    args.forwarded = forwarded
     handler: Handler = args.handler
     try:
         return handler(args)
