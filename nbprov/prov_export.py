@@ -32,8 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .store import Store
-from .store.models import Access, Activation, Code, Trial, Value, VariableTag
-from .store.queries import resolve_trial, trial_status
+from .store.models import Access, Activation, Trial, Value, VariableTag
+from .store.queries import activations_with_source, resolve_trial, trial_status
 
 __all__ = ["FORMATS", "NBPROV_NS", "build_document", "export_trial", "read_document", "register"]
 
@@ -118,12 +118,7 @@ def build_document(session: Session, trial: Trial) -> Any:
     for agent in (user, host, kernel):
         doc.wasAssociatedWith(run, agent)
 
-    rows = session.execute(
-        select(Activation, Code.source)
-        .join(Code, Code.hash == Activation.cell_hash)
-        .where(Activation.trial_id == trial.id)
-        .order_by(Activation.seq)
-    ).all()
+    rows = activations_with_source(session, trial.id)
     accesses: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for activation_id, name, kind in session.execute(
         select(Access.activation_id, Access.name, Access.kind)

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .lineage.runtime import PURE_METHODS as PURE_METHODS_BY_TYPE
 from .lineage.slicing import SliceError, slice_json
 from .store.models import Trial, Value
 from .store.queries import resolve_trial
@@ -147,57 +148,12 @@ PURE_FUNCTIONS = frozenset(
         "Series",
     }
 )
-PURE_METHODS = frozenset(
-    {
-        "head",
-        "tail",
-        "describe",
-        "info",
-        "value_counts",
-        "round",
-        "sort_values",
-        "sort_index",
-        "nlargest",
-        "nsmallest",
-        "mean",
-        "median",
-        "sum",
-        "std",
-        "var",
-        "min",
-        "max",
-        "count",
-        "nunique",
-        "unique",
-        "isna",
-        "isnull",
-        "notna",
-        "corr",
-        "cov",
-        "groupby",
-        "agg",
-        "aggregate",
-        "map",
-        "astype",
-        "to_string",
-        "to_frame",
-        "reset_index",
-        "set_index",
-        "rename",
-        "drop",
-        "copy",
-        "items",
-        "keys",
-        "values",
-        "get",
-        "format",
-        "transpose",
-        "memory_usage",
-        "DataFrame",
-        "Series",
-        "show",
-    }
+# Methods that never change their receiver (the tracer's table, by receiver type) and a
+# few that only display; a receiver's type is unknown here, so any of them counts.
+DISPLAY_METHODS = frozenset(
+    {"info", "show", "to_string", "to_frame", "format", "DataFrame", "Series"}
 )
+PURE_METHODS = DISPLAY_METHODS.union(*PURE_METHODS_BY_TYPE.values())
 # Calls whose first literal argument names an input file.
 READER_PREFIXES = ("read_", "load", "open", "loadtxt", "genfromtxt")
 

@@ -155,6 +155,18 @@ def list_trials(
     return [trial_record(t, tags.get(t.id, [])) for t in trials]
 
 
+def activations_with_source(session: Session, trial_id: int) -> list[Any]:
+    """(Activation, source) pairs of a trial in execution order."""
+    return list(
+        session.execute(
+            select(Activation, Code.source)
+            .join(Code, Code.hash == Activation.cell_hash)
+            .where(Activation.trial_id == trial_id)
+            .order_by(Activation.seq)
+        ).all()
+    )
+
+
 def show_trial(session: Session, trial: Trial) -> dict[str, Any]:
     """The documented ``nbprov show`` object: the trial, its activations and variables."""
     tags = tagged_values(session, [trial.id]).get(trial.id, [])
@@ -162,12 +174,7 @@ def show_trial(session: Session, trial: Trial) -> dict[str, Any]:
     record["uuid"] = trial.uuid
     record["environment"] = trial.environment or {}
     dead = kernel_gone(trial.status, trial.host, trial.pid)
-    rows = session.execute(
-        select(Activation, Code.source)
-        .join(Code, Code.hash == Activation.cell_hash)
-        .where(Activation.trial_id == trial.id)
-        .order_by(Activation.seq)
-    ).all()
+    rows = activations_with_source(session, trial.id)
     record["activations"] = [
         {
             "execution_count": act.execution_count,
