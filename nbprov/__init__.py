@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 _ATTRIBUTE = "_nbprov_recorder"  # the Recorder lives on its shell: one per shell
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the built JupyterLab extension is, for ``jupyter labextension develop``."""
+    return [{"src": "labextension", "dest": "nbprov"}]
+
+
 def load_ipython_extension(shell: Any) -> None:
     """Start recording ``shell``: register the hooks and magics and open a trial."""
     if getattr(shell, _ATTRIBUTE, None) is not None:
