@@ -16,19 +16,19 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from .capture.environment import base_facts, git_state, imported_packages
 from .capture.source import cell_hash
 from .capture.values import summarize
 from .lineage.protocol import CellAccess, CellTracer
-from .store import Store, insert_ignore
-from .store.models import Access, Activation, Code, Trial, Value, VariableTag
+from .store import Store
+from .store.activations import FinishedCells, PendingCell, insert_running
+from .store.models import Activation, Trial, Value, VariableTag
 from .store.queries import kernel_gone, utcnow
 from .store.writer import BackgroundWriter
 
@@ -38,9 +38,6 @@ STAGE_METADATA_KEY = "nbprov"  # execute-request metadata: {"nbprov": {"stage": 
 # A cell still running after this many seconds gets its row written before it ends.
 RUNNING_ROW_DELAY = 0.5
 
-_INSERT_ACTIVATION = insert(Activation)
-_UPDATE_ACTIVATION = update(Activation).where(Activation.id == bindparam("act_id"))
-_INSERT_ACCESS = insert(Access)
 _INSERT_VALUE = insert(Value)
 
 # Characters without which a cell holds no magic, shell escape or help request.
@@ -52,26 +49,16 @@ class NbprovRecordingWarning(UserWarning):
 
 
 @dataclass
-class _Row:
-    """A database id filled in by the writer thread once the row is inserted."""
-
-    id: int | None = None
-
-
-@dataclass
 class _Cell:
-    row: _Row
+    pending: PendingCell
     trial_id: int
     source: str
     started: float
     seq: int
     execution_count: int | None
     stage: str | None = None
-    finished: bool = False
     # Values recorded while the cell runs (``%tag_var``), written with its row.
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Inserts the cell's activation row (with the given columns); runs on the writer.
-    insert_row: Callable[[Connection, dict[str, Any]], None] | None = None
 
 
 @dataclass
@@ -83,7 +70,7 @@ class _Tagged:
 
 @dataclass
 class _TrialState:
-    row: _Row
+    id: int
     name: str | None
     notebook: str | None
     seq: int = 0
@@ -137,6 +124,7 @@ class Recorder:
         self._warned = False
         self._cell: _Cell | None = None
         self._nested = 0
+        self._finished = FinishedCells()
         self._modules_seen = 0
         self.trial = self._start_trial(os.environ.get("NBPROV_TRIAL_NAME") or None)
         self._mark_dead_trials()
@@ -183,7 +171,7 @@ class Recorder:
                     pid=os.getpid(),
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-        state = _TrialState(row=_Row(int(trial_id)), name=name, notebook=notebook)
+        state = _TrialState(id=int(trial_id), name=name, notebook=notebook)
         self.trial = state
         self._refresh_environment()
         return state
@@ -197,7 +185,7 @@ class Recorder:
         def op(conn: Connection) -> None:
             conn.execute(
                 update(Trial)
-                .where(Trial.id == trial.row.id)
+                .where(Trial.id == trial.id)
                 .values(ended_at=ended, status=status, environment=environment)
             )
 
@@ -223,8 +211,7 @@ class Recorder:
 
     @property
     def trial_id(self) -> int:
-        assert self.trial.row.id is not None
-        return self.trial.row.id
+        return self.trial.id
 
     def _mark_dead_trials(self) -> None:
         """Trials left running by killed kernels on this host become ``interrupted``."""
@@ -301,44 +288,40 @@ class Recorder:
     def _pre_run_cell(self, info: Any) -> None:
         source: str = info.raw_cell or ""
         self.trial.seq += 1
-        cell = _Cell(
-            row=_Row(),
+        digest = cell_hash(source)
+        new_code = digest not in self._known_hashes
+        self._known_hashes.add(digest)
+        execution_count = self.shell.execution_count if info.store_history else None
+        stage = self._stage_from_request()
+        pending = PendingCell(
+            row={
+                "trial_id": self.trial_id,
+                "execution_count": execution_count,
+                "seq": self.trial.seq,
+                "cell_id": getattr(info, "cell_id", None),
+                "cell_hash": digest,
+                "stage": stage,
+                "started_at": utcnow(),
+                "status": "running",
+            },
+            code=(digest, source) if new_code else None,
+        )
+        self._cell = _Cell(
+            pending=pending,
             trial_id=self.trial_id,
             source=source,
             started=time.perf_counter(),
             seq=self.trial.seq,
-            execution_count=self.shell.execution_count if info.store_history else None,
-            stage=self._stage_from_request(),
+            execution_count=execution_count,
+            stage=stage,
         )
-        self._cell = cell
-        digest = cell_hash(source)
-        new_code = digest not in self._known_hashes
-        self._known_hashes.add(digest)
-        row: dict[str, Any] = {
-            "trial_id": cell.trial_id,
-            "execution_count": cell.execution_count,
-            "seq": cell.seq,
-            "cell_id": getattr(info, "cell_id", None),
-            "cell_hash": digest,
-            "stage": cell.stage,
-            "started_at": utcnow(),
-            "status": "running",
-        }
-
-        def insert_row(conn: Connection, values: dict[str, Any]) -> None:
-            if new_code:
-                insert_ignore(conn, Code, [{"hash": digest, "source": source}])
-            result = conn.execute(_INSERT_ACTIVATION, {**row, **values})
-            cell.row.id = result.inserted_primary_key[0]  # type: ignore[index]
-
-        def write_if_still_running(conn: Connection) -> None:
-            # A quick cell is written once, when it ends; a long one gets a ``running``
-            # row now, so a kernel killed mid-cell leaves a trace of it.
-            if not cell.finished and cell.row.id is None:
-                insert_row(conn, {})
-
-        cell.insert_row = insert_row
-        self.writer.submit_later(write_if_still_running, RUNNING_ROW_DELAY)
+        # A quick cell is written once, when it ends; a long one gets a ``running`` row
+        # after a moment, so a kernel killed mid-cell leaves a trace of it.
+        self.writer.submit_later(
+            lambda conn: insert_running(conn, pending),
+            RUNNING_ROW_DELAY,
+            wanted=lambda: pending.ending is None,
+        )
         if self.tracer is not None:
             transformed = source
             if _IPYTHON_SYNTAX.search(source):  # plain Python needs no transforming
@@ -376,26 +359,12 @@ class Recorder:
             cell.execution_count = result.execution_count
         if cell.trial_id == self.trial_id:
             cell.values.update(self._value_rows(access.binds | access.mutates, cell))
-        values = list(cell.values.values())
-        accesses = access.rows()
-        insert_row = cell.insert_row
-        assert insert_row is not None
-        cell.finished = True
-
-        def op(conn: Connection) -> None:
-            if cell.row.id is None:
-                insert_row(conn, ending)
-            else:
-                conn.execute(_UPDATE_ACTIVATION, {"act_id": cell.row.id, **ending})
-            if accesses:
-                conn.execute(
-                    _INSERT_ACCESS,
-                    [{"activation_id": cell.row.id, "name": n, "kind": k} for n, k in accesses],
-                )
-            if values:
-                conn.execute(_INSERT_VALUE, [dict(v, activation_id=cell.row.id) for v in values])
-
-        self.writer.submit(op)
+        pending = cell.pending
+        pending.accesses = access.rows()
+        pending.values = list(cell.values.values())
+        pending.ending = ending  # set last: the writer reads it as "the cell has ended"
+        if self._finished.add(pending):
+            self.writer.submit(self._finished.write)
         if len(sys.modules) != self._modules_seen:
             self._modules_seen = len(sys.modules)
             self._refresh_environment()

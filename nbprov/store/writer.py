@@ -32,7 +32,8 @@ class BackgroundWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._queue: queue.Queue[object] = queue.Queue()
-        self._later: list[tuple[float, int, Operation]] = []  # a heap, writer thread only
+        # A heap of (due, order, op, wanted), on the writer thread only.
+        self._later: list[tuple[float, int, Operation, Callable[[], bool]]] = []
         self._order = itertools.count()
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
         self._thread = threading.Thread(target=self._run, name="nbprov-writer", daemon=True)
@@ -41,9 +42,12 @@ class BackgroundWriter:
     def submit(self, op: Operation) -> None:
         self._queue.put(op)
 
-    def submit_later(self, op: Operation, delay: float) -> None:
-        """Run ``op`` on the writer thread ``delay`` seconds from now (or at close)."""
-        self._queue.put((time.monotonic() + delay, op))
+    def submit_later(
+        self, op: Operation, delay: float, wanted: Callable[[], bool] = lambda: True
+    ) -> None:
+        """Run ``op`` on the writer thread ``delay`` seconds from now (or at close), if
+        ``wanted()`` still says so then; an unwanted one costs no transaction."""
+        self._queue.put((time.monotonic() + delay, op, wanted))
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything submitted so far is written (or failed)."""
@@ -75,12 +79,14 @@ class BackgroundWriter:
             ops: list[Operation] = []
             for item in batch:
                 if isinstance(item, tuple):
-                    due, op = item
-                    heapq.heappush(self._later, (due, next(self._order), op))
+                    due, op, wanted = item
+                    heapq.heappush(self._later, (due, next(self._order), op, wanted))
             now = time.monotonic()
             # Scheduled operations that are due go first: they were meant for earlier.
             while self._later and (stop or self._later[0][0] <= now):
-                ops.append(heapq.heappop(self._later)[2])
+                _, _, op, wanted = heapq.heappop(self._later)
+                if wanted():
+                    ops.append(op)
             ops.extend(item for item in batch if callable(item))
             if ops:
                 self._write(ops)
