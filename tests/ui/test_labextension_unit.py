@@ -3,6 +3,7 @@ the strict type check of src/ and test/, and the vitest unit tests."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 LABEXTENSION = Path(__file__).resolve().parents[2] / "labextension"
 
 
@@ -22,6 +24,7 @@ def _npx(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [npx, "--no-install", *args],
         cwd=LABEXTENSION,
+        env={**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"},
         capture_output=True,
         text=True,
         timeout=240,
@@ -36,6 +39,7 @@ def test_typescript_is_strictly_typed() -> None:
 
 def test_vitest_unit_tests_pass() -> None:
     result = _npx("vitest", "run", "--reporter=dot")
-    output = result.stdout + result.stderr
+    # Reporters colour their output under CI=true whatever they are told: strip it.
+    output = ANSI_ESCAPE.sub("", result.stdout + result.stderr)
     assert result.returncode == 0, output
     assert re.search(r"Tests\s+\d+ passed", output), output
