@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import nbformat
 from IPython.core.interactiveshell import InteractiveShell
+from nbformat.v4 import new_notebook
 
 import nbprov
 
@@ -29,3 +36,42 @@ def flush(shell: InteractiveShell) -> None:
     recorder = nbprov.get_recorder(shell)
     assert recorder is not None
     assert recorder.writer.flush()
+
+
+def subprocess_env() -> dict[str, str]:
+    """This environment, with the nbprov under test importable even when not installed."""
+    env = dict(os.environ)
+    root = str(Path(nbprov.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def nbprov_cli(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The nbprov command in a fresh interpreter, reading the store ``db``."""
+    return subprocess.run(
+        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=subprocess_env(),
+    )
+
+
+def cli_json(db: Path | str, *args: str) -> Any:
+    """Run the nbprov command and parse its JSON output."""
+    proc = nbprov_cli(db, *args, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def write_notebook(path: Path, cells: list[Any]) -> Path:
+    """Write ``cells`` as a python3 notebook at ``path``."""
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+    return path

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,8 +15,8 @@ from typing import Any
 
 import nbformat
 import pytest
+from support import cli_json, subprocess_env
 
-import nbprov
 from nbprov.demo import default_notebook_dir, demo_notebooks
 
 pytestmark = pytest.mark.timeout(300)
@@ -25,26 +24,6 @@ pytestmark = pytest.mark.timeout(300)
 NOTEBOOKS = demo_notebooks()
 STAGES = ["read", "features", "score", "evaluate"]
 TAG_VAR = re.compile(r"^\s*%tag_var\s+(\w+)\s+(\w+)\s*$", re.MULTILINE)
-
-
-def subprocess_env() -> dict[str, str]:
-    """This environment, with the nbprov under test importable even when not installed."""
-    env = dict(os.environ)
-    root = str(Path(nbprov.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-    return env
-
-
-def run_cli(db: Path, *args: str) -> Any:
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=subprocess_env(),
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
 
 
 def code_cells(path: Path) -> list[Any]:
@@ -162,7 +141,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
     # The demo ends with the trials listing.
     for path in NOTEBOOKS:
         assert path.stem[:4] in proc.stdout
-    return db, run_cli(db, "trials")
+    return db, cli_json(db, "trials")
 
 
 def test_demo_json_listing_is_the_trials_listing(tmp_path: Path) -> None:
@@ -193,7 +172,7 @@ def test_demo_json_listing_is_the_trials_listing(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     listing = json.loads(proc.stdout)
     assert [t["name"] for t in listing] == [first.stem]
-    assert listing == run_cli(db, "trials")
+    assert listing == cli_json(db, "trials")
 
 
 def test_demo_reports_a_failing_notebook(tmp_path: Path) -> None:
@@ -242,7 +221,7 @@ def test_every_demo_notebook_became_a_trial(demo_run: tuple[Path, list[dict[str,
     db, listing = demo_run
     assert sorted(t["name"] for t in listing) == sorted(p.stem for p in NOTEBOOKS)
     # Another process reading the same store sees the same trials.
-    assert run_cli(db, "trials") == listing
+    assert cli_json(db, "trials") == listing
     for trial in listing:
         assert trial["status"] == "ok"
         assert trial["ended_at"] is not None
@@ -274,7 +253,7 @@ def test_every_cell_is_an_activation_with_its_stage(
 ) -> None:
     db, listing = demo_run
     (trial,) = [t for t in listing if t["name"] == path.stem]
-    shown = run_cli(db, "show", str(trial["id"]))
+    shown = cli_json(db, "show", str(trial["id"]))
     cells = code_cells(path)
     activations = shown["activations"]
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,8 +10,8 @@ from typing import Any
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from support import cli_json, write_notebook
 
-import nbprov
 from nbprov.execute import (
     INJECTED_TAG,
     cell_kernel_seconds,
@@ -24,38 +21,6 @@ from nbprov.execute import (
 )
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def write_notebook(path: Path, cells: list[Any]) -> Path:
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
-
-
-def subprocess_env() -> dict[str, str]:
-    """This environment, with the nbprov under test importable even when not installed."""
-    env = dict(os.environ)
-    root = str(Path(nbprov.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-    return env
-
-
-def cli_json(db: Path | str, *args: str) -> Any:
-    """Run the nbprov command in a fresh interpreter and parse its JSON output."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=subprocess_env(),
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
 
 
 def code_cells(path: Path) -> list[Any]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,23 +15,9 @@ import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from support import cli_json, nbprov_cli
 
 KERNEL_TIMEOUT = 120
-
-
-def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def cli_json(db: Path, *args: str) -> Any:
-    done = cli(db, *args, "--format", "json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 @pytest.fixture
@@ -115,7 +98,7 @@ def test_notebook_through_nbclient_then_the_cli(tmp_path: Path, monkeypatch: Any
     assert [v["name"] for v in shown["variables"]] == ["alpha", "total"]
     assert {"name", "role", "value", "execution_count"} <= set(shown["variables"][0])
 
-    table = cli(db, "trials")
+    table = nbprov_cli(db, "trials")
     assert table.returncode == 0
     assert all(len(line) <= 80 for line in table.stdout.splitlines())
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell
+from support import write_notebook
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -21,21 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ENTRY = "import sys; from nbprov.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
-def write_notebook(path: Path, sources: list[tuple[str, list[str]]]) -> Path:
+def tagged_notebook(path: Path, sources: list[tuple[str, list[str]]]) -> Path:
     cells = []
     for source, tags in sources:
         cell = new_code_cell(source)
         if tags:
             cell.metadata["tags"] = tags
         cells.append(cell)
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
+    return write_notebook(path, cells)
 
 
 def nbprov(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -58,7 +52,7 @@ def cli_json(db: Path, *args: str) -> Any:
 def small(tmp_path: Path) -> Path:
     """A notebook with a parameters cell, tagged values and a derived metric; it never
     loads nbprov itself."""
-    return write_notebook(
+    return tagged_notebook(
         tmp_path / "small.ipynb",
         [
             ("a = 1\nlabel = 'x'\nflag = False", ["parameters"]),
@@ -107,7 +101,7 @@ def test_parameterised_run(small: Path, tmp_path: Path) -> None:
 
 
 def test_failing_notebook(tmp_path: Path) -> None:
-    notebook = write_notebook(
+    notebook = tagged_notebook(
         tmp_path / "broken.ipynb",
         [
             ("x = 1", ["parameters"]),
@@ -174,7 +168,7 @@ def test_grid_of_four_trials_with_two_jobs(small: Path, tmp_path: Path) -> None:
 
 
 def test_grid_with_a_failing_point_exits_nonzero(tmp_path: Path) -> None:
-    notebook = write_notebook(
+    notebook = tagged_notebook(
         tmp_path / "picky.ipynb",
         [("d = 1", ["parameters"]), ("%tag_var q metric\nq = 10 / d", [])],
     )
