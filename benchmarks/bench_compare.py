@@ -19,18 +19,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +33,10 @@ from typing import Any
 from sqlalchemy import insert
 
 from nbprov.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pgserver import throwaway_postgres
+
 from nbprov.store.models import Activation, Code, Trial, Value, VariableTag
 
 CELLS = [
@@ -200,64 +199,6 @@ def measure(url: str, trials: int, repeat: int) -> list[tuple[str, float, float]
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def postgres() -> Iterator[str | None]:
-    """A throwaway PostgreSQL server on loopback (None when the binaries are missing)."""
-    found = shutil.which("pg_ctl")
-    bindir = Path(found).resolve().parent if found else None
-    if bindir is None:
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        bindir = versions[-1] if versions else None
-    if bindir is None or not (bindir / "initdb").exists():
-        yield None
-        return
-    data = Path(tempfile.mkdtemp(prefix="nbprov-bench-pg-"))
-    prefix: list[str] = []
-    if os.geteuid() == 0:  # the server refuses to run as root
-        shutil.chown(data, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
-    # The server gets a log file, not our pipes: it outlives pg_ctl and would hold them open.
-    subprocess.run(
-        [
-            *prefix,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(data / "server.log"),
-            "-w",
-            "start",
-        ],
-        check=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(data, ignore_errors=True)
-
-
 def analyze(url: str) -> None:
     """Fresh planner statistics, as autovacuum would have them on a long-lived server."""
     from sqlalchemy import create_engine, text
@@ -283,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         results["SQLite"] = measure(url, args.trials, args.repeat)
         report({"SQLite": results["SQLite"]}, args)
     if not args.no_postgres:
-        with postgres() as pg:
+        with throwaway_postgres() as server:
+            pg = f"{server}/postgres" if server else None
             if pg is None:
                 print("postgresql: server binaries not found, skipped")
             else:
