@@ -53,7 +53,14 @@ from sqlalchemy.orm import Session
 
 from .store import Store
 from .store.models import Activation, Code, Trial, Value, VariableTag
-from .store.queries import iso, resolve_trial, tagged_values, trial_record, trial_status
+from .store.queries import (
+    iso,
+    resolve_trial,
+    tagged_value_rows,
+    tagged_values,
+    trial_record,
+    trial_status,
+)
 
 GROUP_ORDER = ("hyperparam", "metric", "code", "environment")
 ROW_SORTS = ("name", "delta", "relative_delta", "value")
@@ -178,13 +185,9 @@ def load_facts(
     ):
         facts[trial_id].tags[name] = Tagged(role, None, True, None)
     rows = session.execute(
-        select(Value.trial_id, Value.name, Value.value, Value.exact, Value.fingerprint)
-        .join(
-            VariableTag,
-            (VariableTag.trial_id == Value.trial_id) & (VariableTag.name == Value.name),
-        )
-        .where(Value.trial_id.in_(ids))
-        .order_by(Value.trial_id, Value.seq, Value.id)
+        tagged_value_rows(
+            Value.trial_id, Value.name, Value.value, Value.exact, Value.fingerprint
+        ).where(Value.trial_id.in_(ids))
     )
     for trial_id, name, value, exact, fingerprint in rows:
         tag = facts[trial_id].tags[name]
@@ -981,15 +984,9 @@ def lookup_values(
         }
     names = sorted({r.name for r in refs if r.kind == "var"})
     if names:
-        found = (
-            select(Value.trial_id, Value.name, VariableTag.role, Value.value, Value.exact)
-            .join(
-                VariableTag,
-                (VariableTag.trial_id == Value.trial_id) & (VariableTag.name == Value.name),
-            )
-            .where(Value.name.in_(names))
-            .order_by(Value.trial_id, Value.seq, Value.id)
-        )
+        found = tagged_value_rows(
+            Value.trial_id, Value.name, VariableTag.role, Value.value, Value.exact
+        ).where(Value.name.in_(names))
         if notebook is not None:
             found = found.join(Trial, Trial.id == Value.trial_id).where(Trial.notebook == notebook)
         keys: dict[tuple[str, str], tuple[Ref, Ref]] = {}

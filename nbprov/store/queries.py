@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from .engine import StoreError
@@ -83,6 +83,18 @@ def resolve_trial(session: Session, ref: str | int) -> Trial:
     return trial
 
 
+def tagged_value_rows(*columns: Any) -> Select[Any]:
+    """``columns`` of the recorded values of tagged variables, oldest first per trial."""
+    return (
+        select(*columns)
+        .join(
+            VariableTag,
+            and_(VariableTag.trial_id == Value.trial_id, VariableTag.name == Value.name),
+        )
+        .order_by(Value.trial_id, Value.seq, Value.id)
+    )
+
+
 def tagged_values(session: Session, trial_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
     """Per trial: each tagged variable with its role, final value and history."""
     ids = list(trial_ids)
@@ -95,13 +107,9 @@ def tagged_values(session: Session, trial_ids: Iterable[int]) -> dict[int, list[
         .order_by(VariableTag.trial_id, VariableTag.name)
     ).all()
     rows = session.execute(
-        select(Value.trial_id, Value.name, Value.value, Value.exact, Value.execution_count)
-        .join(
-            VariableTag,
-            and_(VariableTag.trial_id == Value.trial_id, VariableTag.name == Value.name),
-        )
-        .where(Value.trial_id.in_(ids))
-        .order_by(Value.trial_id, Value.seq, Value.id)
+        tagged_value_rows(
+            Value.trial_id, Value.name, Value.value, Value.exact, Value.execution_count
+        ).where(Value.trial_id.in_(ids))
     ).all()
     history: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for trial_id, name, value, exact, count in rows:
