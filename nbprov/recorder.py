@@ -118,7 +118,7 @@ class Recorder:
     def __init__(self, shell: Any, db: str | None = None) -> None:
         self.shell = shell
         self.store = Store.open(db, writer=True)
-        self.writer = BackgroundWriter(self.store.engine)
+        self.writer = BackgroundWriter(self.store.engine, poll=RUNNING_ROW_DELAY)
         self.tracer = _load_tracer(shell)
         self._known_hashes: set[str] = set()
         self._warned = False
@@ -317,7 +317,7 @@ class Recorder:
         )
         # A quick cell is written once, when it ends; a long one gets a ``running`` row
         # after a moment, so a kernel killed mid-cell leaves a trace of it.
-        self.writer.submit_later(
+        self.writer.watch(
             lambda conn: insert_running(conn, pending),
             RUNNING_ROW_DELAY,
             wanted=lambda: pending.ending is None,
@@ -355,8 +355,9 @@ class Recorder:
             "error_message": str(error)[:2000] if error is not None else None,
         }
         if result.execution_count is not None:
-            ending["execution_count"] = result.execution_count
             cell.execution_count = result.execution_count
+        # Every ending names every column it sets, so a burst's updates share one statement.
+        ending["execution_count"] = cell.execution_count
         if cell.trial_id == self.trial_id:
             cell.values.update(self._value_rows(access.binds | access.mutates, cell))
         pending = cell.pending

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy.engine import Dialect
 
 from . import insert_ignore
+from .driver_writes import SqliteCellWrites
 from .models import Access, Activation, Code, Value
 
 _INSERT_ACTIVATIONS = insert(Activation).returning(Activation.id, sort_by_parameter_order=True)
-_INSERT_ACTIVATION = insert(Activation)
 _UPDATE_ACTIVATION = update(Activation).where(Activation.id == bindparam("act_id"))
 _INSERT_ACCESS = insert(Access)
 _INSERT_VALUE = insert(Value)
@@ -34,40 +35,87 @@ class PendingCell:
     id: int | None = None
 
 
-def _insert_code(conn: Connection, cells: list[PendingCell]) -> None:
+class CellWrites(Protocol):
+    def code(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
+    def activations(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]: ...
+    def endings(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
+    def accesses(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
+    def values(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
+
+
+class CoreCellWrites:
+    """The writes through SQLAlchemy Core, for any database (PostgreSQL's team store)."""
+
+    def code(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        insert_ignore(conn, Code, rows)
+
+    def activations(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        # One multi-row INSERT ... RETURNING where the database has it.
+        return [int(i) for i in conn.execute(_INSERT_ACTIVATIONS, rows).scalars().all()]
+
+    def endings(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(_UPDATE_ACTIVATION, rows)
+
+    def accesses(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(_INSERT_ACCESS, rows)
+
+    def values(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(_INSERT_VALUE, rows)
+
+
+_WRITES: dict[tuple[str, str, str], CellWrites] = {}
+
+
+def cell_writes(dialect: Dialect) -> CellWrites:
+    """The fastest writes for ``dialect``, compiled once per kind of dialect."""
+    key = (dialect.name, dialect.driver, dialect.paramstyle)
+    writes = _WRITES.get(key)
+    if writes is None:
+        sqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
+        writes = SqliteCellWrites(dialect) if sqlite else CoreCellWrites()
+        _WRITES[key] = writes
+    return writes
+
+
+def _code_rows(cells: list[PendingCell]) -> list[dict[str, Any]]:
     rows = {c.code[0]: {"hash": c.code[0], "source": c.code[1]} for c in cells if c.code}
-    insert_ignore(conn, Code, list(rows.values()))
+    return list(rows.values())
 
 
 def insert_running(conn: Connection, cell: PendingCell) -> None:
     """Write the row of a cell that is still running, unless it already ended."""
     if cell.ending is not None or cell.id is not None:
         return
-    _insert_code(conn, [cell])
-    cell.id = conn.execute(_INSERT_ACTIVATION, cell.row).inserted_primary_key[0]  # type: ignore[index]
+    writes = cell_writes(conn.dialect)
+    writes.code(conn, _code_rows([cell]))
+    cell.id = writes.activations(conn, [cell.row])[0]
 
 
 def write_finished(conn: Connection, cells: list[PendingCell]) -> None:
-    """Write ended cells: new rows in one multi-row insert, then their accesses and values."""
+    """Write ended cells: new rows in one statement, then their accesses and values."""
+    writes = cell_writes(conn.dialect)
     new = [c for c in cells if c.id is None]
     if new:
-        _insert_code(conn, new)
-        result = conn.execute(_INSERT_ACTIVATIONS, [{**c.row, **(c.ending or {})} for c in new])
-        for cell, new_id in zip(new, result.scalars().all(), strict=True):
+        writes.code(conn, _code_rows(new))
+        ids = writes.activations(conn, [{**c.row, **(c.ending or {})} for c in new])
+        for cell, new_id in zip(new, ids, strict=True):
             cell.id = new_id
     started = [c for c in cells if c not in new]
-    if started:
-        conn.execute(_UPDATE_ACTIVATION, [{"act_id": c.id, **(c.ending or {})} for c in started])
-    accesses = [
-        {"activation_id": c.id, "name": name, "kind": kind}
-        for c in cells
-        for name, kind in c.accesses
-    ]
-    if accesses:
-        conn.execute(_INSERT_ACCESS, accesses)
-    values = [dict(v, activation_id=c.id) for c in cells for v in c.values]
-    if values:
-        conn.execute(_INSERT_VALUE, values)
+    writes.endings(conn, [{"act_id": c.id, **(c.ending or {})} for c in started])
+    writes.accesses(
+        conn,
+        [
+            {"activation_id": c.id, "name": name, "kind": kind}
+            for c in cells
+            for name, kind in c.accesses
+        ],
+    )
+    writes.values(conn, [dict(v, activation_id=c.id) for c in cells for v in c.values])
 
 
 class FinishedCells:

@@ -3,8 +3,13 @@
 Operations run in submission order on one thread. After the first operation of a burst
 arrives the writer waits ``BATCH_WINDOW`` seconds and writes everything that came in
 meanwhile in one transaction, so a run of quick cells costs one commit, not one each.
-``submit_later`` schedules an operation for a moment from now (the recorder uses it to
-write a row for a cell only if the cell is still running by then).
+
+``watch`` names one operation to run if it is still wanted ``delay`` seconds from now (the
+recorder uses it to write a row for a cell that is still running by then). Setting a
+watch does not wake the writer: while cells are being run the writer polls every
+``delay`` seconds, so a watched operation runs between ``delay`` and twice ``delay``
+after it was set, and back-to-back quick cells cost no thread wake-ups at all. An idle
+writer blocks without polling and a new watch wakes it once.
 
 If the kernel is killed, at most the operations still queued are lost; the store itself
 stays consistent because every batch is one transaction.
@@ -12,29 +17,39 @@ stays consistent because every batch is one transaction.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
 Operation = Callable[[Connection], object]
 
-_STOP = object()  # not callable, not an Event: ends the thread
+_STOP = object()  # ends the thread
+_WAKE = object()  # only wakes the thread to look at the watch
 RETRIES = 3
 BATCH_WINDOW = 0.05
 
 
+@dataclass(frozen=True)
+class _Watch:
+    due: float
+    op: Operation
+    wanted: Callable[[], bool]
+
+
 class BackgroundWriter:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, poll: float = 0.5) -> None:
         self._engine = engine
+        self._poll = poll
         self._queue: queue.Queue[object] = queue.Queue()
-        # A heap of (due, order, op, wanted), on the writer thread only.
-        self._later: list[tuple[float, int, Operation, Callable[[], bool]]] = []
-        self._order = itertools.count()
+        # Replaced whole by the main thread only; the writer never writes it, it notes
+        # which watch it has dealt with instead, so no lock is needed.
+        self._watch: _Watch | None = None
+        self._handled: _Watch | None = None
+        self._asleep = False  # the writer is blocked with no timeout
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
         self._thread = threading.Thread(target=self._run, name="nbprov-writer", daemon=True)
         self._thread.start()
@@ -42,12 +57,14 @@ class BackgroundWriter:
     def submit(self, op: Operation) -> None:
         self._queue.put(op)
 
-    def submit_later(
-        self, op: Operation, delay: float, wanted: Callable[[], bool] = lambda: True
-    ) -> None:
-        """Run ``op`` on the writer thread ``delay`` seconds from now (or at close), if
-        ``wanted()`` still says so then; an unwanted one costs no transaction."""
-        self._queue.put((time.monotonic() + delay, op, wanted))
+    def watch(self, op: Operation, delay: float, wanted: Callable[[], bool]) -> None:
+        """Run ``op`` on the writer thread about ``delay`` seconds from now (or at close)
+        if ``wanted()`` still says so then. A new watch replaces the previous one."""
+        self._watch = _Watch(time.monotonic() + delay, op, wanted)
+        # Set the watch first, then look: the writer sets _asleep before its last look at
+        # the watch, so one of the two always sees the other.
+        if self._asleep:
+            self._queue.put(_WAKE)
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until everything submitted so far is written (or failed)."""
@@ -60,16 +77,41 @@ class BackgroundWriter:
             self._queue.put(_STOP)
             self._thread.join(timeout)
 
+    def _pending_watch(self) -> _Watch | None:
+        watch = self._watch
+        return None if watch is self._handled else watch
+
+    def _next_item(self) -> object | None:
+        """The next queued item, waiting at most until the watch is due."""
+        watch = self._pending_watch()
+        if watch is None:
+            self._asleep = True
+            watch = self._pending_watch()  # set just before _asleep was: do not sleep on it
+        try:
+            if watch is None:
+                return self._queue.get()
+            wait = min(self._poll, max(0.0, watch.due - time.monotonic()))
+            return self._queue.get(timeout=wait)
+        except queue.Empty:
+            return None
+        finally:
+            self._asleep = False
+
+    def _due_watch(self, stop: bool) -> Operation | None:
+        watch = self._pending_watch()
+        if watch is None or not (stop or watch.due <= time.monotonic()):
+            return None
+        self._handled = watch
+        return watch.op if watch.wanted() else None
+
     def _run(self) -> None:
         while True:
-            wait = max(0.0, self._later[0][0] - time.monotonic()) if self._later else None
             batch: list[object] = []
-            try:
-                batch.append(self._queue.get(timeout=wait))
-                if not isinstance(batch[0], threading.Event) and batch[0] is not _STOP:
+            item = self._next_item()
+            if item is not None:
+                batch.append(item)
+                if callable(item):
                     time.sleep(BATCH_WINDOW)  # let the rest of a burst arrive
-            except queue.Empty:
-                pass
             while True:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -77,16 +119,10 @@ class BackgroundWriter:
                     break
             stop = any(item is _STOP for item in batch)
             ops: list[Operation] = []
-            for item in batch:
-                if isinstance(item, tuple):
-                    due, op, wanted = item
-                    heapq.heappush(self._later, (due, next(self._order), op, wanted))
-            now = time.monotonic()
-            # Scheduled operations that are due go first: they were meant for earlier.
-            while self._later and (stop or self._later[0][0] <= now):
-                _, _, op, wanted = heapq.heappop(self._later)
-                if wanted():
-                    ops.append(op)
+            # A due watched operation goes first: it was meant for earlier.
+            due = self._due_watch(stop)
+            if due is not None:
+                ops.append(due)
             ops.extend(item for item in batch if callable(item))
             if ops:
                 self._write(ops)

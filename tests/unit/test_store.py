@@ -71,6 +71,58 @@ def test_the_recorder_writes_and_the_api_reads_on_each_database(db_url: str) -> 
     assert shown["variables"][0]["name"] == "alpha"
 
 
+LONG_CELL = """
+import time
+from sqlalchemy import create_engine, text
+_engine = create_engine({url!r})
+for _ in range(500):
+    with _engine.connect() as _conn:
+        _rows = _conn.execute(text("SELECT status FROM activation ORDER BY id")).all()
+    if ("running",) in _rows:
+        break
+    time.sleep(0.01)
+_engine.dispose()
+seen_running = ("running",) in _rows
+answer = 42
+"""
+
+
+def test_a_long_cell_is_written_while_it_runs_then_completed(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("nbprov.recorder.RUNNING_ROW_DELAY", 0.05)
+    monkeypatch.setenv("NBPROV_DB", db_url)
+    shell = new_shell()
+    try:
+        run(shell, "%load_ext nbprov")
+        run(shell, LONG_CELL.format(url=db_url))
+        assert shell.user_ns["seen_running"] is True
+        run(shell, "doubled = answer * 2")
+        flush(shell)
+    finally:
+        close_shell(shell)
+    shown = show_trial("latest", db=db_url)
+    acts = shown["activations"]
+    # One row per cell: the long cell's running row was completed, not duplicated.
+    assert [(a["execution_count"], a["status"]) for a in acts] == [(2, "ok"), (3, "ok")]
+    assert acts[0]["duration_s"] > 0.05
+    with Store.open(db_url).engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT a.execution_count, v.name FROM value v "
+                "JOIN activation a ON a.id = v.activation_id ORDER BY v.id"
+            )
+        ).all()
+        reads = conn.execute(
+            text(
+                "SELECT a.execution_count FROM access x JOIN activation a "
+                "ON a.id = x.activation_id WHERE x.name = 'answer' AND x.kind = 'read'"
+            )
+        ).all()
+    assert (2, "answer") in rows and (3, "doubled") in rows
+    assert reads == [(3,)]
+
+
 def test_trial_references(db_url: str) -> None:
     for _ in range(3):
         record_a_trial(db_url)

@@ -1,0 +1,131 @@
+"""The background writer: batching, the watched running-row operation, flushing, closing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, event
+
+from nbprov.store.writer import BATCH_WINDOW, BackgroundWriter
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    engine = create_engine("sqlite://")
+    yield engine
+    engine.dispose()
+
+
+def count_transactions(engine: Engine) -> list[int]:
+    begun: list[int] = []
+
+    @event.listens_for(engine, "begin")
+    def _begin(_conn: Any) -> None:
+        begun.append(1)
+
+    return begun
+
+
+def wait_for(condition: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_burst_of_operations_is_one_transaction_in_order(engine: Engine) -> None:
+    begun = count_transactions(engine)
+    writer = BackgroundWriter(engine)
+    seen: list[int] = []
+    for n in range(20):
+        writer.submit(lambda _conn, n=n: seen.append(n))
+    assert writer.flush()
+    writer.close()
+    assert seen == list(range(20))
+    assert len(begun) == 1
+
+
+def test_a_watched_operation_runs_once_when_due_and_still_wanted(engine: Engine) -> None:
+    writer = BackgroundWriter(engine, poll=0.05)
+    ran = threading.Event()
+    writer.watch(lambda _conn: ran.set(), 0.05, wanted=lambda: True)
+    assert ran.wait(2.0)
+    writer.close()
+
+
+def test_an_unwanted_watch_costs_no_transaction(engine: Engine) -> None:
+    begun = count_transactions(engine)
+    writer = BackgroundWriter(engine, poll=0.05)
+    asked = threading.Event()
+
+    def wanted() -> bool:
+        asked.set()
+        return False
+
+    writer.watch(lambda _conn: pytest.fail("ran an unwanted operation"), 0.05, wanted=wanted)
+    assert asked.wait(2.0)
+    writer.close()
+    assert begun == []
+
+
+def test_a_new_watch_replaces_the_old_one(engine: Engine) -> None:
+    writer = BackgroundWriter(engine, poll=0.05)
+    ran: list[str] = []
+    writer.watch(lambda _conn: ran.append("first"), 0.2, wanted=lambda: True)
+    writer.watch(lambda _conn: ran.append("second"), 0.05, wanted=lambda: True)
+    assert wait_for(lambda: ran)
+    time.sleep(0.3)
+    writer.close()
+    assert ran == ["second"]
+
+
+def test_an_idle_writer_wakes_for_a_watch(engine: Engine) -> None:
+    writer = BackgroundWriter(engine, poll=0.05)
+    assert wait_for(lambda: writer._asleep)  # nothing to do: blocked without a timeout
+    ran = threading.Event()
+    writer.watch(lambda _conn: ran.set(), 0.01, wanted=lambda: True)
+    assert ran.wait(2.0)
+    writer.close()
+
+
+def test_quick_operations_do_not_wait_for_the_poll(engine: Engine) -> None:
+    writer = BackgroundWriter(engine, poll=60.0)
+    writer.watch(lambda _conn: None, 60.0, wanted=lambda: True)
+    done = threading.Event()
+    started = time.monotonic()
+    writer.submit(lambda _conn: done.set())
+    assert done.wait(2.0)
+    assert time.monotonic() - started < 1.0 + BATCH_WINDOW
+    writer.close()
+
+
+def test_close_runs_a_watched_operation_that_is_still_wanted(engine: Engine) -> None:
+    writer = BackgroundWriter(engine, poll=60.0)
+    ran: list[str] = []
+    writer.watch(lambda _conn: ran.append("watched"), 60.0, wanted=lambda: True)
+    writer.close()
+    assert ran == ["watched"]
+
+
+def test_a_failing_batch_is_retried_then_reported(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    writer = BackgroundWriter(engine)
+    attempts: list[int] = []
+
+    def broken(_conn: Connection) -> None:
+        attempts.append(1)
+        raise RuntimeError("disk full")
+
+    writer.submit(broken)
+    assert writer.flush()
+    writer.close()
+    assert len(attempts) == 3
+    assert [str(e) for e in writer.errors] == ["disk full"]
