@@ -37,6 +37,8 @@ STAGE_METADATA_KEY = "nbprov"  # execute-request metadata: {"nbprov": {"stage": 
 
 # A cell still running after this many seconds gets its row written before it ends.
 RUNNING_ROW_DELAY = 0.5
+# Ended cells are written once no cell has run for this long (or every writer.MAX_LAG s).
+QUIET_AFTER = 0.1
 
 _INSERT_VALUE = insert(Value)
 
@@ -118,7 +120,8 @@ class Recorder:
     def __init__(self, shell: Any, db: str | None = None) -> None:
         self.shell = shell
         self.store = Store.open(db, writer=True)
-        self.writer = BackgroundWriter(self.store.engine, poll=RUNNING_ROW_DELAY)
+        self._last_end = time.monotonic()
+        self.writer = BackgroundWriter(self.store.engine, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
         self.tracer = _load_tracer(shell)
         self._known_hashes: set[str] = set()
         self._warned = False
@@ -235,6 +238,10 @@ class Recorder:
 
         self.writer.submit(op)
 
+    def _quiet(self) -> bool:
+        """No cell is running and none has for a moment (asked on the writer thread)."""
+        return self._cell is None and time.monotonic() - self._last_end >= QUIET_AFTER
+
     # -- tags --------------------------------------------------------------------
 
     def tag_stage(self, stage: str) -> None:
@@ -283,6 +290,7 @@ class Recorder:
             self._warn(exc)
         finally:
             self._cell = None
+            self._last_end = time.monotonic()
         self._report_writer_errors()
 
     def _pre_run_cell(self, info: Any) -> None:
@@ -365,7 +373,7 @@ class Recorder:
         pending.values = list(cell.values.values())
         pending.ending = ending  # set last: the writer reads it as "the cell has ended"
         if self._finished.add(pending):
-            self.writer.submit(self._finished.write)
+            self.writer.submit_deferred(self._finished.write)
         if len(sys.modules) != self._modules_seen:
             self._modules_seen = len(sys.modules)
             self._refresh_environment()

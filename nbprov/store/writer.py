@@ -1,18 +1,23 @@
 """A background writer, so the per-cell hooks only enqueue and never wait on the database.
 
-Operations run in submission order on one thread. After the first operation of a burst
-arrives the writer waits ``BATCH_WINDOW`` seconds and writes everything that came in
-meanwhile in one transaction, so a run of quick cells costs one commit, not one each.
+Operations run in submission order on one thread, many to a transaction:
 
-``watch`` names one operation to run if it is still wanted ``delay`` seconds from now (the
-recorder uses it to write a row for a cell that is still running by then). Setting a
-watch does not wake the writer: while cells are being run the writer polls every
-``delay`` seconds, so a watched operation runs between ``delay`` and twice ``delay``
-after it was set, and back-to-back quick cells cost no thread wake-ups at all. An idle
-writer blocks without polling and a new watch wakes it once.
+- ``submit``: written within ``BATCH_WINDOW`` seconds, together with whatever else
+  arrived meanwhile.
+- ``submit_deferred``: may wait until the kernel is quiet (``quiet()`` says so; it is
+  asked every ``QUIET_CHECK`` seconds), at most ``MAX_LAG`` seconds. The recorder defers
+  the rows of ended cells: while a notebook runs cell after cell, the store is written
+  once every ``MAX_LAG`` seconds, or in the first pause, instead of competing with the
+  cells for the CPU. Any ``submit``, ``flush`` or ``close`` writes deferred ones too.
+- ``watch``: one operation to run if it is still wanted ``delay`` seconds from now (the
+  recorder uses it to write a row for a cell that is still running by then). Setting a
+  watch does not wake the writer: while cells are being run the writer looks at the watch
+  at least every ``poll`` seconds, so it runs between ``delay`` and ``delay + poll``
+  after it was set. An idle writer blocks without polling, and a new watch wakes it once.
 
-If the kernel is killed, at most the operations still queued are lost; the store itself
-stays consistent because every batch is one transaction.
+If the kernel is killed, the operations not yet written are lost (at most ``MAX_LAG``
+seconds of quick cells; a long cell's row is already written by its watch). The store
+itself stays consistent: every batch is one transaction.
 """
 
 from __future__ import annotations
@@ -27,10 +32,18 @@ from sqlalchemy import Connection, Engine
 
 Operation = Callable[[Connection], object]
 
-_STOP = object()  # ends the thread
-_WAKE = object()  # only wakes the thread to look at the watch
 RETRIES = 3
 BATCH_WINDOW = 0.05
+QUIET_CHECK = 0.05
+MAX_LAG = 2.0
+
+_STOP = object()  # ends the thread
+_WAKE = object()  # only wakes the thread to look at the watch
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    op: Operation
 
 
 @dataclass(frozen=True)
@@ -41,21 +54,34 @@ class _Watch:
 
 
 class BackgroundWriter:
-    def __init__(self, engine: Engine, poll: float = 0.5) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        poll: float = 0.5,
+        quiet: Callable[[], bool] | None = None,
+    ) -> None:
         self._engine = engine
         self._poll = poll
+        self._quiet = quiet
         self._queue: queue.Queue[object] = queue.Queue()
         # Replaced whole by the main thread only; the writer never writes it, it notes
         # which watch it has dealt with instead, so no lock is needed.
         self._watch: _Watch | None = None
         self._handled: _Watch | None = None
         self._asleep = False  # the writer is blocked with no timeout
+        self._held: list[Operation] = []  # deferred operations not written yet
+        self._held_since = 0.0
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
         self._thread = threading.Thread(target=self._run, name="nbprov-writer", daemon=True)
         self._thread.start()
 
+    # -- the main thread's side ------------------------------------------------------
+
     def submit(self, op: Operation) -> None:
         self._queue.put(op)
+
+    def submit_deferred(self, op: Operation) -> None:
+        self._queue.put(_Deferred(op) if self._quiet is not None else op)
 
     def watch(self, op: Operation, delay: float, wanted: Callable[[], bool]) -> None:
         """Run ``op`` on the writer thread about ``delay`` seconds from now (or at close)
@@ -77,25 +103,44 @@ class BackgroundWriter:
             self._queue.put(_STOP)
             self._thread.join(timeout)
 
+    # -- the writer thread -----------------------------------------------------------
+
     def _pending_watch(self) -> _Watch | None:
         watch = self._watch
         return None if watch is self._handled else watch
 
-    def _next_item(self) -> object | None:
-        """The next queued item, waiting at most until the watch is due."""
+    def _timeout(self) -> float | None:
+        """How long the writer may block: until the watch or the held operations need it."""
+        now = time.monotonic()
+        waits = []
+        if self._held:
+            waits += [QUIET_CHECK, max(0.0, self._held_since + MAX_LAG - now)]
         watch = self._pending_watch()
-        if watch is None:
+        if watch is None and not waits:
             self._asleep = True
             watch = self._pending_watch()  # set just before _asleep was: do not sleep on it
-        try:
             if watch is None:
-                return self._queue.get()
-            wait = min(self._poll, max(0.0, watch.due - time.monotonic()))
-            return self._queue.get(timeout=wait)
+                return None
+            self._asleep = False
+        if watch is not None:
+            waits += [self._poll, max(0.0, watch.due - now)]
+        return min(waits)
+
+    def _next_batch(self) -> list[object]:
+        batch: list[object] = []
+        try:
+            batch.append(self._queue.get(timeout=self._timeout()))
         except queue.Empty:
-            return None
+            pass
         finally:
             self._asleep = False
+        if batch and callable(batch[0]):
+            time.sleep(BATCH_WINDOW)  # let the rest of a burst arrive
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                return batch
 
     def _due_watch(self, stop: bool) -> Operation | None:
         watch = self._pending_watch()
@@ -106,24 +151,26 @@ class BackgroundWriter:
 
     def _run(self) -> None:
         while True:
-            batch: list[object] = []
-            item = self._next_item()
-            if item is not None:
-                batch.append(item)
-                if callable(item):
-                    time.sleep(BATCH_WINDOW)  # let the rest of a burst arrive
-            while True:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            batch = self._next_batch()
             stop = any(item is _STOP for item in batch)
+            # Held and new operations are written in the order they were submitted.
+            incoming = [
+                item.op if isinstance(item, _Deferred) else item
+                for item in batch
+                if isinstance(item, _Deferred) or callable(item)
+            ]
+            urgent = any(not isinstance(item, _Deferred) and item is not _WAKE for item in batch)
+            if incoming and not self._held:
+                self._held_since = time.monotonic()
+            self._held += incoming
             ops: list[Operation] = []
             # A due watched operation goes first: it was meant for earlier.
             due = self._due_watch(stop)
             if due is not None:
                 ops.append(due)
-            ops.extend(item for item in batch if callable(item))
+            if self._held and (urgent or self._may_write_deferred()):
+                ops += self._held
+                self._held = []
             if ops:
                 self._write(ops)
             # Flush markers are released whether or not the write succeeded.
@@ -132,6 +179,11 @@ class BackgroundWriter:
                     item.set()
             if stop:
                 return
+
+    def _may_write_deferred(self) -> bool:
+        if time.monotonic() - self._held_since >= MAX_LAG:
+            return True
+        return self._quiet is None or self._quiet()
 
     def _write(self, ops: list[Operation]) -> None:
         for attempt in range(RETRIES):

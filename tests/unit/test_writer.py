@@ -129,3 +129,44 @@ def test_a_failing_batch_is_retried_then_reported(
     writer.close()
     assert len(attempts) == 3
     assert [str(e) for e in writer.errors] == ["disk full"]
+
+
+def test_deferred_operations_wait_for_a_quiet_kernel(engine: Engine) -> None:
+    quiet = threading.Event()
+    writer = BackgroundWriter(engine, quiet=quiet.is_set)
+    ran: list[str] = []
+    writer.submit_deferred(lambda _conn: ran.append("cells"))
+    time.sleep(0.3)
+    assert ran == []  # the kernel is busy: held
+    quiet.set()
+    assert wait_for(lambda: ran == ["cells"])
+    writer.close()
+
+
+def test_deferred_operations_wait_at_most_max_lag(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("nbprov.store.writer.MAX_LAG", 0.2)
+    writer = BackgroundWriter(engine, quiet=lambda: False)
+    done = threading.Event()
+    started = time.monotonic()
+    writer.submit_deferred(lambda _conn: done.set())
+    assert done.wait(5.0)
+    assert time.monotonic() - started >= 0.2
+    writer.close()
+
+
+def test_an_urgent_operation_writes_held_ones_first_in_one_transaction(engine: Engine) -> None:
+    begun = count_transactions(engine)
+    writer = BackgroundWriter(engine, quiet=lambda: False)
+    ran: list[str] = []
+    writer.submit_deferred(lambda _conn: ran.append("cells 1-3"))
+    time.sleep(0.2)
+    writer.submit(lambda _conn: ran.append("tag"))
+    assert writer.flush()
+    assert ran == ["cells 1-3", "tag"]
+    assert len(begun) == 1
+    writer.submit_deferred(lambda _conn: ran.append("cells 4-5"))
+    assert writer.flush()  # a flush writes held operations too
+    assert ran[-1] == "cells 4-5"
+    writer.close()
