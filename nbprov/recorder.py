@@ -447,7 +447,9 @@ class Recorder:
             environment = _environment(notebook)
             conn.execute(update(Trial).where(Trial.id == trial_id).values(environment=environment))
 
-        self.writer.submit(op)
+        # The first reading of package metadata takes a few hundred milliseconds of CPU:
+        # never while the notebook's cells are running.
+        self.writer.submit_when_quiet(op)
 
     # -- failures ----------------------------------------------------------------
 

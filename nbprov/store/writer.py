@@ -9,6 +9,9 @@ Operations run in submission order on one thread, many to a transaction:
   the rows of ended cells: while a notebook runs cell after cell, the store is written
   once every ``MAX_LAG`` seconds, or in the first pause, instead of competing with the
   cells for the CPU. Any ``submit``, ``flush`` or ``close`` writes deferred ones too.
+- ``submit_when_quiet``: waits for the kernel to be quiet however long that takes (or
+  for ``flush`` or ``close``); for slow work that can wait, such as reading the versions
+  of the imported packages.
 - ``watch``: one operation to run if it is still wanted ``delay`` seconds from now (the
   recorder uses it to write a row for a cell that is still running by then). Setting a
   watch does not wake the writer: while cells are being run the writer looks at the watch
@@ -47,6 +50,11 @@ class _Deferred:
 
 
 @dataclass(frozen=True)
+class _WhenQuiet:
+    op: Operation
+
+
+@dataclass(frozen=True)
 class _Watch:
     due: float
     op: Operation
@@ -70,6 +78,7 @@ class BackgroundWriter:
         self._handled: _Watch | None = None
         self._asleep = False  # the writer is blocked with no timeout
         self._held: list[Operation] = []  # deferred operations not written yet
+        self._idle_ops: list[Operation] = []  # operations waiting for a quiet kernel
         self._held_since = 0.0
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
         self._thread = threading.Thread(target=self._run, name="nbprov-writer", daemon=True)
@@ -82,6 +91,9 @@ class BackgroundWriter:
 
     def submit_deferred(self, op: Operation) -> None:
         self._queue.put(_Deferred(op) if self._quiet is not None else op)
+
+    def submit_when_quiet(self, op: Operation) -> None:
+        self._queue.put(_WhenQuiet(op) if self._quiet is not None else op)
 
     def watch(self, op: Operation, delay: float, wanted: Callable[[], bool]) -> None:
         """Run ``op`` on the writer thread about ``delay`` seconds from now (or at close)
@@ -115,6 +127,8 @@ class BackgroundWriter:
         waits = []
         if self._held:
             waits += [QUIET_CHECK, max(0.0, self._held_since + MAX_LAG - now)]
+        if self._idle_ops:
+            waits.append(QUIET_CHECK)
         watch = self._pending_watch()
         if watch is None and not waits:
             self._asleep = True
@@ -159,7 +173,11 @@ class BackgroundWriter:
                 for item in batch
                 if isinstance(item, _Deferred) or callable(item)
             ]
-            urgent = any(not isinstance(item, _Deferred) and item is not _WAKE for item in batch)
+            self._idle_ops += [item.op for item in batch if isinstance(item, _WhenQuiet)]
+            urgent = any(
+                not isinstance(item, (_Deferred, _WhenQuiet)) and item is not _WAKE
+                for item in batch
+            )
             if incoming and not self._held:
                 self._held_since = time.monotonic()
             self._held += incoming
@@ -168,6 +186,10 @@ class BackgroundWriter:
             due = self._due_watch(stop)
             if due is not None:
                 ops.append(due)
+            flushing = any(isinstance(item, threading.Event) or item is _STOP for item in batch)
+            if self._idle_ops and (flushing or self._quiet is None or self._quiet()):
+                ops += self._idle_ops
+                self._idle_ops = []
             if self._held and (urgent or self._may_write_deferred()):
                 ops += self._held
                 self._held = []

@@ -170,3 +170,21 @@ def test_an_urgent_operation_writes_held_ones_first_in_one_transaction(engine: E
     assert writer.flush()  # a flush writes held operations too
     assert ran[-1] == "cells 4-5"
     writer.close()
+
+
+def test_work_for_a_quiet_moment_is_not_hurried_by_other_writes(engine: Engine) -> None:
+    quiet = threading.Event()
+    writer = BackgroundWriter(engine, quiet=quiet.is_set)
+    ran: list[str] = []
+    writer.submit_when_quiet(lambda _conn: ran.append("packages"))
+    writer.submit(lambda _conn: ran.append("tag"))
+    assert wait_for(lambda: ran == ["tag"])
+    time.sleep(0.2)
+    assert ran == ["tag"]
+    quiet.set()
+    assert wait_for(lambda: ran == ["tag", "packages"])
+    quiet.clear()
+    writer.submit_when_quiet(lambda _conn: ran.append("packages again"))
+    assert writer.flush()  # a flush does not wait for a quiet moment
+    assert ran[-1] == "packages again"
+    writer.close()
