@@ -23,11 +23,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from .capture.environment import base_facts, git_state, imported_packages
-from .capture.source import cell_hash
 from .capture.values import summarize
 from .lineage.protocol import CellAccess, CellTracer
 from .store import Store
-from .store.activations import FinishedCells, PendingCell, insert_running
+from .store.activations import FinishedCells, PendingCell, RunningRow, complete_value_row
 from .store.models import Activation, Trial, Value, VariableTag
 from .store.queries import kernel_gone, utcnow
 from .store.writer import BackgroundWriter
@@ -52,15 +51,25 @@ class NbprovRecordingWarning(UserWarning):
 
 @dataclass
 class _Cell:
-    pending: PendingCell
-    trial_id: int
-    source: str
-    started: float
-    seq: int
-    execution_count: int | None
+    """The running cell, as the hooks see it."""
+
+    pending: PendingCell  # what goes to the store
+    started: float  # perf_counter() at the start, for the duration
     stage: str | None = None
     # Values recorded while the cell runs (``%tag_var``), written with its row.
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def trial_id(self) -> int:
+        return self.pending.trial_id
+
+    @property
+    def seq(self) -> int:
+        return self.pending.seq
+
+    @property
+    def execution_count(self) -> int | None:
+        return self.pending.execution_count
 
 
 @dataclass
@@ -123,7 +132,6 @@ class Recorder:
         self._last_end = time.monotonic()
         self.writer = BackgroundWriter(self.store.engine, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
         self.tracer = _load_tracer(shell)
-        self._known_hashes: set[str] = set()
         self._warned = False
         self._cell: _Cell | None = None
         self._nested = 0
@@ -296,39 +304,21 @@ class Recorder:
     def _pre_run_cell(self, info: Any) -> None:
         source: str = info.raw_cell or ""
         self.trial.seq += 1
-        digest = cell_hash(source)
-        new_code = digest not in self._known_hashes
-        self._known_hashes.add(digest)
-        execution_count = self.shell.execution_count if info.store_history else None
         stage = self._stage_from_request()
         pending = PendingCell(
-            row={
-                "trial_id": self.trial_id,
-                "execution_count": execution_count,
-                "seq": self.trial.seq,
-                "cell_id": getattr(info, "cell_id", None),
-                "cell_hash": digest,
-                "stage": stage,
-                "started_at": utcnow(),
-                "status": "running",
-            },
-            code=(digest, source) if new_code else None,
-        )
-        self._cell = _Cell(
-            pending=pending,
             trial_id=self.trial_id,
-            source=source,
-            started=time.perf_counter(),
             seq=self.trial.seq,
-            execution_count=execution_count,
+            execution_count=self.shell.execution_count if info.store_history else None,
+            cell_id=getattr(info, "cell_id", None),
             stage=stage,
+            source=source,
+            started=time.time(),
         )
+        self._cell = _Cell(pending=pending, started=time.perf_counter(), stage=stage)
         # A quick cell is written once, when it ends; a long one gets a ``running`` row
         # after a moment, so a kernel killed mid-cell leaves a trace of it.
         self.writer.watch(
-            lambda conn: insert_running(conn, pending),
-            RUNNING_ROW_DELAY,
-            wanted=lambda: pending.ending is None,
+            RunningRow(pending), RUNNING_ROW_DELAY, wanted=lambda: pending.ending is None
         )
         if self.tracer is not None:
             transformed = source
@@ -363,17 +353,17 @@ class Recorder:
             "error_message": str(error)[:2000] if error is not None else None,
         }
         if result.execution_count is not None:
-            cell.execution_count = result.execution_count
+            cell.pending.execution_count = result.execution_count
         # Every ending names every column it sets, so a burst's updates share one statement.
         ending["execution_count"] = cell.execution_count
         if cell.trial_id == self.trial_id:
             cell.values.update(self._value_rows(access.binds | access.mutates, cell))
         pending = cell.pending
-        pending.accesses = access.rows()
+        pending.accesses = access.by_kind()
         pending.values = list(cell.values.values())
         pending.ending = ending  # set last: the writer reads it as "the cell has ended"
         if self._finished.add(pending):
-            self.writer.submit_deferred(self._finished.write)
+            self.writer.submit_deferred(self._finished)
         if len(sys.modules) != self._modules_seen:
             self._modules_seen = len(sys.modules)
             self._refresh_environment()
@@ -401,8 +391,9 @@ class Recorder:
             if name not in namespace:
                 continue
             obj = namespace[name]
-            value, exact, print_ = summarize(obj)
             tag = self.trial.tags.get(name)
+            # Only a tagged value's fingerprint is needed now; the writer hashes the rest.
+            value, exact, print_ = summarize(obj, fingerprint_exact=tag is not None)
             if tag is not None:
                 # A tagged variable is recorded whenever it was rebound or changed in place.
                 seen = (tag.last_id, tag.last_fingerprint) == (id(obj), print_)
@@ -435,7 +426,7 @@ class Recorder:
             pending = list(rows.values())
             self.writer.submit(
                 lambda conn: conn.execute(
-                    _INSERT_VALUE, [dict(v, activation_id=None) for v in pending]
+                    _INSERT_VALUE, [complete_value_row(v, activation_id=None) for v in pending]
                 )
             )
 

@@ -94,18 +94,20 @@ def _is_array_like(obj: object) -> bool:
     return root in ("numpy", "pandas") and hasattr(obj, "shape")
 
 
-def summarize(obj: object) -> tuple[JSONValue, bool, str | None]:
+def summarize(obj: object, fingerprint_exact: bool = True) -> tuple[JSONValue, bool, str | None]:
     """Return ``(value, exact, fingerprint)`` for storage.
 
-    ``exact`` values are the JSON value itself. Other values become
-    ``{"type", "repr", "len"?, "shape"?, "dtype"?}``.
+    ``exact`` values are the JSON value itself (a copy: later changes to ``obj`` do not
+    reach it). Other values become ``{"type", "repr", "len"?, "shape"?, "dtype"?}``.
+    With ``fingerprint_exact=False`` an exact value's fingerprint is left ``None``, for
+    :func:`exact_fingerprint` to compute later, off the kernel's thread.
     """
     try:
         value = _exact(obj, 0)
     except _NotExact:
         pass
     else:
-        return value, True, _hash_text(json.dumps(value, sort_keys=True))
+        return value, True, exact_fingerprint(value) if fingerprint_exact else None
     summary: dict[str, JSONValue] = {"type": type_name(obj)}
     if _is_array_like(obj):
         # Shape, dtypes and column names say more than pandas' repr, which formats the
@@ -140,6 +142,11 @@ def _describe_array(obj: Any, summary: dict[str, JSONValue]) -> None:
         summary["repr"] = text[:REPR_LIMIT]
     except Exception:
         summary["repr"] = f"<{short}>"
+
+
+def exact_fingerprint(value: JSONValue) -> str:
+    """The fingerprint :func:`summarize` gives an exact value."""
+    return _hash_text(json.dumps(value, sort_keys=True))
 
 
 def _hash_text(text: str) -> str:

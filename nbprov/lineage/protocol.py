@@ -32,6 +32,15 @@ class CellAccess:
     mutates: set[str] = field(default_factory=set)
     deletes: set[str] = field(default_factory=set)
 
+    def by_kind(self) -> list[tuple[str, set[str]]]:
+        """(kind, names) pairs, unsorted: cheap enough for the kernel's thread."""
+        return [
+            (READ, self.reads),
+            (BIND, self.binds),
+            (MUTATE, self.mutates),
+            (DELETE, self.deletes),
+        ]
+
     def rows(self) -> list[tuple[str, str]]:
         """(name, kind) pairs in a stable order, for storage."""
         out: list[tuple[str, str]] = []

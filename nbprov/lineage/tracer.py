@@ -16,6 +16,7 @@ from typing import Any
 
 from ..capture.values import fingerprint
 from . import files, runtime
+from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from .protocol import CellAccess
 from .static import CellFacts, analyze
 
@@ -28,7 +29,7 @@ RANDOM_STDLIB = "random:random"
 @dataclass
 class _Before:
     facts: CellFacts
-    keys: set[str]
+    names: KeysBefore
     ids: dict[str, int]
     prints: dict[str, str | None]
     fn_reads: set[str]
@@ -48,6 +49,7 @@ class Tracer:
         self._hidden: dict[str, Any] = hidden if isinstance(hidden, dict) else {}
         # A stack: a magic such as %%capture runs its body as a nested cell.
         self._stack: list[_Before] = []
+        self._names = NamespaceKeys()
 
     # -- protocol ------------------------------------------------------------------
 
@@ -82,7 +84,7 @@ class Tracer:
         self._stack.append(
             _Before(
                 facts=facts,
-                keys=set(ns),
+                names=self._names.before(ns),
                 ids=ids,
                 prints=prints,
                 fn_reads=fn_reads,
@@ -100,10 +102,15 @@ class Tracer:
             return CellAccess()
         before = self._stack.pop()
         files.stop(before.files)
+        changes = None
         try:
-            return self._access(before, user_ns, error)
+            changes = self._names.changes(
+                before.names, user_ns, last_may_go=self._last_may_go(before)
+            )
+            return self._access(before, user_ns, error, changes)
         finally:
             before.files.written.clear()
+            self._names.after(before.names, user_ns, changes)
 
     def close(self) -> None:
         while self._stack:
@@ -116,12 +123,22 @@ class Tracer:
             return False
         return name in self._hidden or _HISTORY.fullmatch(name) is not None
 
-    def _access(self, b: _Before, ns: dict[str, Any], error: BaseException | None) -> CellAccess:
+    @staticmethod
+    def _last_may_go(b: _Before) -> bool:
+        """Whether the cell could have deleted the namespace's last name (see
+        :mod:`nbprov.lineage.namespace_keys`)."""
+        last = b.names.last
+        return b.watch_all or last in b.facts.deletes or last in b.fn_stores
+
+    def _access(
+        self, b: _Before, ns: dict[str, Any], error: BaseException | None, changes: KeyChanges
+    ) -> CellAccess:
         facts = b.facts
         ok = error is None
         acc = CellAccess()
         keys = ns.keys()
-        added = keys - b.keys
+        before_keys = b.names.names
+        added = changes.added
 
         # Binds: new names, watched names now bound to another object, and on success the
         # names the cell binds unconditionally (rebinding to an equal object is still a bind).
@@ -133,9 +150,7 @@ class Tracer:
                 acc.binds.add(name)
         if ok:
             acc.binds |= facts.definite_binds & keys
-        # Names can only have gone if the namespace is smaller than before plus the new ones.
-        removed = b.keys - keys if len(keys) < len(b.keys) + len(added) else ()
-        for name in removed:
+        for name in changes.removed:
             if not self._hidden_name(name, facts):
                 acc.deletes.add(name)
 
@@ -144,7 +159,7 @@ class Tracer:
         for name in facts.candidates | facts.consumed | (b.fn_reads - facts.loads):
             if (
                 name not in ns
-                or name not in b.keys
+                or name not in before_keys
                 or b.ids.get(name, id(ns[name])) != id(ns[name])
             ):
                 continue  # new, gone, or bound to another object
@@ -159,7 +174,7 @@ class Tracer:
 
         # Reads: names the code loads (directly or through called user functions) that
         # existed before the cell; a mutation reads the prior state too.
-        acc.reads |= (facts.reads | b.fn_reads) & b.keys
+        acc.reads |= (facts.reads | b.fn_reads) & before_keys
         acc.reads |= mutated
         acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
 

@@ -7,12 +7,16 @@ written while it runs (status ``running``) and updated when it ends.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.engine import Dialect
 
+from ..capture.source import cell_hash
+from ..capture.values import exact_fingerprint
 from . import insert_ignore
 from .driver_writes import SqliteCellWrites
 from .models import Access, Activation, Code, Value
@@ -25,14 +29,64 @@ _INSERT_VALUE = insert(Value)
 
 @dataclass
 class PendingCell:
-    """One executed cell on its way to the store (the writer thread fills ``id``)."""
+    """One executed cell on its way to the store.
 
-    row: dict[str, Any]  # activation columns known when the cell starts
-    code: tuple[str, str] | None  # (hash, source) when this source may be new to the store
+    The hooks fill it with what they observed, as cheaply as they can; everything that
+    can wait (hashing the source, formatting times, sorting names, fingerprinting exact
+    values) is done on the writer thread, which also fills ``id``.
+    """
+
+    trial_id: int
+    seq: int
+    execution_count: int | None
+    cell_id: str | None
+    stage: str | None
+    source: str
+    started: float  # time.time() when the cell started
     ending: dict[str, Any] | None = None  # columns known when it ends
-    accesses: list[tuple[str, str]] = field(default_factory=list)
+    # (kind, names) pairs from the tracer, in no particular order.
+    accesses: Sequence[tuple[str, Collection[str]]] = field(default_factory=list)
     values: list[dict[str, Any]] = field(default_factory=list)
     id: int | None = None
+    _digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = cell_hash(self.source)
+        return self._digest
+
+    def start_row(self) -> dict[str, Any]:
+        """The activation columns known when the cell started."""
+        return {
+            "trial_id": self.trial_id,
+            "execution_count": self.execution_count,
+            "seq": self.seq,
+            "cell_id": self.cell_id,
+            "cell_hash": self.digest,
+            "stage": self.stage,
+            "started_at": datetime.fromtimestamp(self.started, timezone.utc).replace(tzinfo=None),
+            "status": "running",
+        }
+
+    def access_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"activation_id": self.id, "name": name, "kind": kind}
+            for kind, names in self.accesses
+            for name in sorted(names)
+        ]
+
+    def value_rows(self) -> list[dict[str, Any]]:
+        return [complete_value_row(v, activation_id=self.id) for v in self.values]
+
+
+def complete_value_row(row: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A value row ready to insert: exact values get their fingerprint here, off the
+    kernel's thread, when the hooks left it out."""
+    out = dict(row, **extra)
+    if out.get("fingerprint") is None and out.get("exact"):
+        out["fingerprint"] = exact_fingerprint(out["value"])
+    return out
 
 
 class CellWrites(Protocol):
@@ -82,49 +136,59 @@ def cell_writes(dialect: Dialect) -> CellWrites:
     return writes
 
 
-def _code_rows(cells: list[PendingCell]) -> list[dict[str, Any]]:
-    rows = {c.code[0]: {"hash": c.code[0], "source": c.code[1]} for c in cells if c.code}
-    return list(rows.values())
+class KnownSources:
+    """Hashes of the sources this kernel has stored, so each is sent to the store once."""
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()
+
+    def rows(self, cells: list[PendingCell]) -> list[dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for cell in cells:
+            if cell.digest not in self._known:
+                rows[cell.digest] = {"hash": cell.digest, "source": cell.source}
+        return list(rows.values())
+
+    def stored(self, rows: list[dict[str, Any]]) -> None:
+        """Call once the transaction that wrote ``rows`` has committed."""
+        self._known.update(row["hash"] for row in rows)
 
 
-def insert_running(conn: Connection, cell: PendingCell) -> None:
-    """Write the row of a cell that is still running, unless it already ended."""
-    if cell.ending is not None or cell.id is not None:
-        return
-    writes = cell_writes(conn.dialect)
-    writes.code(conn, _code_rows([cell]))
-    cell.id = writes.activations(conn, [cell.row])[0]
+class RunningRow:
+    """The writer operation for the row of a cell still running after a moment."""
 
+    def __init__(self, cell: PendingCell) -> None:
+        self.cell = cell
+        self._gave_id = False
 
-def write_finished(conn: Connection, cells: list[PendingCell]) -> None:
-    """Write ended cells: new rows in one statement, then their accesses and values."""
-    writes = cell_writes(conn.dialect)
-    new = [c for c in cells if c.id is None]
-    if new:
-        writes.code(conn, _code_rows(new))
-        ids = writes.activations(conn, [{**c.row, **(c.ending or {})} for c in new])
-        for cell, new_id in zip(new, ids, strict=True):
-            cell.id = new_id
-    started = [c for c in cells if c not in new]
-    writes.endings(conn, [{"act_id": c.id, **(c.ending or {})} for c in started])
-    writes.accesses(
-        conn,
-        [
-            {"activation_id": c.id, "name": name, "kind": kind}
-            for c in cells
-            for name, kind in c.accesses
-        ],
-    )
-    writes.values(conn, [dict(v, activation_id=c.id) for c in cells for v in c.values])
+    def __call__(self, conn: Connection) -> None:
+        cell = self.cell
+        if cell.ending is not None or cell.id is not None:
+            return
+        writes = cell_writes(conn.dialect)
+        writes.code(conn, [{"hash": cell.digest, "source": cell.source}])
+        cell.id = writes.activations(conn, [cell.start_row()])[0]
+        self._gave_id = True
+
+    def rolled_back(self) -> None:
+        if self._gave_id:
+            self.cell.id = None
+            self._gave_id = False
 
 
 class FinishedCells:
-    """Ended cells waiting for the writer; one writer operation takes them all."""
+    """Ended cells waiting for the writer; calling it (on the writer thread) writes them
+    all: new rows in one statement per table, rows written while running updated."""
 
     def __init__(self) -> None:
         self._cells: list[PendingCell] = []
-        self._taken: list[PendingCell] = []  # the batch being written, kept for a retry
         self._lock = threading.Lock()
+        self.sources = KnownSources()
+        # The batch of the transaction in progress, kept until it commits so that a
+        # retried transaction writes the same cells again with fresh ids.
+        self._taken: list[PendingCell] = []
+        self._given_ids: list[PendingCell] = []
+        self._code: list[dict[str, Any]] = []
 
     def add(self, cell: PendingCell) -> bool:
         """Queue ``cell``; True when the queue was empty (a write must be scheduled)."""
@@ -132,17 +196,30 @@ class FinishedCells:
             self._cells.append(cell)
             return len(self._cells) == 1
 
-    def write(self, conn: Connection) -> None:
-        """Write the queued cells. If the transaction fails, the writer retries: the same
-        batch is written again, with the ids this attempt gave out taken back."""
+    def __call__(self, conn: Connection) -> None:
         with self._lock:
             self._taken.extend(self._cells)
             self._cells = []
-        ids = [c.id for c in self._taken]
-        try:
-            write_finished(conn, self._taken)
-        except Exception:
-            for cell, old in zip(self._taken, ids, strict=True):
-                cell.id = old
-            raise
-        self._taken = []
+        cells = self._taken
+        writes = cell_writes(conn.dialect)
+        new = [c for c in cells if c.id is None]
+        if new:
+            self._code = self.sources.rows(new)
+            writes.code(conn, self._code)
+            ids = writes.activations(conn, [{**c.start_row(), **(c.ending or {})} for c in new])
+            for cell, new_id in zip(new, ids, strict=True):
+                cell.id = new_id
+            self._given_ids = new
+        started = [c for c in cells if c not in new]
+        writes.endings(conn, [{"act_id": c.id, **(c.ending or {})} for c in started])
+        writes.accesses(conn, [row for c in cells for row in c.access_rows()])
+        writes.values(conn, [row for c in cells for row in c.value_rows()])
+
+    def rolled_back(self) -> None:
+        for cell in self._given_ids:
+            cell.id = None
+        self._given_ids, self._code = [], []
+
+    def committed(self) -> None:
+        self.sources.stored(self._code)
+        self._taken, self._given_ids, self._code = [], [], []

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from .models import Access, Activation, Code, Value
 
@@ -53,8 +54,10 @@ VALUE_COLUMNS = (
 class DriverStatement:
     """One statement compiled for a positional-parameter dialect, with its bind processors."""
 
-    def __init__(self, statement: Executable, dialect: Dialect, columns: Sequence[str]) -> None:
+    def __init__(self, statement: ClauseElement, dialect: Dialect, columns: Sequence[str]) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        if not isinstance(compiled, SQLCompiler):
+            raise TypeError(f"not a SQL statement: {statement}")
         if not compiled.positional or compiled.positiontup is None:
             raise ValueError(f"{dialect.name} does not take positional parameters")
         self.sql = str(compiled)

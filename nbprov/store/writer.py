@@ -208,14 +208,26 @@ class BackgroundWriter:
         return self._quiet is None or self._quiet()
 
     def _write(self, ops: list[Operation]) -> None:
+        """Run ``ops`` in one transaction, retried; an operation with ``rolled_back`` or
+        ``committed`` methods is told how its transaction ended."""
         for attempt in range(RETRIES):
             try:
                 with self._engine.begin() as conn:
                     for op in ops:
                         op(conn)
-                return
             except Exception as exc:
+                _tell(ops, "rolled_back")
                 if attempt == RETRIES - 1:
                     self.errors.append(exc)
                 else:
                     time.sleep(0.2 * (attempt + 1))
+            else:
+                _tell(ops, "committed")
+                return
+
+
+def _tell(ops: list[Operation], event: str) -> None:
+    for op in ops:
+        method = getattr(op, event, None)
+        if callable(method):
+            method()

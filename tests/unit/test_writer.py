@@ -188,3 +188,62 @@ def test_work_for_a_quiet_moment_is_not_hurried_by_other_writes(engine: Engine) 
     assert writer.flush()  # a flush does not wait for a quiet moment
     assert ran[-1] == "packages again"
     writer.close()
+
+
+def test_a_retried_transaction_writes_each_cell_once(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import insert, select
+
+    from nbprov.store import Store
+    from nbprov.store.activations import FinishedCells, PendingCell, RunningRow
+    from nbprov.store.models import Access, Activation, Trial
+    from nbprov.store.queries import utcnow
+
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    store = Store.open(str(tmp_path / "nbprov.db"), writer=True)
+    with store.engine.begin() as conn:
+        conn.execute(insert(Trial).values(uuid="u", started_at=utcnow(), status="running"))
+
+    def cell(seq: int, source: str) -> PendingCell:
+        return PendingCell(
+            trial_id=1,
+            seq=seq,
+            execution_count=seq,
+            cell_id=None,
+            stage=None,
+            source=source,
+            started=time.time(),
+        )
+
+    long_cell, quick = cell(1, "import time; time.sleep(9)"), cell(2, "x = 1")
+    finished = FinishedCells()
+    failures = iter([RuntimeError("database is locked")])
+
+    def flaky(_conn: Connection) -> None:
+        for failure in failures:
+            raise failure
+
+    writer = BackgroundWriter(store.engine)
+    running = RunningRow(long_cell)
+    writer.submit(running)
+    writer.submit(flaky)  # the first transaction fails after the running row was written
+    assert writer.flush()
+    long_cell.ending = {"status": "ok", "duration": 9.0, "execution_count": 1}
+    quick.ending = {"status": "ok", "duration": 0.1, "execution_count": 2}
+    quick.accesses = [("bind", {"x"})]
+    finished.add(long_cell)
+    finished.add(quick)
+    failures = iter([RuntimeError("database is locked")])
+    writer.submit(finished)
+    writer.submit(flaky)
+    assert writer.flush()
+    writer.close()
+    assert writer.errors == []
+    with store.engine.connect() as conn:
+        acts = conn.execute(select(Activation.id, Activation.seq, Activation.status)).all()
+        accesses = conn.execute(select(Access.activation_id, Access.name)).all()
+    store.close()
+    assert sorted((seq, status) for _, seq, status in acts) == [(1, "ok"), (2, "ok")]
+    quick_id = next(i for i, seq, _ in acts if seq == 2)
+    assert accesses == [(quick_id, "x")]
