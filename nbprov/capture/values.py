@@ -13,6 +13,7 @@ import json
 import math
 import reprlib
 import sys
+import types
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,7 +30,29 @@ SAMPLE_ROWS = 2_000
 SAMPLE_ITEMS = 500  # items of one container
 ITEM_BUDGET = 2_000  # container items read by one fingerprint in all
 
-_repr = reprlib.Repr()
+
+class _BoundedRepr(reprlib.Repr):
+    """``reprlib`` cuts built-in containers short, but hands a subclass of one (sklearn's
+    ``Bunch`` is a dict) to its full ``repr``, which can format megabytes of arrays."""
+
+    def repr1(self, x: Any, level: int) -> str:
+        cls = type(x)
+        for base in (dict, list, set, frozenset):
+            if isinstance(x, base) and cls is not base:
+                inner: str = getattr(self, f"repr_{base.__name__}")(x, level)
+                return f"{cls.__name__}({inner})"
+        return super().repr1(x, level)
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        if _is_array_like(x):  # pandas would format the whole table only to be cut
+            try:
+                return f"<{type(x).__name__} {'x'.join(str(int(n)) for n in x.shape)}>"
+            except Exception:
+                return f"<{type(x).__name__}>"
+        return super().repr_instance(x, level)
+
+
+_repr = _BoundedRepr()
 _repr.maxstring = REPR_LIMIT
 _repr.maxother = REPR_LIMIT
 _repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 10
@@ -217,10 +240,19 @@ def _feed(h: Any, obj: object, depth: int, budget: list[int]) -> bool:
             if not _feed(h, item, depth - 1, budget):
                 return False
         return True
+    if isinstance(obj, types.ModuleType):
+        # A module is its name: hashing its namespace would cost milliseconds per import.
+        h.update(obj.__name__.encode())
+        return True
     attrs = getattr(obj, "__dict__", None)
     if isinstance(attrs, dict) and depth > 0 and not callable(obj):
         # Fitted models and plain records: their state lives in attributes.
+        if len(attrs) > SAMPLE_ITEMS:
+            return False
         for key in sorted(attrs):
+            if budget[0] <= 0:
+                break
+            budget[0] -= 1
             h.update(key.encode())
             if not _feed(h, attrs[key], depth - 1, budget):
                 h.update(b"?")

@@ -14,10 +14,10 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..capture.values import fingerprint
 from . import files, runtime
 from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from .protocol import CellAccess
+from .state_tokens import state_token
 from .static import CellFacts, analyze
 
 # Names IPython itself binds for its input/output history.
@@ -71,7 +71,7 @@ class Tracer:
                 continue
             if self._pure_use(name, obj, facts):
                 continue
-            prints[name] = fingerprint(obj)
+            prints[name] = state_token(obj)
         # Calling a closure can change the state it closed over (a counter, a cache).
         closures = {}
         for name in facts.loads:
@@ -210,7 +210,7 @@ class Tracer:
         if candidate and ok and definite:
             return True
         if name in b.prints:
-            old, new = b.prints[name], fingerprint(obj)
+            old, new = b.prints[name], state_token(obj)
             if old is not None and new is not None:
                 return old != new
         if not candidate:

@@ -64,18 +64,18 @@ def test_a_deleted_large_object_is_freed(traced: Traced) -> None:
     assert ref() is None
 
 
-def test_only_touched_objects_are_fingerprinted(
+def test_only_touched_objects_are_read(
     traced: Traced, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     traced.run("\n".join(f"v{i} = list(range(100))" for i in range(50)) + "\nlst = [1]")
     seen: list[object] = []
-    real = tracer_module.fingerprint
+    real = tracer_module.state_token
 
-    def counting(obj: object, depth: int = 2) -> str | None:
+    def counting(obj: object) -> str | None:
         seen.append(obj)
-        return real(obj, depth)
+        return real(obj)
 
-    monkeypatch.setattr(tracer_module, "fingerprint", counting)
+    monkeypatch.setattr(tracer_module, "state_token", counting)
     traced.run("y = v1[0] + 1")
     assert seen == []
     traced.run("lst.append(2)")
@@ -153,13 +153,13 @@ def test_known_pure_methods_skip_fingerprints(
 ) -> None:
     traced.run("import pandas as pd\ndf = pd.DataFrame({'a': range(50_000)})")
     seen: list[object] = []
-    real = tracer_module.fingerprint
+    real = tracer_module.state_token
 
-    def counting(obj: object, depth: int = 2) -> str | None:
+    def counting(obj: object) -> str | None:
         seen.append(obj)
-        return real(obj, depth)
+        return real(obj)
 
-    monkeypatch.setattr(tracer_module, "fingerprint", counting)
+    monkeypatch.setattr(tracer_module, "state_token", counting)
     assert traced.run("df.head()\ndf['a'].sum()").mutates == set()
     assert seen == []
     assert traced.run("df.iloc[0, 0] = -1").mutates == {"df"}

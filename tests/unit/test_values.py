@@ -111,3 +111,22 @@ def test_no_reference_is_kept() -> None:
     del obj
     gc.collect()
     assert ref() is None
+
+
+def test_a_module_is_fingerprinted_by_name_cheaply() -> None:
+    import math
+
+    assert fingerprint(json) == fingerprint(json)
+    assert fingerprint(json) != fingerprint(math)
+
+
+def test_a_dict_subclass_holding_a_frame_is_summarised_without_formatting_it() -> None:
+    import pandas as pd
+
+    class Bunch(dict):  # like sklearn.utils.Bunch
+        pass
+
+    frame = pd.DataFrame({"a": range(1000)})
+    value, exact, _ = summarize(Bunch(frame=frame, names=["a"]))
+    assert not exact
+    assert value["repr"] == "Bunch({'frame': <DataFrame 1000x1>, 'names': ['a']})"

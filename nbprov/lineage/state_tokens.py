@@ -1,0 +1,68 @@
+"""Tokens that change when an object's content changes, compared within one process.
+
+The tracer takes a token of each object a cell could change, before and after the cell.
+Unlike the fingerprints stored with values, these never leave the process, so they can
+take the fastest route to the same answer: for pandas objects, the raw bytes of their
+numeric columns instead of ``pandas.util.hash_pandas_object`` (which costs a millisecond
+or more per frame, each time a cell passes one to a function).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from typing import Any
+
+from ..capture.values import SAMPLE_ROWS, fingerprint
+
+# NumPy dtype kinds whose raw bytes are the values themselves (no Python objects).
+_RAW_KINDS = frozenset("biufcmM")
+
+
+def state_token(obj: object) -> str | None:
+    """A token of ``obj``'s content (None when it cannot be read cheaply and safely)."""
+    if type(obj).__module__.split(".", 1)[0] == "pandas" and "pandas" in sys.modules:
+        try:
+            token = _pandas_token(obj)
+        except Exception:
+            token = None
+        if token is not None:
+            return token
+    return fingerprint(obj)
+
+
+def _raw(dtype: Any) -> bool:
+    import numpy as np
+
+    return isinstance(dtype, np.dtype) and dtype.kind in _RAW_KINDS
+
+
+def _pandas_token(obj: Any) -> str | None:
+    import pandas as pd
+
+    if not isinstance(obj, (pd.DataFrame, pd.Series)):
+        return None
+    h = hashlib.sha256()
+    h.update(f"{type(obj).__name__}{obj.shape}".encode())
+    sample = obj if len(obj) <= SAMPLE_ROWS else obj.iloc[:: max(1, len(obj) // SAMPLE_ROWS)]
+    index = sample.index
+    if isinstance(index, pd.RangeIndex):
+        h.update(repr((index.start, index.stop, index.step)).encode())
+    elif _raw(index.dtype):
+        h.update(index.to_numpy().tobytes())
+    else:
+        h.update(pd.util.hash_pandas_object(index, index=False).to_numpy().tobytes())
+    if isinstance(sample, pd.Series):
+        h.update(str(sample.dtype).encode())
+        if _raw(sample.dtype):
+            h.update(sample.to_numpy().tobytes())
+        else:
+            h.update(pd.util.hash_pandas_object(sample, index=False).to_numpy().tobytes())
+        return h.hexdigest()
+    h.update(repr(list(sample.columns)).encode())
+    values = sample.to_numpy()  # one array, upcast to a common dtype (no copy when uniform)
+    if values.dtype.kind not in _RAW_KINDS:
+        return None  # strings or objects: the stored fingerprint's way is the safe one
+    h.update(values.dtype.str.encode())
+    h.update(values.tobytes())
+    return h.hexdigest()
