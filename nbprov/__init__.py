@@ -28,6 +28,7 @@ def load_ipython_extension(shell: Any) -> None:
         return  # loading twice must never double-record
     import atexit
 
+    from .gc_freeze import freeze_startup_objects
     from .magics import NbprovMagics
     from .recorder import Recorder
     from .store import StoreError
@@ -41,15 +42,20 @@ def load_ipython_extension(shell: Any) -> None:
     recorder.register()
     shell.register_magics(NbprovMagics(shell, recorder))
     atexit.register(_close_at_exit, shell)
+    recorder.froze_gc = freeze_startup_objects(shell)
 
 
 def unload_ipython_extension(shell: Any) -> None:
     """Stop recording: remove the hooks, end the trial, flush the store."""
+    from .gc_freeze import unfreeze
+
     recorder = getattr(shell, _ATTRIBUTE, None)
     if recorder is None:
         return
     setattr(shell, _ATTRIBUTE, None)
     recorder.close()
+    if recorder.froze_gc:
+        unfreeze()
 
 
 def _close_at_exit(shell: Any) -> None:

@@ -133,6 +133,7 @@ class Recorder:
         self.writer = BackgroundWriter(self.store.engine, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
         self.tracer = _load_tracer(shell)
         self._warned = False
+        self.froze_gc = False  # set by the loader (see nbprov.gc_freeze)
         self._cell: _Cell | None = None
         self._nested = 0
         self._finished = FinishedCells()

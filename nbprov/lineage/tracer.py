@@ -9,19 +9,17 @@ bind names dynamically (``exec``, ``globals()``, unknown magics, ``import *``).
 
 from __future__ import annotations
 
-import re
 import types
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..ipython_names import HISTORY_NAME
 from . import files, runtime
 from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from .protocol import CellAccess
 from .state_tokens import state_token
 from .static import CellFacts, analyze
 
-# Names IPython itself binds for its input/output history.
-_HISTORY = re.compile(r"_{1,3}|_i{1,3}|_i?\d+|_oh|_ih|_dh|_exit_code")
 RANDOM_NUMPY = "random:numpy"
 RANDOM_STDLIB = "random:random"
 
@@ -121,7 +119,7 @@ class Tracer:
     def _hidden_name(self, name: str, facts: CellFacts) -> bool:
         if name in facts.binds or name in facts.deletes:
             return False
-        return name in self._hidden or _HISTORY.fullmatch(name) is not None
+        return name in self._hidden or HISTORY_NAME.fullmatch(name) is not None
 
     @staticmethod
     def _last_may_go(b: _Before) -> bool:
@@ -254,7 +252,7 @@ def _aliases(ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[st
         base = _array_base(obj) if bases else None
         if id(obj) in ids or (base is not None and id(base) in bases) or _holds(obj, ids, main):
             out.add(name)
-    return {n for n in out if not _HISTORY.fullmatch(n)}
+    return {n for n in out if not HISTORY_NAME.fullmatch(n)}
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
