@@ -1,15 +1,19 @@
 """What nbprov costs: in-kernel time with and without it, and store bytes per trial.
 
-Runs each benchmark notebook (see ``notebooks.py``) in real kernels through nbclient, with
-nbprov loaded at kernel start-up and without it, in the same run, repetitions interleaved
-(the order of the two variants alternates). The time compared is the in-kernel time:
-nbclient's ``record_timing`` metadata, ``shell.execute_reply`` minus
-``iopub.execute_input`` summed over the cells, so kernel start-up is excluded. The
-``load_ext`` row is the one-off cost of a ``%load_ext nbprov`` cell (starting a trial)
-against a ``pass`` cell. The CPU columns give the kernel process's CPU time (all threads,
-from /proc on Linux) over the same span: on a machine shared with other work, wall time
-wobbles with the load while CPU time stays put, so a CPU ratio well below the wall ratio
-says the difference is noise.
+Each benchmark notebook (see ``notebooks.py``) runs in two live kernels side by side, one
+with nbprov loaded at start-up and one plain, cell by cell in lockstep (``lockstep.py``):
+each cell runs in one kernel and at once in the other, so both timings of a cell are
+taken milliseconds apart and the drift in the machine's speed cancels out of their ratio.
+A repetition starts two fresh kernels; which kernel goes first alternates by cell and by
+repetition. The time compared is the in-kernel time: nbclient's ``record_timing``
+metadata, ``shell.execute_reply`` minus ``iopub.execute_input`` summed over the cells, so
+kernel start-up is excluded. The ratio reported is the median over repetitions of each
+repetition's ratio. The ``load_ext`` row is the one-off cost of a ``%load_ext nbprov``
+cell (starting a trial) against a ``pass`` cell.
+
+The CPU columns give each kernel process's CPU time (all threads) from its first cell
+until a moment after its last (``lockstep.DRAIN_SECONDS``), so the store writes nbprov
+defers to the kernel's quiet moments are counted too.
 
 Then, for each demo notebook, the store written by one recorded run is measured: its
 size after ``VACUUM``, minus the size of the same store emptied of rows (the schema's own
@@ -39,15 +43,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from lockstep import Variant, run_side_by_side  # noqa: E402
 from notebooks import NOTEBOOKS, load_only, strip_nbprov  # noqa: E402
-
-from nbprov.execute import run_notebook  # noqa: E402
 
 TARGETS = {"tiny": 1.10, "heavy": 1.03}
 STORE_TARGET_BYTES = 100_000
@@ -66,9 +67,14 @@ class Row:
         return statistics.median(self.times[variant])
 
     @property
+    def ratios(self) -> list[float]:
+        """Each repetition's ratio: its two kernels ran side by side."""
+        pairs = zip(self.times["with"], self.times["without"], strict=True)
+        return [w / wo for w, wo in pairs if wo > 0]
+
+    @property
     def ratio(self) -> float:
-        base = self.median("without")
-        return self.median("with") / base if base > 0 else float("nan")
+        return statistics.median(self.ratios) if self.ratios else float("nan")
 
     def cpu_median(self, variant: str) -> float | None:
         values = self.cpu[variant]
@@ -76,11 +82,11 @@ class Row:
 
     @property
     def cpu_ratio(self) -> float | None:
-        """Ratio of the kernel's CPU time: barely moved by other load on the machine."""
-        base, with_ = self.cpu_median("without"), self.cpu_median("with")
-        if base is None or with_ is None or base <= 0:
+        """Median over repetitions of the kernels' CPU-time ratio."""
+        if not self.cpu["with"] or len(self.cpu["with"]) != len(self.cpu["without"]):
             return None
-        return with_ / base
+        pairs = zip(self.cpu["with"], self.cpu["without"], strict=True)
+        return statistics.median(w / wo for w, wo in pairs if wo > 0)
 
     @property
     def target(self) -> float | None:
@@ -126,38 +132,15 @@ def code_cell_count(nb: Any) -> int:
     return sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
 
 
-def prepare(work: Path, names: list[str]) -> dict[str, dict[str, Path]]:
-    """Write the with/without notebooks of each benchmark into *work*."""
-    paths: dict[str, dict[str, Path]] = {}
-    for name in names:
-        folder = work / name
-        folder.mkdir(parents=True, exist_ok=True)
-        with_nb = load_only() if name == "load_ext" else NOTEBOOKS[name][0]()
-        variants = {"with": with_nb, "without": strip_nbprov(with_nb)}
-        paths[name] = {}
-        for variant, nb in variants.items():
-            path = folder / f"{name}-{variant}.ipynb"
-            nbformat.write(nb, path)  # type: ignore[no-untyped-call]
-            paths[name][variant] = path
-    return paths
-
-
-def run_once(
-    name: str, variant: str, path: Path, db: Path, timeout: int
-) -> tuple[float, float | None]:
+def variants(name: str, work: Path, rep: int) -> list[Variant]:
+    """The two sides of one repetition: nbprov's kernel (with its own store) and plain."""
+    with_nb = load_only() if name == "load_ext" else NOTEBOOKS[name][0]()
+    db = work / name / f"store-{rep}" / "nbprov.db"
     # load_ext measures the %load_ext cell itself, so nbprov must not be preloaded there.
-    preload = variant == "with" and name != "load_ext"
-    result = run_notebook(
-        path,
-        db=db if variant == "with" else None,
-        load_extension=preload,
-        record_timing=True,
-        timeout=timeout,
-        env={k: v for k, v in os.environ.items() if not k.startswith("NBPROV_")},
-    )
-    if not result.ok:
-        raise SystemExit(f"{name} ({variant}) failed:\n{result.describe_failure()}")
-    return result.kernel_seconds, result.kernel_cpu_seconds
+    return [
+        Variant("with", with_nb, nbprov=name != "load_ext", db=db),
+        Variant("without", strip_nbprov(with_nb), nbprov=False),
+    ]
 
 
 def measure_store(name: str, db: Path, scratch: Path) -> StoreSize:
@@ -218,6 +201,7 @@ def table(rows: list[Row]) -> list[list[str]]:
             "without (s)",
             "with (s)",
             "ratio",
+            "range",
             "CPU without",
             "CPU with",
             "CPU ratio",
@@ -229,10 +213,12 @@ def table(rows: list[Row]) -> list[list[str]]:
         target = "" if r.target is None else f"<= {r.target:.2f}x"
         met = "" if r.meets is None else ("yes" if r.meets else "NO")
         ratio = f"{r.ratio:.3f}x"
+        spread = f"{min(r.ratios):.2f}-{max(r.ratios):.2f}" if r.ratios else ""
         cpu_without, cpu_with = r.cpu_median("without"), r.cpu_median("with")
         cpu_ratio = "" if r.cpu_ratio is None else f"{r.cpu_ratio:.3f}x"
         if r.name == "load_ext":
             ratio = f"+{(r.median('with') - r.median('without')) * 1000:.0f} ms"
+            spread = ""
             if cpu_with is not None and cpu_without is not None:
                 cpu_ratio = f"+{(cpu_with - cpu_without) * 1000:.0f} ms"
         out.append(
@@ -242,6 +228,7 @@ def table(rows: list[Row]) -> list[list[str]]:
                 fmt_s(r.median("without")),
                 fmt_s(r.median("with")),
                 ratio,
+                spread,
                 "" if cpu_without is None else f"{cpu_without:.2f}",
                 "" if cpu_with is None else f"{cpu_with:.2f}",
                 cpu_ratio,
@@ -311,47 +298,55 @@ def main(argv: list[str] | None = None) -> int:
     names = list(args.only or choices)
     work = args.keep or Path(tempfile.mkdtemp(prefix="nbprov-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    paths = prepare(work, names)
     rows: dict[str, Row] = {}
     for n in names:
-        nb = nbformat.read(paths[n]["with"], as_version=4)  # type: ignore[no-untyped-call]
+        nb = load_only() if n == "load_ext" else NOTEBOOKS[n][0]()
         kind = "once" if n == "load_ext" else NOTEBOOKS[n][1]
         rows[n] = Row(n, kind, code_cell_count(nb))
     started = machine()
     print(f"nbprov overhead benchmark: {started}")
-    print(f"{args.reps} repetitions, interleaved; work dir {work}\n", flush=True)
+    print(f"{args.reps} repetitions, kernels side by side; work dir {work}\n", flush=True)
 
     first_store: dict[str, Path] = {}
     for rep in range(args.reps):
         for index, name in enumerate(names):
-            order = ["with", "without"] if (rep + index) % 2 == 0 else ["without", "with"]
-            for variant in order:
-                db = work / name / f"store-{rep}" / "nbprov.db"
-                seconds, cpu = run_once(name, variant, paths[name][variant], db, args.timeout)
-                rows[name].times[variant].append(seconds)
+            sides = variants(name, work, rep)
+            try:
+                result = run_side_by_side(
+                    sides, work / name, timeout=args.timeout, flip=(rep + index) % 2 == 1
+                )
+            except Exception as exc:  # a failing cell names itself in the message
+                raise SystemExit(f"{name} failed: {type(exc).__name__}: {exc}") from exc
+            for variant in ("with", "without"):
+                rows[name].times[variant].append(result.seconds[variant])
+                cpu = result.cpu[variant]
                 if cpu is not None:
                     rows[name].cpu[variant].append(cpu)
-                if variant == "with":
-                    first_store.setdefault(name, db)
-                cpu_text = "" if cpu is None else f"  (kernel CPU {cpu:6.2f} s)"
-                print(
-                    f"  rep {rep + 1}/{args.reps}  {name:<20} {variant:<8} {seconds:8.3f} s"
-                    + cpu_text,
-                    flush=True,
-                )
+            if sides[0].db is not None:
+                first_store.setdefault(name, sides[0].db)
+            w, wo = result.seconds["with"], result.seconds["without"]
+            print(
+                f"  rep {rep + 1}/{args.reps}  {name:<20} with {w:8.3f} s  without {wo:8.3f} s"
+                f"  ratio {w / wo:6.3f}",
+                flush=True,
+            )
 
     grid = table([rows[n] for n in names])
-    print("\nIn-kernel time, median of", args.reps, "runs (kernel start-up excluded):\n")
+    print(
+        f"\nIn-kernel time, median of {args.reps} repetitions; ratio: median of the "
+        "repetitions' ratios, with their range (kernel start-up excluded):\n"
+    )
     print(render_text(grid))
     per_cell_lines = []
     if "tiny_300" in rows:
         r = rows["tiny_300"]
-        per_cell = (r.median("with") - r.median("without")) / r.cells * 1000
+        pairs = zip(r.times["with"], r.times["without"], strict=True)
+        per_cell = statistics.median(w - wo for w, wo in pairs) / r.cells * 1000
         line = f"tiny_300: nbprov adds {per_cell:.2f} ms of in-kernel time per cell"
         cpu_with, cpu_without = r.cpu_median("with"), r.cpu_median("without")
         if cpu_with is not None and cpu_without is not None:
             line += f" and {(cpu_with - cpu_without) / r.cells * 1000:.2f} ms of kernel CPU"
-        per_cell_lines.append(line + " (difference of medians / cells)")
+        per_cell_lines.append(line + " (median over repetitions, / cells)")
         print("\n" + per_cell_lines[-1])
 
     sizes: list[StoreSize] = []
@@ -387,12 +382,17 @@ def main(argv: list[str] | None = None) -> int:
             "trust the CPU columns over the wall-time ones then.",
             "",
             "In-kernel time (nbclient `record_timing`: `shell.execute_reply` - "
-            "`iopub.execute_input`, summed over cells; kernel start-up excluded), median "
-            f"of {args.reps} interleaved runs per variant. *with*: nbprov loaded at kernel "
+            "`iopub.execute_input`, summed over cells; kernel start-up excluded). Each "
+            "repetition runs the notebook in two fresh kernels side by side, cell by cell "
+            "(`benchmarks/lockstep.py`), so each cell's two timings are milliseconds apart; "
+            f"times are medians of {args.reps} repetitions, the ratio is the median of the "
+            "repetitions' own ratios, with their range. *with*: nbprov loaded at kernel "
             "start-up (`--ext=nbprov`, as `nbprov run` does); *without*: plain IPython, "
             "nbprov's magic lines removed. `load_ext` is the one-off `%load_ext nbprov` "
-            "cell against a `pass` cell. CPU: the kernel process's CPU seconds (all threads, "
-            "the background store writer included) over the same span, median.",
+            "cell against a `pass` cell. CPU: each kernel process's CPU seconds (all "
+            "threads) from its first cell to a moment after its last, so the store writes "
+            "nbprov leaves for quiet moments are included; ratio: median of the "
+            "repetitions' ratios.",
             "",
             render_md(grid),
             "",

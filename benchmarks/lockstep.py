@@ -45,8 +45,8 @@ class Variant:
 
     name: str
     notebook: Any  # nbformat NotebookNode, executed in place
-    nbprov: bool
-    db: Path | None = None
+    nbprov: bool  # load nbprov at kernel start-up
+    db: Path | None = None  # the store (NBPROV_DB), for nbprov loaded either way
 
 
 @dataclass
@@ -92,7 +92,7 @@ async def _run(variants: list[Variant], workdir: Path, timeout: int, flip: bool)
     result = PairResult()
     async with AsyncExitStack() as stack:
         for variant, client in zip(variants, clients, strict=True):
-            db = normalize_db(variant.db) if variant.nbprov and variant.db else None
+            db = normalize_db(variant.db) if variant.db else None
             env = kernel_env(workdir / "notebook.ipynb", db=db, trial_name=None, base=base)
             await stack.enter_async_context(client.async_setup_kernel(env=env))
             reply = await client.async_wait_for_reply(client.kc.kernel_info())
