@@ -32,7 +32,9 @@ def test_a_load_after_the_user_made_variables_does_not_freeze(
     assert gc.get_freeze_count() == 0
 
 
-def test_it_can_be_turned_off(bare_shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_can_be_turned_off(
+    bare_shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NBPROV_GC_FREEZE", "0")
     run(bare_shell, "%load_ext nbprov")
     assert gc.get_freeze_count() == 0

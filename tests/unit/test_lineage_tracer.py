@@ -64,9 +64,7 @@ def test_a_deleted_large_object_is_freed(traced: Traced) -> None:
     assert ref() is None
 
 
-def test_only_touched_objects_are_read(
-    traced: Traced, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_only_touched_objects_are_read(traced: Traced, monkeypatch: pytest.MonkeyPatch) -> None:
     traced.run("\n".join(f"v{i} = list(range(100))" for i in range(50)) + "\nlst = [1]")
     seen: list[object] = []
     real = tracer_module.state_token
