@@ -1,16 +1,29 @@
-"""Files a cell opens, seen through an audit hook on ``open``.
+"""Files a cell opens, seen through ``open`` itself while the cell runs.
 
-Audit hooks cannot be removed, so one hook is installed per process, the first time a
-tracer needs it, and it does nothing unless a cell is being traced on the calling thread.
+While a cell is traced, ``builtins.open`` (which ``io.open`` is), ``io.open``, the
+reference IPython's own ``open`` keeps, and ``os.open`` are replaced by thin wrappers
+that note the path and mode of each file opened successfully on the cell's thread, then
+hand over to the real function; when the cell ends the real functions are put back.
+That covers what user code and libraries open from Python: ``open``, ``pathlib``,
+pandas' and NumPy's readers and writers, ``pickle`` and ``json`` on an open file,
+``gzip``, ``shutil``.
+
+An audit hook on the ``open`` event would see a little more, but an audit hook can never
+be removed, and Python calls it on every audited event in the process (each ``id()``,
+``exec``, ``compile`` and import step): that slowed an import-heavy cell by about 6%.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
+import functools
+import io
 import os
 import site
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,25 +57,18 @@ class FileLog:
 
 
 _ACTIVE: list[FileLog] = []
-_INSTALLED = False
 _LOCK = threading.Lock()
 _ROOTS: tuple[str, ...] = ()
+# (module, attribute) -> the real function, while the wrappers are in place.
+_REAL: dict[tuple[Any, str], Callable[..., Any]] = {}
+_WRAPPERS: dict[tuple[Any, str], Callable[..., Any]] = {}
 
 
-def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if event != "open" or not _ACTIVE:
-        return
-    # An audit hook must never raise into the code that opened a file.
-    with contextlib.suppress(Exception):
-        _record(args)
-
-
-def _record(args: tuple[Any, ...]) -> None:
+def _record(path: Any, mode: Any, flags: Any) -> None:
     me = threading.get_ident()
     logs = [log for log in _ACTIVE if log.thread == me]
     if not logs:
         return
-    path, mode, flags = (*tuple(args), None, None, None)[:3]
     if isinstance(path, int) or path is None:
         return
     path = os.fsdecode(path)
@@ -88,19 +94,82 @@ def _record(args: tuple[Any, ...]) -> None:
             log.read.add(path)
 
 
+def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name)
+
+
+def _wrap_file_open(real: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(real)
+    def open(*args: Any, **kwargs: Any) -> Any:
+        handle = real(*args, **kwargs)
+        if _ACTIVE:
+            # Noting a file must never break the code that opened it.
+            with contextlib.suppress(Exception):
+                mode = _argument(args, kwargs, 1, "mode")
+                _record(_argument(args, kwargs, 0, "file"), "r" if mode is None else mode, None)
+        return handle
+
+    return open
+
+
+def _wrap_os_open(real: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(real)
+    def open(*args: Any, **kwargs: Any) -> Any:
+        fd = real(*args, **kwargs)
+        if _ACTIVE:
+            with contextlib.suppress(Exception):
+                path = _argument(args, kwargs, 0, "path")
+                _record(path, None, _argument(args, kwargs, 1, "flags"))
+        return fd
+
+    return open
+
+
+def _file_open_names() -> list[tuple[Any, str]]:
+    """Where ``open`` is looked up at call time: builtins, ``io``, and the reference
+    IPython's own ``open`` (the one a notebook cell calls) keeps to the real one."""
+    names: list[tuple[Any, str]] = [(builtins, "open"), (io, "open")]
+    shell_module = sys.modules.get("IPython.core.interactiveshell")
+    if getattr(shell_module, "io_open", None) is io.open:
+        names.append((shell_module, "io_open"))
+    return names
+
+
+def _install() -> None:
+    global _ROOTS
+    if not _ROOTS:
+        _ROOTS = _noise_roots()
+    wrapped = _wrap_file_open(io.open)
+    for target in _file_open_names():
+        _REAL[target], _WRAPPERS[target] = getattr(*target), wrapped
+        setattr(*target, wrapped)
+    target = (os, "open")
+    _REAL[target], _WRAPPERS[target] = os.open, _wrap_os_open(os.open)
+    os.open = _WRAPPERS[target]
+
+
+def _uninstall() -> None:
+    for target, real in _REAL.items():
+        # Leave a replacement the user's own code put there since.
+        if getattr(*target) is _WRAPPERS[target]:
+            setattr(*target, real)
+    _REAL.clear()
+    _WRAPPERS.clear()
+
+
 def start() -> FileLog:
     """Begin logging files opened on this thread."""
-    global _INSTALLED, _ROOTS
-    with _LOCK:
-        if not _INSTALLED:
-            _ROOTS = _noise_roots()
-            sys.addaudithook(_hook)
-            _INSTALLED = True
     log = FileLog()
-    _ACTIVE.append(log)
+    with _LOCK:
+        if not _ACTIVE:
+            _install()
+        _ACTIVE.append(log)
     return log
 
 
 def stop(log: FileLog) -> None:
-    with contextlib.suppress(ValueError):
-        _ACTIVE.remove(log)
+    with _LOCK:
+        with contextlib.suppress(ValueError):
+            _ACTIVE.remove(log)
+        if not _ACTIVE and _REAL:
+            _uninstall()

@@ -165,3 +165,41 @@ def test_known_pure_methods_skip_fingerprints(
     seen.clear()
     assert traced.run("touch(df)").mutates == {"df"}
     assert len(seen) == 2  # before and after the call that passed df on
+
+
+def test_open_is_patched_only_while_a_cell_runs(tmp_path: Path) -> None:
+    import builtins
+    import io
+    import os
+
+    real_open, real_os_open = builtins.open, os.open
+    outer = files.start()
+    inner = files.start()  # a nested cell
+    assert builtins.open is not real_open and io.open is builtins.open
+    (tmp_path / "p.txt").write_text("x")  # pathlib goes through io.open
+    os.close(os.open(tmp_path / "fd.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))
+    with pytest.raises(FileNotFoundError):
+        open(tmp_path / "missing.txt")
+    files.stop(inner)
+    assert builtins.open is not real_open  # the outer cell still runs
+    files.stop(outer)
+    assert builtins.open is real_open and io.open is real_open and os.open is real_os_open
+    assert outer.written == {str(tmp_path / "p.txt"): "bind", str(tmp_path / "fd.txt"): "bind"}
+    assert outer.read == set()  # a file that failed to open was not read
+
+
+def test_a_users_own_open_replacement_is_left_in_place() -> None:
+    import builtins
+
+    real_open = builtins.open
+    log = files.start()
+
+    def users_open(*args: Any, **kwargs: Any) -> Any:
+        return real_open(*args, **kwargs)
+
+    builtins.open = users_open
+    try:
+        files.stop(log)
+        assert builtins.open is users_open
+    finally:
+        builtins.open = real_open
