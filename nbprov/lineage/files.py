@@ -135,16 +135,22 @@ def _file_open_names() -> list[tuple[Any, str]]:
     return names
 
 
+@functools.lru_cache(maxsize=8)
+def _wrapper(real: Callable[..., Any], kind: str) -> Callable[..., Any]:
+    """One wrapper per real function, made once (cells install them over and over)."""
+    return _wrap_os_open(real) if kind == "os" else _wrap_file_open(real)
+
+
 def _install() -> None:
     global _ROOTS
     if not _ROOTS:
         _ROOTS = _noise_roots()
-    wrapped = _wrap_file_open(io.open)
+    wrapped = _wrapper(io.open, "file")
     for target in _file_open_names():
         _REAL[target], _WRAPPERS[target] = getattr(*target), wrapped
         setattr(*target, wrapped)
     target = (os, "open")
-    _REAL[target], _WRAPPERS[target] = os.open, _wrap_os_open(os.open)
+    _REAL[target], _WRAPPERS[target] = os.open, _wrapper(os.open, "os")
     os.open = _WRAPPERS[target]
 
 
