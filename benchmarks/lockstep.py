@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 from nbprov.execute import (  # noqa: E402
     EXTENSION_ARGUMENTS,
     cell_kernel_seconds,
+    kernel_cpu,
     kernel_env,
     normalize_db,
 )
@@ -54,19 +55,6 @@ class PairResult:
     seconds: dict[str, float] = field(default_factory=dict)  # in-kernel, summed over cells
     cpu: dict[str, float | None] = field(default_factory=dict)  # kernel CPU, drain included
     cell_seconds: dict[str, list[float]] = field(default_factory=dict)
-
-
-def _kernel_cpu(client: Any) -> float | None:
-    """CPU seconds (user + system, all threads) used so far by the client's kernel."""
-    pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
-    if not isinstance(pid, int):
-        return None
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def _client(variant: Variant, workdir: Path, timeout: int) -> Any:
@@ -98,7 +86,7 @@ async def _run(variants: list[Variant], workdir: Path, timeout: int, flip: bool)
             reply = await client.async_wait_for_reply(client.kc.kernel_info())
             if reply is None:
                 raise RuntimeError(f"kernel of {variant.name} did not answer")
-        cpu_start = [_kernel_cpu(c) for c in clients]
+        cpu_start = [kernel_cpu(c) for c in clients]
         for index in range(len(cells[0])):
             order = list(range(len(clients)))
             if (index % 2 == 1) != flip:
@@ -117,7 +105,7 @@ async def _run(variants: list[Variant], workdir: Path, timeout: int, flip: bool)
                 )
                 client.kc.session.metadata.pop("cellId", None)
         time.sleep(DRAIN_SECONDS)
-        cpu_end = [_kernel_cpu(c) for c in clients]
+        cpu_end = [kernel_cpu(c) for c in clients]
     for variant, start, end in zip(variants, cpu_start, cpu_end, strict=True):
         times = cell_kernel_seconds(variant.notebook)
         result.cell_seconds[variant.name] = times

@@ -36,6 +36,7 @@ __all__ = [
     "ExecutionResult",
     "cell_kernel_seconds",
     "inject_parameters",
+    "kernel_cpu",
     "kernel_env",
     "normalize_db",
     "run_notebook",
@@ -324,7 +325,7 @@ def run_notebook(
 
     def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
         if not started:
-            cpu[0] = _kernel_cpu(client)
+            cpu[0] = kernel_cpu(client)
         started.append(cell_index)
         # Send the cell's id with its execute request, as Jupyter front ends do, so the
         # recorder can tie each activation to its notebook cell. The session copies its
@@ -338,7 +339,7 @@ def run_notebook(
             client.kc.session.metadata.pop("cellId", None)
 
     def on_cell_executed(cell: NotebookNode, cell_index: int, execute_reply: object) -> None:
-        cpu[1] = _kernel_cpu(client)
+        cpu[1] = kernel_cpu(client)
 
     options: dict[str, Any] = {
         "timeout": timeout,
@@ -394,7 +395,7 @@ def _difference(start: float | None, end: float | None) -> float | None:
     return end - start if start is not None and end is not None else None
 
 
-def _kernel_cpu(client: Any) -> float | None:
+def kernel_cpu(client: Any) -> float | None:
     """CPU seconds (user + system, all threads) used so far by the client's kernel."""
     pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
     if not isinstance(pid, int):

@@ -98,29 +98,25 @@ def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: s
     return args[index] if len(args) > index else kwargs.get(name)
 
 
-def _wrap_file_open(real: Callable[..., Any]) -> Callable[..., Any]:
+def _wrap(real: Callable[..., Any], kind: str) -> Callable[..., Any]:
+    """``real`` noting what it opened: ``open(file, mode, ...)`` when ``kind`` is "file",
+    ``os.open(path, flags, ...)`` when it is "os"."""
+
     @functools.wraps(real)
     def open(*args: Any, **kwargs: Any) -> Any:
-        handle = real(*args, **kwargs)
+        opened = real(*args, **kwargs)
         if _ACTIVE:
             # Noting a file must never break the code that opened it.
             with contextlib.suppress(Exception):
-                mode = _argument(args, kwargs, 1, "mode")
-                _record(_argument(args, kwargs, 0, "file"), "r" if mode is None else mode, None)
-        return handle
-
-    return open
-
-
-def _wrap_os_open(real: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(real)
-    def open(*args: Any, **kwargs: Any) -> Any:
-        fd = real(*args, **kwargs)
-        if _ACTIVE:
-            with contextlib.suppress(Exception):
-                path = _argument(args, kwargs, 0, "path")
-                _record(path, None, _argument(args, kwargs, 1, "flags"))
-        return fd
+                if kind == "os":
+                    path, mode = _argument(args, kwargs, 0, "path"), None
+                    flags = _argument(args, kwargs, 1, "flags")
+                else:
+                    path, mode = _argument(args, kwargs, 0, "file"), "r"
+                    mode = _argument(args, kwargs, 1, "mode") or mode
+                    flags = None
+                _record(path, mode, flags)
+        return opened
 
     return open
 
@@ -138,7 +134,7 @@ def _file_open_names() -> list[tuple[Any, str]]:
 @functools.lru_cache(maxsize=8)
 def _wrapper(real: Callable[..., Any], kind: str) -> Callable[..., Any]:
     """One wrapper per real function, made once (cells install them over and over)."""
-    return _wrap_os_open(real) if kind == "os" else _wrap_file_open(real)
+    return _wrap(real, kind)
 
 
 def _install() -> None:

@@ -178,8 +178,8 @@ def test_open_is_patched_only_while_a_cell_runs(tmp_path: Path) -> None:
     assert builtins.open is not real_open and io.open is builtins.open
     (tmp_path / "p.txt").write_text("x")  # pathlib goes through io.open
     os.close(os.open(tmp_path / "fd.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC))
-    with pytest.raises(FileNotFoundError):
-        open(tmp_path / "missing.txt")
+    with pytest.raises(FileNotFoundError), open(tmp_path / "missing.txt"):
+        pass
     files.stop(inner)
     assert builtins.open is not real_open  # the outer cell still runs
     files.stop(outer)
