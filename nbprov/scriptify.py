@@ -22,9 +22,11 @@ against the recorded one: equal for exact values, same fingerprint otherwise.
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import os
 import subprocess
+import symtable
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -37,8 +39,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .lineage.runtime import PURE_METHODS as PURE_METHODS_BY_TYPE
-from .lineage.slicing import SliceError, slice_json
-from .store.models import Trial, Value
+from .lineage.slicing import SliceError, Trace, backward_slice, load_trace, slice_json, to_json
+from .lineage.static import CellFacts, analyze
+from .store.models import Activation, Trial, Value
 from .store.queries import resolve_trial
 
 __all__ = [
@@ -55,6 +58,14 @@ __all__ = [
 ]
 
 ARGS = "_args"  # the parsed options in the script's namespace
+# Names the script's own preamble binds, and module globals every script has.
+SCRIPT_NAMES = frozenset(
+    {ARGS, "argparse", "os", "subprocess", "pathlib", "_options", "_flag", "_literal"}
+    | {"__name__", "__file__", "__doc__", "__builtins__", "__spec__", "__loader__"}
+    | {"__package__", "__cached__"}
+)
+PSEUDO_PREFIXES = ("file:", "random:")
+MAX_PULLS = 8  # rounds of adding the slices of names a script still misses
 
 # Magics with nothing to do outside a notebook.
 DROPPED_MAGICS = frozenset(
@@ -194,6 +205,8 @@ class Script:
     packages: dict[str, str] = field(default_factory=dict)  # distribution -> version
     notebook: str | None = None
     cells: list[int | None] = field(default_factory=list)  # execution counts
+    # cells not in the recorded slice, added because kept statements needed their names
+    added: list[int | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -218,6 +231,8 @@ class _Context:
     drop_assignments: set[str] = field(default_factory=set)  # literal assignments to drop
     helpers: set[str] = field(default_factory=set)  # stdlib modules the translation uses
     notes: list[str] = field(default_factory=list)
+    keep: set[int] | None = None  # indices of the top-level statements to write (None: all)
+    raised: str | None = None  # the cell raised this in the notebook: guard what is kept
 
 
 def _magic_call(node: ast.expr) -> tuple[str, str, list[ast.expr]] | None:
@@ -426,6 +441,9 @@ def translate_cell(source: str, ctx: _Context | None = None) -> str:
     cursor = 0
     for i, stmt in enumerate(body):
         start, end = spans[i]
+        if ctx.keep is not None and i not in ctx.keep:
+            cursor = max(cursor, end)  # its comments go with it
+            continue
         if start >= cursor:
             gap = lines[cursor:start]
             out.extend(gap)
@@ -444,7 +462,23 @@ def translate_cell(source: str, ctx: _Context | None = None) -> str:
     text = "".join(out)
     if text and not text.endswith("\n"):
         text += "\n"
+    if ctx.raised is not None and text.strip():
+        text = _guarded(text, ctx.raised)
     return text
+
+
+def _guarded(text: str, raised: str) -> str:
+    """The statements of a cell that raised, run as far as they get, as in the notebook:
+    what ran before the error is kept, the rest of the cell is skipped."""
+    body = ast.parse(text).body
+    if not body:
+        return text
+    handler = ast.ExceptHandler(
+        type=ast.Name("Exception", ast.Load()), name=None, body=[ast.Pass()]
+    )
+    guard = ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[])
+    note = f"# the notebook's cell raised {raised} here; the script goes on as the notebook did\n"
+    return note + ast.unparse(ast.fix_missing_locations(guard)) + "\n"
 
 
 def _translate_statement(
@@ -588,17 +622,153 @@ def _option_type(value: Any) -> str:
 
 
 def build_script(session: Session, trial_ref: str | int, variable: str) -> Script:
-    """The standalone script that rebuilds ``variable`` as trial ``trial_ref`` had it."""
+    """The standalone script that rebuilds ``variable`` as trial ``trial_ref`` had it.
+
+    Each cell of the slice contributes only the top-level statements the slice needs from
+    it (see :func:`_statements_needed`). When a kept statement still needs a name no earlier
+    statement of the script binds, the slice of that name (as the trial had it just before)
+    is added, until nothing is missing.
+    """
     trial: Trial = resolve_trial(session, trial_ref)
     try:
         sl = slice_json(session.connection(), trial.id, variable)
     except SliceError as exc:
         raise ScriptifyError(str(exc)) from exc
+    target_seq = max(v["seq"] for v in sl["variables"] if v["name"] == variable)
+    recorded = _recorded(session, trial.id, variable, target_seq)
+    sliced = [a["seq"] for a in sl["activations"]]
+    trace: Trace | None = None
+    for _ in range(MAX_PULLS):
+        script, missing = _compose(session, trial, variable, sl, recorded)
+        if not missing:
+            break
+        if trace is None:
+            trace = load_trace(session.connection(), trial.id)
+        if not _pull_in(sl, trace, missing):
+            break
+    counts = {a["seq"]: a["execution_count"] for a in sl["activations"]}
+    script.added = [counts[q] for q in sorted(counts) if q not in sliced]
+    return script
+
+
+def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str]) -> set[int]:
+    """Indices of the top-level statements of a cell that the slice needs from it.
+
+    ``wanted`` names the variables (and ``file:``/``random:`` pseudo-variables) whose
+    versions written by this cell the slice uses. Walking backwards, a statement is kept
+    when it may write a wanted name, and then every name it loads (also in the bodies of
+    functions and classes it defines) is wanted from the statements before it. Imports
+    are always kept (importing can have effects other cells rely on), and so are
+    statements the analysis cannot see through (exec, star imports) and random seeding.
+    A cell that read a file or random state keeps every statement that calls something.
+    """
+    live = {n for n in wanted if not n.startswith(PSEUDO_PREFIXES)}
+    effects = any(n.startswith(PSEUDO_PREFIXES) for n in wanted)
+    keep: set[int] = set()
+    for i in range(len(stmts) - 1, -1, -1):
+        stmt = stmts[i]
+        facts = analyze(ast.unparse(stmt))
+        writes = facts.binds | facts.candidates | facts.deletes
+        calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))
+        if (
+            isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal))
+            or not facts.parsed
+            or facts.dynamic
+            or facts.seed_calls
+            or writes & live
+            or (effects and calls)
+        ):
+            keep.add(i)
+            live |= facts.loads | {
+                n.id
+                for n in ast.walk(stmt)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            }
+    return keep
+
+
+def _needs(stmt: ast.stmt, facts: CellFacts) -> set[str]:
+    """Names a statement reads from outside it when it runs, or when the functions and
+    classes it defines run (their global references)."""
+    names = set(facts.reads)
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        try:
+            table = symtable.symtable(ast.unparse(stmt), "<cell>", "exec")
+        except SyntaxError:
+            return names
+        todo = list(table.get_children())
+        while todo:
+            scope = todo.pop()
+            todo += scope.get_children()
+            for sym in scope.get_symbols():
+                if sym.is_referenced() and sym.is_global() and not sym.is_assigned():
+                    names.add(sym.get_name())
+    return names
+
+
+def _missing_names(parts: Sequence[tuple[int, str]]) -> list[tuple[str, int]]:
+    """(name, seq) for each name the script needs before any statement binds it; seq is
+    the activation whose part first needs it."""
+    bound = set(dir(builtins)) | SCRIPT_NAMES
+    missing: list[tuple[str, int]] = []
+    for seq, text in parts:
+        try:
+            body = ast.parse(text).body
+        except SyntaxError:
+            return missing
+        for stmt in body:
+            if any(
+                isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names)
+                for n in ast.walk(stmt)
+            ):
+                return missing  # the names a star import binds are unknown
+            facts = analyze(ast.unparse(stmt))
+            for name in sorted(_needs(stmt, facts) - bound):
+                missing.append((name, seq))
+                bound.add(name)
+            bound |= facts.binds
+    return missing
+
+
+def _pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]]) -> bool:
+    """Add to ``sl`` the slice of each missing name as it was before the activation that
+    needs it; False when nothing could be added."""
+    steps = trace.steps
+    have = {a["seq"] for a in sl["activations"]}
+    versions = {(v["name"], v["seq"]) for v in sl["variables"]}
+    grew = False
+    for name, seq in missing:
+        writer = next((s for s in reversed(steps) if s.seq < seq and name in s.writes), None)
+        if writer is None or (name, writer.seq) in versions:
+            continue
+        try:
+            extra = to_json(backward_slice(trace, name, as_of=writer.seq))
+        except SliceError:
+            continue
+        for a in extra["activations"]:
+            if a["seq"] not in have:
+                have.add(a["seq"])
+                sl["activations"].append(a)
+        for v in extra["variables"]:
+            if (v["name"], v["seq"]) not in versions:
+                versions.add((v["name"], v["seq"]))
+                sl["variables"].append(v)
+        grew = True
+    sl["activations"].sort(key=lambda a: a["seq"])
+    return grew
+
+
+def _compose(
+    session: Session,
+    trial: Trial,
+    variable: str,
+    sl: dict[str, Any],
+    recorded: RecordedValue | None,
+) -> tuple[Script, list[tuple[str, int]]]:
+    """The script of the slice ``sl``, and the names it misses (see _missing_names)."""
     activations = sl["activations"]
     if any(a["source"] is None for a in activations):
         raise ScriptifyError("the store lacks the source of a cell in the slice")
-    target_seq = max(v["seq"] for v in sl["variables"] if v["name"] == variable)
-    recorded = _recorded(session, trial.id, variable, target_seq)
     env: dict[str, Any] = dict(trial.environment or {})
     notebook = trial.notebook
     folder = Path(notebook).parent if notebook and Path(notebook).is_absolute() else None
@@ -622,12 +792,20 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
         parsed = [ast.parse(code).body for code in plain]
     except SyntaxError as exc:
         raise ScriptifyError(f"cannot parse a cell of the slice: {exc}") from exc
+    keeps = [
+        _statements_needed(stmts, needed.get(a["seq"], set()))
+        for a, stmts in zip(activations, parsed, strict=True)
+    ]
+    kept = [
+        [s for i, s in enumerate(stmts) if i in keep]
+        for stmts, keep in zip(parsed, keeps, strict=True)
+    ]
 
     taken = {ARGS}
     options: list[Option] = []
     # A hyperparameter becomes an option at its last literal assignment in the slice.
     last_literal: dict[str, tuple[int, Any]] = {}
-    for a, stmts in zip(activations, parsed, strict=True):
+    for a, stmts in zip(activations, kept, strict=True):
         for stmt in stmts:
             target = _literal_target(stmt)
             if target is None or roles.get(target) != "hyperparam":
@@ -641,7 +819,7 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
         option = _option_name(name, taken)
         hyper_options[name] = option
         options.append(Option(option, default, "hyperparam", f"hyperparameter {name}"))
-    paths = _input_paths(parsed, read_files, folder)
+    paths = _input_paths(kept, read_files, folder)
     path_options: dict[str, str] = {}
     for literal, absolute in sorted(paths.items()):
         stem = Path(literal).stem.replace("-", "_").replace(".", "_") or "input"
@@ -650,15 +828,18 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
         options.append(Option(option, absolute, "path", f"input file (recorded: {literal})"))
 
     parts: list[str] = []
+    bodies: list[tuple[int, str]] = []
     helpers: set[str] = set()
     notes: list[str] = []
-    for a in activations:
+    for a, stmts, keep in zip(activations, parsed, keeps, strict=True):
         seq = a["seq"]
-        ctx = _Context(paths=path_options)
+        ctx = _Context(paths=path_options, keep=keep)
+        if a["status"] == "error":
+            ctx.raised = _error_of(session, trial.id, seq)
         # Literal assignments whose version the slice does not need are dropped; the
         # hyperparameter's option replaces the assignment the slice does need.
         ctx.drop_assignments = set()
-        for stmt in ast.parse(_plain_python(a["source"])).body:
+        for stmt in stmts:
             target = _literal_target(stmt)
             if target is not None and target not in needed.get(seq, set()):
                 ctx.drop_assignments.add(target)
@@ -670,8 +851,9 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
         label = f"In [{count}]" if count is not None else f"cell {seq}"
         stage = f", stage {a['stage']}" if a["stage"] else ""
         parts.append(f"# --- {label}{stage} ---\n{body.strip()}\n" if body.strip() else "")
+        bodies.append((seq, body))
 
-    imports = _imports(plain)
+    imports = _imports(ast.unparse(ast.Module(body=stmts, type_ignores=[])) for stmts in kept)
     recorded_packages = {str(k): str(v) for k, v in (env.get("packages") or {}).items()}
     packages = _distributions(imports, recorded_packages)
     script = Script(
@@ -686,7 +868,14 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
         cells=[a["execution_count"] for a in activations],
     )
     script.text = _render(script, trial, env, parts, helpers, notes)
-    return script
+    return script, _missing_names(bodies)
+
+
+def _error_of(session: Session, trial_id: int, seq: int) -> str:
+    row = session.execute(
+        select(Activation.error_type).where(Activation.trial_id == trial_id, Activation.seq == seq)
+    ).first()
+    return str(row.error_type) if row is not None and row.error_type else "an exception"
 
 
 def _render(

@@ -224,3 +224,52 @@ def test_magic_writes_and_verifies(
     assert run_script(target) == "16"
     result = run(shell, "%scriptify")
     assert not result.success
+
+
+# -- statements the slice does not need ------------------------------------------------
+
+
+def script_for(shell: InteractiveShell, cells: list[str], name: str, tmp_path: Path) -> Path:
+    for source in cells:
+        run(shell, source)
+    flush(shell)
+    recorder = nbprov.get_recorder(shell)
+    assert recorder is not None
+    script = scriptify(recorder.trial_id, name)
+    path = tmp_path / f"{name}.py"
+    path.write_text(script.text)
+    check = verify_script(path, name, script.recorded)
+    assert check.ok, f"{check.message}\n{script.text}"
+    return path
+
+
+def test_a_cell_shared_with_an_unneeded_import_keeps_only_what_the_value_needs(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    # The second cell is in the slice for `math`, but its other statement needs `json`,
+    # whose cell is not: the script must not run that statement.
+    cells = ["import json", "import math\nencoded = json.dumps([1, 2])", "r = math.sqrt(16.0)"]
+    text = script_for(shell, cells, "r", tmp_path).read_text()
+    assert "json" not in text.split("_args = _options()")[1]
+
+
+def test_statements_a_kept_function_needs_stay(shell: InteractiveShell, tmp_path: Path) -> None:
+    cells = [
+        "import math\nscale = 3\ndef f(v):\n    return math.sqrt(v) * scale\nnoise = [0] * 10",
+        "r = f(16.0)",
+    ]
+    text = script_for(shell, cells, "r", tmp_path).read_text()
+    assert "noise" not in text
+
+
+def test_a_cell_that_raised_does_not_raise_in_the_script(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    cells = [
+        "x = 41\nboom = 1 / 0\nafter = 2",
+        "items = []\nitems.append(1)\nitems.append(1 / 0)\nitems.append(2)",
+        "y = x + 1\nz = items + [y]",
+    ]
+    script_for(shell, cells, "y", tmp_path)
+    text = script_for(shell, [], "z", tmp_path).read_text()
+    assert "after = 2" not in text
