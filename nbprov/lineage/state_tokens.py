@@ -17,6 +17,9 @@ from ..capture.values import SAMPLE_ROWS, fingerprint
 
 # NumPy dtype kinds whose raw bytes are the values themselves (no Python objects).
 _RAW_KINDS = frozenset("biufcmM")
+# Attribute levels read for an object's token: pipeline -> steps -> (name, step) -> step
+# -> its fitted arrays.
+OBJECT_DEPTH = 6
 
 
 def state_token(obj: object) -> str | None:
@@ -28,6 +31,10 @@ def state_token(obj: object) -> str | None:
             token = None
         if token is not None:
             return token
+    if not isinstance(obj, (list, tuple, dict, set, frozenset)) and hasattr(obj, "__dict__"):
+        # Composite models keep their state a few levels down (a pipeline's steps hold
+        # fitted estimators whose arrays changed): look deeper than a stored summary does.
+        return fingerprint(obj, depth=OBJECT_DEPTH)
     return fingerprint(obj)
 
 

@@ -121,6 +121,11 @@ class CellFacts:
     seed_calls: tuple[tuple[str, ...], ...] = ()
     dynamic: bool = False
     deps: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Names read only after a statement of the cell that may bind them: when the cell did
+    # rebind such a name, its reads saw the new value, not the one from before the cell.
+    prebound: frozenset[str] = frozenset()
+    # name -> names certainly bound when it was (a loop's target, when its body bound it)
+    implies: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _chain(node: ast.expr) -> tuple[str, ...] | None:
@@ -172,6 +177,16 @@ class _Analyzer:
         self.sure: set[str] = set()
         self.deps: dict[str, set[str]] = {}
         self.control: list[set[str]] = []
+        # Flow-sensitive reads: read after a possible bind, read with no bind before it,
+        # and bound again after being read.
+        self.maybe_bound: set[str] = set()
+        self.read_after_bind: set[str] = set()
+        self.read_unbound: set[str] = set()
+        self.bound_after_read: set[str] = set()
+        self.bind_log: list[str] = []
+        # A loop's target is bound again at each iteration's start, before its body reads it.
+        self.binding_loop_target = False
+        self.implies: dict[str, set[str]] = {}
 
     # -- names -----------------------------------------------------------------
     def resolve(self, names: Iterable[str]) -> set[str]:
@@ -198,6 +213,10 @@ class _Analyzer:
             self.local[name] = self.local.get(name, set()) | deps
         else:
             self.binds.add(name)
+            self.bind_log.append(name)
+            self.maybe_bound.add(name)
+            if name in self.reads and not self.binding_loop_target:
+                self.bound_after_read.add(name)
             self.local[name] = deps if definite else self.local.get(name, set()) | deps | {name}
             if definite:
                 self.definite.add(name)
@@ -228,6 +247,7 @@ class _Analyzer:
         self.loads.add(name)
         if name not in self.sure:
             self.reads.add(name)
+            (self.read_after_bind if name in self.maybe_bound else self.read_unbound).add(name)
 
     def _expr(self, node: ast.AST, used: set[str], shadow: frozenset[str]) -> None:
         kind = type(node)
@@ -432,6 +452,7 @@ class _Analyzer:
                     self.deletes.add(t.id)
                     self.local.pop(t.id, None)
                     self.sure.discard(t.id)
+                    self.maybe_bound.discard(t.id)
                 else:
                     extra = self.expr(t)
                     self.mutate(_root(t), self.resolve(extra), definite=True)
@@ -462,9 +483,15 @@ class _Analyzer:
             if (r := _root(s.iter)) is not None:
                 self.consumed.add(r)
             self.control.append(self.resolve(it))
+            targets = {n.id for n in ast.walk(s.target) if isinstance(n, ast.Name)}
+            start = len(self.bind_log)
             for _ in range(2):  # twice: later iterations see earlier ones' bindings
+                self.binding_loop_target = True
                 self.assign_target(s.target, self.resolve(it), definite=False)
+                self.binding_loop_target = False
                 self.block(s.body, top=False)
+            for name in set(self.bind_log[start:]) - targets:
+                self.implies.setdefault(name, set()).update(targets)
             self.control.pop()
             self.block(s.orelse, top=False)
         elif isinstance(s, ast.While):
@@ -594,4 +621,6 @@ def _analyze_cached(source: str) -> CellFacts:
         seed_calls=tuple(a.seed_calls),
         dynamic=a.dynamic,
         deps={k: frozenset(v) for k, v in a.deps.items()},
+        prebound=frozenset(a.read_after_bind - a.read_unbound - a.bound_after_read),
+        implies={k: frozenset(v) for k, v in a.implies.items()},
     )

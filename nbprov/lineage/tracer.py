@@ -173,6 +173,12 @@ class Tracer:
         # Reads: names the code loads (directly or through called user functions) that
         # existed before the cell; a mutation reads the prior state too.
         acc.reads |= (facts.reads | b.fn_reads) & before_keys
+        # Read only after the cell itself bound it again: the old value was not read.
+        if facts.prebound:
+            rebound = set(acc.binds)
+            for name in acc.binds & facts.implies.keys():
+                rebound |= facts.implies[name]
+            acc.reads -= (facts.prebound & rebound) - b.fn_reads
         acc.reads |= mutated
         acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
 
