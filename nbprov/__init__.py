@@ -27,22 +27,23 @@ def load_ipython_extension(shell: Any) -> None:
     if getattr(shell, _ATTRIBUTE, None) is not None:
         return  # loading twice must never double-record
     import atexit
+    import warnings
 
     from .gc_freeze import freeze_startup_objects
     from .magics import NbprovMagics
-    from .recorder import Recorder
-    from .store import StoreError
+    from .recorder import NbprovRecordingWarning, Recorder
 
-    try:
-        recorder = Recorder(shell)
-    except StoreError as exc:
-        print(f"nbprov: not recording: {exc}")
-        return
+    # Never raises and never waits long: the store opens on the recorder's writer thread,
+    # and the magics are registered whatever happens to it, so tagged cells always run.
+    recorder = Recorder(shell)
     setattr(shell, _ATTRIBUTE, recorder)
     recorder.register()
     shell.register_magics(NbprovMagics(shell, recorder))
     atexit.register(_close_at_exit, shell)
     recorder.froze_gc = freeze_startup_objects(shell)
+    problem = recorder.store_problem()
+    if problem is not None:
+        warnings.warn(problem, NbprovRecordingWarning, stacklevel=2)
 
 
 def unload_ipython_extension(shell: Any) -> None:

@@ -8,6 +8,7 @@ body is guarded: a recording failure warns once and never touches the user's cel
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import re
@@ -17,16 +18,25 @@ import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from .capture.environment import base_facts, git_state, imported_packages
-from .capture.values import summarize
+from .capture.privacy import is_secret_name, redacted
+from .capture.values import summarize, type_name
 from .lineage.protocol import CellAccess, CellTracer
-from .store import Store
-from .store.activations import FinishedCells, PendingCell, RunningRow, complete_value_row
+from .store import Store, StoreError
+from .store.activations import (
+    FinishedCells,
+    PendingCell,
+    RunningRow,
+    TrialRef,
+    complete_value_row,
+)
+from .store.engine import describe, resolve_url
 from .store.models import Activation, Trial, Value, VariableTag
 from .store.queries import kernel_gone, utcnow
 from .store.writer import BackgroundWriter
@@ -43,6 +53,8 @@ _INSERT_VALUE = insert(Value)
 
 # Characters without which a cell holds no magic, shell escape or help request.
 _IPYTHON_SYNTAX = re.compile(r"[%!?]")
+# How long loading waits for the store to open, to say at once if it cannot.
+OPEN_WAIT = 1.5
 
 
 class NbprovRecordingWarning(UserWarning):
@@ -58,10 +70,11 @@ class _Cell:
     stage: str | None = None
     # Values recorded while the cell runs (``%tag_var``), written with its row.
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    traced: bool = False  # the tracer saw the cell start
 
     @property
-    def trial_id(self) -> int:
-        return self.pending.trial_id
+    def trial(self) -> TrialRef:
+        return self.pending.trial
 
     @property
     def seq(self) -> int:
@@ -81,12 +94,41 @@ class _Tagged:
 
 @dataclass
 class _TrialState:
-    id: int
+    ref: TrialRef
     name: str | None
     notebook: str | None
     seq: int = 0
     last_status: str = "ok"
+    last_end: datetime | None = None
     tags: dict[str, _Tagged] = field(default_factory=dict)
+    # The cell that last bound or changed each name, and whether its value was stored
+    # exactly: tagging a name later completes that version instead of adding one.
+    writers: dict[str, tuple[PendingCell, bool]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # One operation object per trial, so that batches kept through an outage do not
+        # pile up copies of it.
+        self.progress = functools.partial(_trial_progress, self)
+
+
+class _StartTrial:
+    """The writer operation that inserts a trial's row and so gives it its id."""
+
+    def __init__(self, ref: TrialRef, row: dict[str, Any]) -> None:
+        self.ref, self.row = ref, row
+        self._gave_id = False
+
+    def __call__(self, conn: Connection) -> None:
+        if self.ref.id is None:
+            new_id = conn.execute(insert(Trial).values(**self.row)).inserted_primary_key[0]  # type: ignore[index]
+            self.ref.id, self._gave_id = int(new_id), True
+
+    def rolled_back(self) -> None:
+        if self._gave_id:
+            self.ref.id, self._gave_id = None, False
+
+    def committed(self) -> None:
+        self._gave_id = False
 
 
 def _notebook_path(shell: Any) -> str | None:
@@ -124,13 +166,19 @@ def _load_tracer(shell: Any) -> CellTracer | None:
 
 
 class Recorder:
-    """Records one shell's cells into a store, trial by trial."""
+    """Records one shell's cells into a store, trial by trial.
+
+    Creating one never raises and never waits long on the store: the store is opened,
+    and every row written, by a background writer; while the store cannot be written,
+    cells are kept in memory (bounded) and written when it can.
+    """
 
     def __init__(self, shell: Any, db: str | None = None) -> None:
         self.shell = shell
-        self.store = Store.open(db, writer=True)
+        self.url = resolve_url(db)
+        self.description = describe(self.url)
         self._last_end = time.monotonic()
-        self.writer = BackgroundWriter(self.store.engine, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
+        self.writer = BackgroundWriter(self._open_store, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
         self.tracer = _load_tracer(shell)
         self._warned = False
         self.froze_gc = False  # set by the loader (see nbprov.gc_freeze)
@@ -138,8 +186,43 @@ class Recorder:
         self._nested = 0
         self._finished = FinishedCells()
         self._modules_seen = 0
+        # IPython 9 advances the execution count before ``pre_run_cell``, 8 after the
+        # cell; learnt from the first cell's result, guessed from the version till then.
+        self._count_ahead = 1 if _ipython_major() >= 9 else 0
         self.trial = self._start_trial(os.environ.get("NBPROV_TRIAL_NAME") or None)
         self._mark_dead_trials()
+
+    def _open_store(self) -> Engine:
+        """On the writer thread: open (create, migrate) the store."""
+        self._store = Store.open(self.url, writer=True)
+        return self._store.engine
+
+    @property
+    def store(self) -> Store:
+        """The open store; :class:`StoreError` saying why while it cannot be opened."""
+        store: Store | None = getattr(self, "_store", None)
+        if store is None:
+            self.writer.opened.wait(OPEN_WAIT)
+            store = getattr(self, "_store", None)
+        if store is None:
+            reason = self.writer.outage
+            raise StoreError(
+                f"the nbprov store at {self.description} cannot be opened"
+                + (f": {reason}" if reason is not None else "")
+            )
+        return store
+
+    def store_problem(self, wait: float = OPEN_WAIT) -> str | None:
+        """Why the store cannot be written right now, in one line (None when it can).
+        Waits (at most ``wait`` seconds) for what was submitted so far to be written."""
+        self.writer.flush(wait)
+        reason = self.writer.outage
+        if reason is None:
+            return None
+        return (
+            f"nbprov is recording, but cannot write to the store at {self.description} "
+            f"({_one_line(reason)}); cells are kept in memory and written when it can"
+        )
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -155,35 +238,49 @@ class Recorder:
             with contextlib.suppress(ValueError):
                 self.shell.events.unregister(event, callback)
 
-    def close(self) -> None:
-        """End the trial, write everything queued, release the store."""
+    def close(self, timeout: float = 10.0) -> None:
+        """End the trial (and the running cell, when closed from inside one), write
+        everything queued, release the store."""
         self.unregister()
+        if self._cell is not None:
+            self._end_running_cell()
         self._end_trial()
         if self.tracer is not None:
             self.tracer.close()
-        self.writer.close()
-        self.store.close()
+        self.writer.close(timeout)
+        store: Store | None = getattr(self, "_store", None)
+        if store is not None:
+            store.close()
+
+    def _end_running_cell(self) -> None:
+        """``%unload_ext nbprov`` runs inside a cell: record that cell as ended now."""
+
+        class _Done:
+            error_in_exec = error_before_exec = None
+            execution_count = None
+
+        with contextlib.suppress(Exception):
+            self._post_run_cell(_Done())
+        self._cell = None
 
     # -- trials ------------------------------------------------------------------
 
     def _start_trial(self, name: str | None) -> _TrialState:
         notebook = _notebook_path(self.shell)
-        started = utcnow()
         self._modules_seen = len(sys.modules)
-        with self.store.engine.begin() as conn:
-            trial_id = conn.execute(
-                insert(Trial).values(
-                    uuid=str(uuid.uuid4()),
-                    name=name,
-                    notebook=notebook,
-                    started_at=started,
-                    status="running",
-                    environment=base_facts(),
-                    host=socket.gethostname(),
-                    pid=os.getpid(),
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-        state = _TrialState(id=int(trial_id), name=name, notebook=notebook)
+        ref = TrialRef()
+        row = {
+            "uuid": str(uuid.uuid4()),
+            "name": name,
+            "notebook": notebook,
+            "started_at": utcnow(),
+            "status": "running",
+            "environment": base_facts(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+        }
+        self.writer.submit(_StartTrial(ref, row))
+        state = _TrialState(ref=ref, name=name, notebook=notebook)
         self.trial = state
         self._refresh_environment()
         return state
@@ -193,18 +290,20 @@ class Recorder:
         status = "error" if trial.last_status == "error" else "ok"
         environment = _environment(trial.notebook)
         ended = utcnow()
+        ref = trial.ref
 
         def op(conn: Connection) -> None:
+            # pid cleared: the kernel is done with this trial (see queries.trial_status).
             conn.execute(
                 update(Trial)
-                .where(Trial.id == trial.id)
-                .values(ended_at=ended, status=status, environment=environment)
+                .where(Trial.id == int(ref))
+                .values(ended_at=ended, status=status, environment=environment, pid=None)
             )
 
         self.writer.submit(op)
         self.writer.flush()
 
-    def new_trial(self, name: str | None = None) -> int:
+    def new_trial(self, name: str | None = None) -> int | None:
         """End the current trial and start another in the same kernel; return its id."""
         self._end_trial()
         tags = self.trial.tags
@@ -212,28 +311,38 @@ class Recorder:
         # Tags describe the notebook, not one run: carry them into the new trial.
         for var, tag in tags.items():
             self.tag_variable(var, tag.role)
-        return self.trial_id
+        self.writer.flush(OPEN_WAIT)
+        return self.trial.ref.id
 
     def rename_trial(self, name: str) -> None:
-        trial_id = self.trial_id
+        ref = self.trial.ref
         self.trial.name = name
         self.writer.submit(
-            lambda conn: conn.execute(update(Trial).where(Trial.id == trial_id).values(name=name))
+            lambda conn: conn.execute(update(Trial).where(Trial.id == int(ref)).values(name=name))
         )
 
     @property
     def trial_id(self) -> int:
-        return self.trial.id
+        """This kernel's trial; waits briefly for its row to be written."""
+        ref = self.trial.ref
+        if ref.id is None:
+            self.writer.flush(OPEN_WAIT)
+        if ref.id is None:
+            raise StoreError(
+                f"this trial is not in the store at {self.description} yet"
+                + (f" ({_one_line(self.writer.outage)})" if self.writer.outage else "")
+            )
+        return ref.id
 
     def _mark_dead_trials(self) -> None:
         """Trials left running by killed kernels on this host become ``interrupted``."""
         host = socket.gethostname()
-        me = self.trial_id
+        ref = self.trial.ref
 
         def op(conn: Connection) -> None:
             rows = conn.execute(
                 select(Trial.id, Trial.status, Trial.host, Trial.pid).where(
-                    Trial.status == "running", Trial.host == host, Trial.id != me
+                    Trial.status == "running", Trial.host == host, Trial.id != int(ref)
                 )
             ).all()
             dead = [row.id for row in rows if kernel_gone(row.status, row.host, row.pid)]
@@ -259,17 +368,18 @@ class Recorder:
             self._cell.stage = stage
 
     def tag_variable(self, name: str, role: str) -> None:
-        """Tag ``name`` with ``role``; record its value now if it exists."""
-        trial_id = self.trial_id
+        """Tag ``name`` with ``role``; record its value now if it exists and the cell
+        that made it has not recorded it exactly already."""
+        ref = self.trial.ref
         self.trial.tags[name] = _Tagged(role=role)
 
         def op(conn: Connection) -> None:
             conn.execute(
                 delete(VariableTag).where(
-                    VariableTag.trial_id == trial_id, VariableTag.name == name
+                    VariableTag.trial_id == int(ref), VariableTag.name == name
                 )
             )
-            conn.execute(insert(VariableTag).values(trial_id=trial_id, name=name, role=role))
+            conn.execute(insert(VariableTag).values(trial_id=int(ref), name=name, role=role))
 
         self.writer.submit(op)
         if name in self.shell.user_ns:
@@ -286,7 +396,6 @@ class Recorder:
         try:
             self._pre_run_cell(info)
         except Exception as exc:
-            self._cell = None
             self._warn(exc)
 
     def post_run_cell(self, result: Any) -> None:
@@ -306,16 +415,17 @@ class Recorder:
         source: str = info.raw_cell or ""
         self.trial.seq += 1
         stage = self._stage_from_request()
+        count = self.shell.execution_count - self._count_ahead if info.store_history else None
         pending = PendingCell(
-            trial_id=self.trial_id,
+            trial=self.trial.ref,
             seq=self.trial.seq,
-            execution_count=self.shell.execution_count if info.store_history else None,
+            execution_count=count,
             cell_id=getattr(info, "cell_id", None),
             stage=stage,
             source=source,
             started=time.time(),
         )
-        self._cell = _Cell(pending=pending, started=time.perf_counter(), stage=stage)
+        self._cell = cell = _Cell(pending=pending, started=time.perf_counter(), stage=stage)
         # A quick cell is written once, when it ends; a long one gets a ``running`` row
         # after a moment, so a kernel killed mid-cell leaves a trace of it.
         self.writer.watch(
@@ -328,7 +438,11 @@ class Recorder:
                     transformed = self.shell.transform_cell(source)
                 except Exception:
                     transformed = source
-            self.tracer.before_cell(source, transformed, self.shell.user_ns)
+            try:
+                self.tracer.before_cell(source, transformed, self.shell.user_ns)
+                cell.traced = True
+            except Exception as exc:  # the cell is recorded all the same, untraced
+                self._warn(exc)
 
     def _post_run_cell(self, result: Any) -> None:
         cell = self._cell
@@ -343,28 +457,40 @@ class Recorder:
         else:
             status = "error"
         self.trial.last_status = status
+        self.trial.last_end = utcnow()
         access = CellAccess()
-        if self.tracer is not None:
-            access = self.tracer.after_cell(self.shell.user_ns, result.error_in_exec)
+        if self.tracer is not None and cell.traced:
+            try:
+                access = self.tracer.after_cell(self.shell.user_ns, result.error_in_exec)
+            except Exception as exc:
+                self._warn(exc)
         ending: dict[str, Any] = {
             "duration": duration,
             "status": status,
             "stage": cell.stage,
             "error_type": type(error).__name__ if error is not None else None,
-            "error_message": str(error)[:2000] if error is not None else None,
+            "error_message": _error_message(error),
         }
         if result.execution_count is not None:
+            if cell.execution_count is not None:
+                self._count_ahead += cell.execution_count - result.execution_count
             cell.pending.execution_count = result.execution_count
         # Every ending names every column it sets, so a burst's updates share one statement.
         ending["execution_count"] = cell.execution_count
-        if cell.trial_id == self.trial_id:
-            cell.values.update(self._value_rows(access.binds | access.mutates, cell))
+        if cell.trial is self.trial.ref:
+            changed = access.binds | access.mutates
+            reached = access.reads | changed if self.tracer is not None else None
+            cell.values.update(self._value_rows(changed, cell, reached))
+            for name in changed:
+                row = cell.values.get(name)
+                self.trial.writers[name] = (cell.pending, bool(row and row["exact"]))
         pending = cell.pending
         pending.accesses = access.by_kind()
         pending.values = list(cell.values.values())
         pending.ending = ending  # set last: the writer reads it as "the cell has ended"
         if self._finished.add(pending):
             self.writer.submit_deferred(self._finished)
+            self.writer.submit_deferred(self.trial.progress)
         if len(sys.modules) != self._modules_seen:
             self._modules_seen = len(sys.modules)
             self._refresh_environment()
@@ -383,28 +509,41 @@ class Recorder:
 
     # -- values ------------------------------------------------------------------
 
-    def _value_rows(self, names: set[str], cell: _Cell | None) -> dict[str, dict[str, Any]]:
-        """Value rows for ``names``, plus any tagged variable rebound or changed in place
-        since it was last recorded."""
+    def _value_rows(
+        self, names: set[str], cell: _Cell | None, reached: set[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Value rows for ``names`` (bound or changed), plus any tagged variable the cell
+        reached (``reached``; every one when unknown) that was rebound or changed in
+        place since it was last recorded. A tagged value the cell did not reach is not
+        looked at: nothing of the user's runs for an object the cell did not touch."""
         namespace = self.shell.user_ns
+        tags = self.trial.tags
         rows: dict[str, dict[str, Any]] = {}
-        for name in sorted(names | set(self.trial.tags)):
+        tagged = set(tags) if reached is None else set(tags).intersection(reached)
+        for name in sorted(names | tagged):
             if name not in namespace:
                 continue
             obj = namespace[name]
-            tag = self.trial.tags.get(name)
-            # Only a tagged value's fingerprint is needed now; the writer hashes the rest.
-            value, exact, print_ = summarize(obj, fingerprint_exact=tag is not None)
+            tag = tags.get(name)
+            if is_secret_name(name):
+                value, exact, print_ = redacted(type_name(obj)), False, None
+            else:
+                # Only a tagged value's fingerprint is needed now; the writer hashes the
+                # rest. Untagged text is kept private (type, length, fingerprint).
+                value, exact, print_ = summarize(
+                    obj, fingerprint_exact=tag is not None, private=tag is None
+                )
             if tag is not None:
                 # A tagged variable is recorded whenever it was rebound or changed in place.
-                seen = (tag.last_id, tag.last_fingerprint) == (id(obj), print_)
+                state = (id(obj), print_ if print_ is not None else _UNKNOWN)
+                seen = (tag.last_id, tag.last_fingerprint) == state
                 if seen and (name not in names or (cell and name in cell.values)):
                     continue
-                tag.last_id, tag.last_fingerprint = id(obj), print_
+                tag.last_id, tag.last_fingerprint = state
             elif name not in names:
                 continue
             rows[name] = {
-                "trial_id": self.trial_id,
+                "trial_id": self.trial.ref,
                 "execution_count": cell.execution_count if cell else None,
                 "seq": cell.seq if cell else self.trial.seq,
                 "name": name,
@@ -415,12 +554,20 @@ class Recorder:
         return rows
 
     def _record_now(self, names: set[str]) -> None:
-        """Record values outside a cell's own end: with the running cell's row when there
-        is one of this trial, else on their own (they then open the trial)."""
-        cell = (
-            self._cell if self._cell is not None and self._cell.trial_id == self.trial_id else None
-        )
-        rows = self._value_rows(names, cell)
+        """Record values outside a cell's own end (``%tag_var``). A value the cell that
+        made it stored exactly is not recorded again; one it stored privately is
+        completed in place, at that cell; anything else is recorded with the running
+        cell (or on its own when none is running)."""
+        cell = self._cell if self._cell is not None and self._cell.trial is self.trial.ref else None
+        rows = self._value_rows(names, cell, reached=names)
+        for name, row in list(rows.items()):
+            writer = self.trial.writers.get(name)
+            if writer is None or (cell is not None and writer[0] is cell.pending):
+                continue
+            made_by, stored_exactly = writer
+            del rows[name]
+            if not stored_exactly:
+                self.writer.submit(_CompleteValue(made_by, row))
         if cell is not None:
             cell.values.update(rows)
         elif rows:
@@ -432,12 +579,12 @@ class Recorder:
             )
 
     def _refresh_environment(self) -> None:
-        trial_id, notebook = self.trial_id, self.trial.notebook
+        ref, notebook = self.trial.ref, self.trial.notebook
 
         def op(conn: Connection) -> None:
             # On the writer thread: package metadata and git are slow-ish to read.
             environment = _environment(notebook)
-            conn.execute(update(Trial).where(Trial.id == trial_id).values(environment=environment))
+            conn.execute(update(Trial).where(Trial.id == int(ref)).values(environment=environment))
 
         # The first reading of package metadata takes a few hundred milliseconds of CPU:
         # never while the notebook's cells are running.
@@ -456,8 +603,74 @@ class Recorder:
             return
         self._warned = True
         warnings.warn(
-            f"nbprov could not record this cell ({type(exc).__name__}: {exc}); "
-            f"your code ran normally. Store: {self.store.description}",
+            f"nbprov could not record everything ({_one_line(exc)}); your code ran "
+            f"normally and recording goes on. Store: {self.description}",
             NbprovRecordingWarning,
             stacklevel=2,
         )
+
+
+def _trial_progress(trial: _TrialState, conn: Connection) -> None:
+    """With each batch of ended cells: the trial's status and end as of its last finished
+    cell, so that a kernel that dies or is killed after it leaves a trial that reads as
+    finished (see ``store.queries.trial_status``)."""
+    if trial.last_end is None:
+        return
+    status = "error" if trial.last_status == "error" else "ok"
+    conn.execute(
+        update(Trial)
+        .where(Trial.id == int(trial.ref), Trial.pid.is_not(None))
+        .values(status=status, ended_at=trial.last_end)
+    )
+
+
+class _CompleteValue:
+    """Replaces the private value row a cell stored for a name tagged later with the
+    exact one, at that cell: the version stays where the value was made."""
+
+    def __init__(self, made_by: PendingCell, row: dict[str, Any]) -> None:
+        self.made_by, self.row = made_by, row
+
+    def __call__(self, conn: Connection) -> None:
+        row = complete_value_row(
+            self.row,
+            activation_id=self.made_by.id,
+            execution_count=self.made_by.execution_count,
+            seq=self.made_by.seq,
+        )
+        if self.made_by.id is None:  # its cell never reached the store: record it now
+            conn.execute(_INSERT_VALUE, [row])
+            return
+        conn.execute(
+            update(Value)
+            .where(Value.activation_id == self.made_by.id, Value.name == row["name"])
+            .values(value=row["value"], exact=row["exact"], fingerprint=row["fingerprint"])
+        )
+
+
+_UNKNOWN = "?"  # a fingerprint that could not be taken: compare by identity alone
+
+
+def _one_line(exc: BaseException | None) -> str:
+    if exc is None:
+        return ""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _error_message(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    try:
+        return str(error)[:2000]
+    except Exception:  # an exception whose __str__ raises
+        return f"<{type(error).__name__}>"
+
+
+def _ipython_major() -> int:
+    try:
+        from IPython import version_info
+
+        return int(version_info[0])
+    except Exception:
+        return 8

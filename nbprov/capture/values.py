@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 import math
+import os
 import reprlib
 import sys
 import types
@@ -117,33 +118,82 @@ def _is_array_like(obj: object) -> bool:
     return root in ("numpy", "pandas") and hasattr(obj, "shape")
 
 
-def summarize(obj: object, fingerprint_exact: bool = True) -> tuple[JSONValue, bool, str | None]:
-    """Return ``(value, exact, fingerprint)`` for storage.
+def summarize(
+    obj: object, fingerprint_exact: bool = True, *, private: bool = False
+) -> tuple[JSONValue, bool, str | None]:
+    """Return ``(value, exact, fingerprint)`` for storage; never raises.
 
     ``exact`` values are the JSON value itself (a copy: later changes to ``obj`` do not
-    reach it). Other values become ``{"type", "repr", "len"?, "shape"?, "dtype"?}``.
+    reach it). Other values become ``{"type", "repr", "len"?, "shape"?, "dtype"?}``, or
+    ``{"type", "error"}`` when the object cannot be described (its dunders raise).
     With ``fingerprint_exact=False`` an exact value's fingerprint is left ``None``, for
     :func:`exact_fingerprint` to compute later, off the kernel's thread.
+
+    ``private`` (values the user did not tag): text is never stored, only its type,
+    length and fingerprint, so a secret read from a file or the environment into an
+    untagged variable does not reach the store.
     """
+    try:
+        return _summarize(obj, fingerprint_exact, private)
+    except Exception as exc:  # an object whose every dunder raises is still a value
+        return {"type": type_name(obj), "error": _error_text(exc)}, False, None
+
+
+def _error_text(exc: BaseException) -> str:
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:
+        text = type(exc).__name__
+    return text[:REPR_LIMIT]
+
+
+def _summarize(
+    obj: object, fingerprint_exact: bool, private: bool
+) -> tuple[JSONValue, bool, str | None]:
     try:
         value = _exact(obj, 0)
     except _NotExact:
         pass
     else:
-        return value, True, exact_fingerprint(value) if fingerprint_exact else None
-    summary: dict[str, JSONValue] = {"type": type_name(obj)}
+        if not (private and _holds_text(value)):
+            return value, True, exact_fingerprint(value) if fingerprint_exact else None
+        summary: dict[str, JSONValue] = {"type": type_name(obj)}
+        if not isinstance(obj, (bool, int, float)) and obj is not None:
+            summary["len"] = len(obj)  # type: ignore[arg-type]
+        return summary, False, exact_fingerprint(value)
+    summary = {"type": type_name(obj)}
     if _is_array_like(obj):
         # Shape, dtypes and column names say more than pandas' repr, which formats the
         # whole table (tens of milliseconds for a large frame).
         _describe_array(obj, summary)
     else:
-        try:
-            summary["repr"] = _repr.repr(obj)[:REPR_LIMIT]
-        except Exception as exc:  # a broken __repr__ must not break recording
-            summary["repr"] = f"<repr failed: {type(exc).__name__}>"
+        text_like = isinstance(obj, (str, bytes, bytearray, memoryview))
+        if not (private and (text_like or _is_builtin_container(obj))):
+            try:
+                summary["repr"] = _repr.repr(obj)[:REPR_LIMIT]
+            except Exception as exc:  # a broken __repr__ must not break recording
+                summary["repr"] = f"<repr failed: {type(exc).__name__}>"
         if isinstance(obj, (list, tuple, dict, set, frozenset, str, bytes, bytearray)):
-            summary["len"] = len(obj)
+            try:
+                summary["len"] = len(obj)
+            except Exception as exc:  # a subclass's __len__ may raise
+                summary["error"] = _error_text(exc)
     return summary, False, fingerprint(obj)
+
+
+def _is_builtin_container(obj: object) -> bool:
+    return isinstance(obj, (list, tuple, dict, set, frozenset))
+
+
+def _holds_text(value: JSONValue) -> bool:
+    """Whether an exact JSON value holds a string (dict keys aside: they are names)."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, list):
+        return any(_holds_text(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_text(item) for item in value.values())
+    return False
 
 
 def _describe_array(obj: Any, summary: dict[str, JSONValue]) -> None:
@@ -276,6 +326,13 @@ def _feed_numpy(h: Any, obj: object) -> bool:
     if obj.dtype.hasobject:
         return False
     h.update(f"{obj.dtype.str}{obj.shape}".encode())
+    backing = _file_backing(obj)
+    if backing is not None:
+        # A file-backed array is named by its file and that file's state: sampling it
+        # would page in every stride of a file that may be larger than memory.
+        h.update(backing.encode("utf-8", "surrogatepass"))
+        h.update(repr((obj.strides, _address(obj) - _address(_root(obj)))).encode())
+        return True
     if obj.nbytes <= FULL_HASH_BYTES:
         h.update(np.ascontiguousarray(obj).tobytes())
     else:
@@ -283,6 +340,44 @@ def _feed_numpy(h: Any, obj: object) -> bool:
         step = max(1, flat.size // SAMPLE_ELEMENTS)
         h.update(np.ascontiguousarray(flat[::step]).tobytes())
     return True
+
+
+def _file_backing(obj: Any) -> str | None:
+    """``path:offset:size:mtime`` of the file under a memory-mapped array, else None."""
+    import mmap
+
+    import numpy as np
+
+    base: Any = obj
+    for _ in range(32):  # views of views: follow a bounded chain of bases
+        filename = getattr(base, "filename", None) if isinstance(base, np.memmap) else None
+        if filename:
+            try:
+                stat = os.stat(filename)
+            except OSError:
+                return f"{filename}:{base.offset}:?"
+            return f"{filename}:{base.offset}:{stat.st_size}:{stat.st_mtime_ns}"
+        if isinstance(base, mmap.mmap):
+            return f"mmap:{id(base)}"
+        nxt = getattr(base, "base", None)
+        if nxt is None:
+            return None
+        base = nxt
+    return None
+
+
+def _address(array: Any) -> int:
+    return int(array.__array_interface__["data"][0])
+
+
+def _root(array: Any) -> Any:
+    """The outermost array of a chain of views."""
+    for _ in range(32):
+        nxt = getattr(array, "base", None)
+        if nxt is None or not hasattr(nxt, "__array_interface__"):
+            return array
+        array = nxt
+    return array
 
 
 def _feed_pandas(h: Any, obj: object) -> bool:

@@ -19,15 +19,31 @@ from ..capture.source import cell_hash
 from ..capture.values import exact_fingerprint
 from . import insert_ignore
 from .driver_writes import SqliteCellWrites
-from .models import Access, Activation, Code, Value
+from .models import Access, Activation, Code, Trial, Value
 
 _INSERT_ACTIVATIONS = insert(Activation).returning(Activation.id, sort_by_parameter_order=True)
 _UPDATE_ACTIVATION = update(Activation).where(Activation.id == bindparam("act_id"))
 _INSERT_ACCESS = insert(Access)
 _INSERT_VALUE = insert(Value)
+# Ended cells kept in memory while the store cannot be written; beyond this the oldest go.
+MAX_WAITING_CELLS = 10_000
 
 
-@dataclass
+@dataclass(eq=False)
+class TrialRef:
+    """A trial's id, known once the writer has inserted its row: rows and operations made
+    before that (while the store is still opening, or away) carry the reference and read
+    the id when they are written."""
+
+    id: int | None = None
+
+    def __int__(self) -> int:
+        if self.id is None:
+            raise LookupError("the trial's row has not been written")
+        return self.id
+
+
+@dataclass(eq=False)
 class PendingCell:
     """One executed cell on its way to the store.
 
@@ -36,7 +52,7 @@ class PendingCell:
     values) is done on the writer thread, which also fills ``id``.
     """
 
-    trial_id: int
+    trial: TrialRef
     seq: int
     execution_count: int | None
     cell_id: str | None
@@ -59,7 +75,7 @@ class PendingCell:
     def start_row(self) -> dict[str, Any]:
         """The activation columns known when the cell started."""
         return {
-            "trial_id": self.trial_id,
+            "trial_id": int(self.trial),
             "execution_count": self.execution_count,
             "seq": self.seq,
             "cell_id": self.cell_id,
@@ -77,13 +93,20 @@ class PendingCell:
         ]
 
     def value_rows(self) -> list[dict[str, Any]]:
-        return [complete_value_row(v, activation_id=self.id) for v in self.values]
+        # The cell's execution count is final only once it has ended (IPython 9 advances
+        # the count before the cell runs), so values recorded while it ran take it here.
+        return [
+            complete_value_row(v, activation_id=self.id, execution_count=self.execution_count)
+            for v in self.values
+        ]
 
 
 def complete_value_row(row: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A value row ready to insert: exact values get their fingerprint here, off the
-    kernel's thread, when the hooks left it out."""
+    """A value row ready to insert: the trial's id resolved, and exact values given their
+    fingerprint here, off the kernel's thread, when the hooks left it out."""
     out = dict(row, **extra)
+    if isinstance(out.get("trial_id"), TrialRef):
+        out["trial_id"] = int(out["trial_id"])
     if out.get("fingerprint") is None and out.get("exact"):
         out["fingerprint"] = exact_fingerprint(out["value"])
     return out
@@ -169,6 +192,12 @@ class RunningRow:
         writes.code(conn, [{"hash": cell.digest, "source": cell.source}])
         cell.id = writes.activations(conn, [cell.start_row()])[0]
         self._gave_id = True
+        # A cell is running: should the kernel die now, the trial reads interrupted.
+        conn.execute(
+            update(Trial)
+            .where(Trial.id == int(cell.trial), Trial.pid.is_not(None))
+            .values(status="running")
+        )
 
     def rolled_back(self) -> None:
         if self._gave_id:
@@ -178,15 +207,22 @@ class RunningRow:
 
 class FinishedCells:
     """Ended cells waiting for the writer; calling it (on the writer thread) writes them
-    all: new rows in one statement per table, rows written while running updated."""
+    all: new rows in one statement per table, rows written while running updated.
 
-    def __init__(self) -> None:
+    Each cell is written once per transaction: the cells of a transaction that rolls back
+    go back to the front of the queue with the ids they were given taken away, so the
+    retry writes them again, once.
+    """
+
+    def __init__(self, max_waiting: int = MAX_WAITING_CELLS) -> None:
         self._cells: list[PendingCell] = []
         self._lock = threading.Lock()
         self.sources = KnownSources()
-        # The batch of the transaction in progress, kept until it commits so that a
-        # retried transaction writes the same cells again with fresh ids.
-        self._taken: list[PendingCell] = []
+        self.max_waiting = max_waiting
+        self.dropped = 0  # cells given up because too many were waiting for the store
+        self._problems: list[BaseException] = []  # what isolated() had to give up, and why
+        # Written in the transaction in progress (kept until it commits or rolls back).
+        self._in_transaction: list[PendingCell] = []
         self._given_ids: list[PendingCell] = []
         self._code: list[dict[str, Any]] = []
 
@@ -194,32 +230,92 @@ class FinishedCells:
         """Queue ``cell``; True when the queue was empty (a write must be scheduled)."""
         with self._lock:
             self._cells.append(cell)
+            if len(self._cells) > self.max_waiting:
+                # The store has been away for a long time: keep the newest cells.
+                del self._cells[0]
+                self.dropped += 1
             return len(self._cells) == 1
 
-    def __call__(self, conn: Connection) -> None:
+    def _take(self) -> list[PendingCell]:
         with self._lock:
-            self._taken.extend(self._cells)
-            self._cells = []
-        cells = self._taken
+            cells, self._cells = self._cells, []
+        self._in_transaction.extend(cells)
+        return cells
+
+    def __call__(self, conn: Connection) -> None:
+        self._write(conn, self._take())
+
+    def _write(self, conn: Connection, cells: list[PendingCell]) -> None:
         writes = cell_writes(conn.dialect)
         new = [c for c in cells if c.id is None]
         if new:
-            self._code = self.sources.rows(new)
-            writes.code(conn, self._code)
+            code = self.sources.rows(new)
+            writes.code(conn, code)
+            self._code += code
             ids = writes.activations(conn, [{**c.start_row(), **(c.ending or {})} for c in new])
             for cell, new_id in zip(new, ids, strict=True):
                 cell.id = new_id
-            self._given_ids = new
+            self._given_ids += new
         started = [c for c in cells if c not in new]
         writes.endings(conn, [{"act_id": c.id, **(c.ending or {})} for c in started])
         writes.accesses(conn, [row for c in cells for row in c.access_rows()])
         writes.values(conn, [row for c in cells for row in c.value_rows()])
 
+    def isolated(self, conn: Connection) -> None:
+        """Write the queued cells one at a time, each in a savepoint, after their batch
+        failed: a value the database refuses is replaced by a note saying so, and a cell
+        whose activation itself is refused is given up, without taking the others."""
+        for cell in self._take():
+            try:
+                with conn.begin_nested():
+                    self._write(conn, [cell])
+                continue
+            except Exception:
+                self._forget_ids([cell])
+            values, cell.values = cell.values, []
+            try:
+                with conn.begin_nested():
+                    self._write(conn, [cell])
+            except Exception as exc:
+                self._forget_ids([cell])
+                self._problems.append(exc)
+                continue
+            for row in values:
+                try:
+                    with conn.begin_nested():
+                        cell_writes(conn.dialect).values(
+                            conn, [complete_value_row(row, activation_id=cell.id)]
+                        )
+                except Exception as exc:
+                    self._problems.append(exc)
+                    with conn.begin_nested():
+                        cell_writes(conn.dialect).values(
+                            conn, [unstorable_value_row(row, exc, activation_id=cell.id)]
+                        )
+
+    def take_problems(self) -> list[BaseException]:
+        problems, self._problems = self._problems, []
+        return problems
+
+    def _forget_ids(self, cells: list[PendingCell]) -> None:
+        for cell in cells:
+            if cell in self._given_ids:
+                cell.id = None
+                self._given_ids.remove(cell)
+
     def rolled_back(self) -> None:
         for cell in self._given_ids:
             cell.id = None
-        self._given_ids, self._code = [], []
+        with self._lock:
+            self._cells[:0] = self._in_transaction
+        self._in_transaction, self._given_ids, self._code = [], [], []
 
     def committed(self) -> None:
         self.sources.stored(self._code)
-        self._taken, self._given_ids, self._code = [], [], []
+        self._in_transaction, self._given_ids, self._code = [], [], []
+
+
+def unstorable_value_row(row: dict[str, Any], exc: BaseException, **extra: Any) -> dict[str, Any]:
+    """A value row the database refused, replaced by a note of why (kept as a version)."""
+    note = {"type": "unstorable", "error": f"{type(exc).__name__}: {exc}"[:200]}
+    return complete_value_row(row, value=note, exact=False, fingerprint=None, **extra)

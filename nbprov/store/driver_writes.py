@@ -68,8 +68,10 @@ class DriverStatement:
         ]
 
     def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        # Every processor sees None too, as SQLAlchemy's own execution would have it: a
+        # JSON column turns it into ``null``, the others pass it on as SQL NULL.
         return tuple(
-            value if process is None or value is None else process(value)
+            value if process is None else process(value)
             for process, value in zip(
                 self._processors, (row.get(name) for name in self.names), strict=True
             )

@@ -40,7 +40,9 @@ class JSONText(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        return None if value is None else json.dumps(value, sort_keys=True)
+        # JSON's null is a value like any other (``best = None``): stored as the text
+        # ``null``, never as SQL NULL, which NOT NULL columns refuse.
+        return json.dumps(value, sort_keys=True)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else json.loads(value)

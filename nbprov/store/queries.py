@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections import defaultdict
 from collections.abc import Iterable
@@ -51,7 +52,20 @@ def kernel_gone(status: str, host: str | None, pid: int | None) -> bool:
 
 
 def trial_status(trial: Trial) -> str:
-    return "interrupted" if kernel_gone(trial.status, trial.host, trial.pid) else trial.status
+    """The status a reader sees. A kernel keeps its trial open (``pid`` set) until it ends
+    it, and writes the status of its last finished cell as it goes, so a trial whose
+    kernel dies after its last cell ended reads ``ok`` (or ``error``); only one that died
+    mid-cell (stored ``running``) reads ``interrupted``."""
+    if trial.pid is None or trial.host != socket.gethostname():
+        return trial.status  # ended by its kernel, or the kernel runs elsewhere
+    if _pid_alive(trial.pid):
+        return "running"
+    return "interrupted" if trial.status == "running" else trial.status
+
+
+def trial_ended_at(trial: Trial) -> datetime | None:
+    """When the trial ended: none while its kernel still has it open."""
+    return None if trial_status(trial) == "running" else trial.ended_at
 
 
 def resolve_trial(session: Session, ref: str | int) -> Trial:
@@ -63,7 +77,8 @@ def resolve_trial(session: Session, ref: str | int) -> Trial:
     trial: Trial | None = None
     if text == "latest":
         text = "-1"
-    if text.lstrip("-").isdigit():
+    # ASCII digits only, within SQL's 64-bit integers: anything else is looked up as a name.
+    if re.fullmatch(r"-?[0-9]{1,18}", text):
         number = int(text)
         if number < 0:
             trial = session.scalars(
@@ -142,7 +157,7 @@ def trial_record(trial: Trial, tags: list[dict[str, Any]]) -> dict[str, Any]:
         "notebook": trial.notebook,
         "status": trial_status(trial),
         "started_at": iso(trial.started_at),
-        "ended_at": iso(trial.ended_at),
+        "ended_at": iso(trial_ended_at(trial)),
         "hyperparams": {t["name"]: t["value"] for t in tags if t["role"] == HYPERPARAM},
         "metrics": {t["name"]: t["value"] for t in tags if t["role"] == METRIC},
     }

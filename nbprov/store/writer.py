@@ -21,6 +21,17 @@ Operations run in submission order on one thread, many to a transaction:
 If the kernel is killed, the operations not yet written are lost (at most ``MAX_LAG``
 seconds of quick cells; a long cell's row is already written by its watch). The store
 itself stays consistent: every batch is one transaction.
+
+Failures never lose the record:
+
+- The store is opened on this thread (``connect``), so a store that is locked, away or
+  broken never blocks the kernel. Until it opens, operations wait.
+- A transient failure (locked, disk full, connection lost) keeps the batch, in order,
+  and retries it with a growing pause; operations are told the transaction rolled back,
+  so a retry writes each row once.
+- Any other failure is isolated: each operation is retried alone, and one that still
+  fails is asked to write what it can row by row (``isolated``) or is dropped and
+  reported, so one bad row never stops the rows around it or after it.
 """
 
 from __future__ import annotations
@@ -32,13 +43,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy import exc as sa_exc
 
 Operation = Callable[[Connection], object]
 
-RETRIES = 3
 BATCH_WINDOW = 0.05
 QUIET_CHECK = 0.05
 MAX_LAG = 2.0
+# Pauses between attempts while the store cannot be written: doubling up to the last.
+RETRY_PAUSES = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 _STOP = object()  # ends the thread
 _WAKE = object()  # only wakes the thread to look at the watch
@@ -64,11 +77,12 @@ class _Watch:
 class BackgroundWriter:
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Callable[[], Engine],
         poll: float = 0.5,
         quiet: Callable[[], bool] | None = None,
     ) -> None:
-        self._engine = engine
+        self._engine: Engine | None = engine if isinstance(engine, Engine) else None
+        self._connect: Callable[[], Engine] | None = None if self._engine else engine  # type: ignore[assignment]
         self._poll = poll
         self._quiet = quiet
         self._queue: queue.Queue[object] = queue.Queue()
@@ -80,9 +94,21 @@ class BackgroundWriter:
         self._held: list[Operation] = []  # deferred operations not written yet
         self._idle_ops: list[Operation] = []  # operations waiting for a quiet kernel
         self._held_since = 0.0
+        # Operations kept through a transient failure, in order, and when to try again.
+        self._waiting: list[Operation] = []
+        self._retry_at = 0.0
+        self._failures = 0
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
+        # Why the store cannot be written right now (None when it can); read by the
+        # main thread for its one warning.
+        self.outage: BaseException | None = None
+        self.opened = threading.Event()  # set once the first attempt to open has ended
         self._thread = threading.Thread(target=self._run, name="nbprov-writer", daemon=True)
         self._thread.start()
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
 
     # -- the main thread's side ------------------------------------------------------
 
@@ -129,6 +155,8 @@ class BackgroundWriter:
             waits += [QUIET_CHECK, max(0.0, self._held_since + MAX_LAG - now)]
         if self._idle_ops:
             waits.append(QUIET_CHECK)
+        if self._waiting:
+            waits.append(max(0.0, self._retry_at - now))
         watch = self._pending_watch()
         if watch is None and not waits:
             self._asleep = True
@@ -164,6 +192,8 @@ class BackgroundWriter:
         return watch.op if watch.wanted() else None
 
     def _run(self) -> None:
+        self._open()
+        self.opened.set()
         while True:
             batch = self._next_batch()
             stop = any(item is _STOP for item in batch)
@@ -187,14 +217,26 @@ class BackgroundWriter:
             if due is not None:
                 ops.append(due)
             flushing = any(isinstance(item, threading.Event) or item is _STOP for item in batch)
-            if self._idle_ops and (flushing or self._quiet is None or self._quiet()):
-                ops += self._idle_ops
-                self._idle_ops = []
             if self._held and (urgent or self._may_write_deferred()):
                 ops += self._held
                 self._held = []
+            # Work for a quiet moment goes after what was submitted before it.
+            if (
+                self._idle_ops
+                and not self._held
+                and (flushing or self._quiet is None or self._quiet())
+            ):
+                ops += self._idle_ops
+                self._idle_ops = []
+            if self._waiting:
+                # Kept operations go first: they were submitted first. Until the pause
+                # after a failure is over, new ones join them unwritten.
+                ops = [*self._waiting, *(op for op in ops if op not in self._waiting)]
+                self._waiting = []
+                if not (flushing or stop or time.monotonic() >= self._retry_at):
+                    self._waiting, ops = ops, []
             if ops:
-                self._write(ops)
+                self._write(ops, last=stop)
             # Flush markers are released whether or not the write succeeded.
             for item in batch:
                 if isinstance(item, threading.Event):
@@ -207,23 +249,100 @@ class BackgroundWriter:
             return True
         return self._quiet is None or self._quiet()
 
-    def _write(self, ops: list[Operation]) -> None:
-        """Run ``ops`` in one transaction, retried; an operation with ``rolled_back`` or
-        ``committed`` methods is told how its transaction ended."""
-        for attempt in range(RETRIES):
+    def _open(self) -> Engine | None:
+        if self._engine is None and self._connect is not None:
             try:
-                with self._engine.begin() as conn:
-                    for op in ops:
-                        op(conn)
+                self._engine = self._connect()
             except Exception as exc:
-                _tell(ops, "rolled_back")
-                if attempt == RETRIES - 1:
-                    self.errors.append(exc)
-                else:
-                    time.sleep(0.2 * (attempt + 1))
+                self._outage(exc)
+        return self._engine
+
+    def _outage(self, exc: BaseException) -> None:
+        if self.outage is None:
+            self.errors.append(exc)  # one warning per outage, not per attempt
+        self.outage = exc
+        pause = RETRY_PAUSES[min(self._failures, len(RETRY_PAUSES) - 1)]
+        self._failures += 1
+        self._retry_at = time.monotonic() + pause
+
+    def _write(self, ops: list[Operation], last: bool = False) -> None:
+        """Run ``ops`` in one transaction; an operation with ``rolled_back`` or
+        ``committed`` methods is told how its transaction ended. ``last``: the writer
+        is closing, so nothing is kept for later."""
+        engine = self._open()
+        if engine is None:
+            self._waiting = ops
+            return
+        try:
+            _transaction(engine, ops)
+        except Exception as exc:
+            if not transient(exc):
+                self._isolate(engine, ops, last)
+            elif not last:
+                self._waiting = ops
+                self._outage(exc)
             else:
-                _tell(ops, "committed")
-                return
+                self.errors.append(exc)
+        else:
+            self.outage, self._failures = None, 0
+
+    def _isolate(self, engine: Engine, ops: list[Operation], last: bool) -> None:
+        """Write each operation on its own, so that one bad row does not take the others
+        with it; an operation that still fails writes what it can row by row."""
+        for index, op in enumerate(ops):
+            try:
+                _transaction(engine, [op])
+                continue
+            except Exception as exc:
+                if transient(exc) and not last:
+                    self._waiting = ops[index:]
+                    self._outage(exc)
+                    return
+                failure = exc
+            isolated = getattr(op, "isolated", None)
+            if callable(isolated):
+                try:
+                    _transaction(engine, [isolated], told=[op])
+                except Exception as exc:
+                    failure = exc
+                else:
+                    # What it had to give up, row by row, is still worth a warning.
+                    self.errors += getattr(op, "take_problems", list)()
+                    continue
+            self.errors.append(failure)
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a failed write may succeed later unchanged (a lock, a full disk, a lost
+    connection), as opposed to a row the database refuses."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(
+        exc,
+        (
+            sa_exc.OperationalError,
+            sa_exc.InterfaceError,
+            sa_exc.DisconnectionError,
+            sa_exc.TimeoutError,
+        ),
+    ):
+        return True
+    if isinstance(exc, OSError):
+        return True
+    # The same kinds raised by a DB-API driver directly (rows written through its cursor).
+    return any(cls.__name__ in ("OperationalError", "InterfaceError") for cls in type(exc).__mro__)
+
+
+def _transaction(engine: Engine, ops: list[Operation], told: list[Operation] | None = None) -> None:
+    """Run ``ops`` in one transaction and tell ``told`` (default: ``ops``) how it ended."""
+    try:
+        with engine.begin() as conn:
+            for op in ops:
+                op(conn)
+    except BaseException:
+        _tell(told or ops, "rolled_back")
+        raise
+    _tell(told or ops, "committed")
 
 
 def _tell(ops: list[Operation], event: str) -> None:

@@ -122,12 +122,35 @@ def test_tagged_variable_values_and_history(shell: InteractiveShell) -> None:
     assert record["metrics"] == {"score": 1.0}
 
 
-def test_tagging_an_existing_variable_records_it_at_once(shell: InteractiveShell) -> None:
+def test_tagging_an_existing_variable_keeps_the_version_of_the_cell_that_made_it(
+    shell: InteractiveShell,
+) -> None:
     run(shell, "C = 10")
     run(shell, "%tag_var C hyperparam")
     found = variables(shell)
     assert found["C"]["value"] == 10
-    assert found["C"]["execution_count"] == 3
+    # One version, at the cell that bound it: tagging changes nothing about the value.
+    assert [v["execution_count"] for v in found["C"]["history"]] == [2]
+
+
+def test_tagging_an_existing_string_stores_it_exactly_at_the_cell_that_made_it(
+    shell: InteractiveShell,
+) -> None:
+    run(shell, "solver = 'lbfgs'")
+    run(shell, "%tag_var solver hyperparam")
+    run(shell, "x = 1")
+    found = variables(shell)
+    assert found["solver"]["value"] == "lbfgs"
+    assert [v["execution_count"] for v in found["solver"]["history"]] == [2]
+
+
+def test_tagging_a_value_changed_since_it_was_recorded_records_it_now(
+    shell: InteractiveShell,
+) -> None:
+    run(shell, "C = 10")
+    run(shell, "%tag_var C hyperparam\nC = 11")
+    found = variables(shell)
+    assert [(v["execution_count"], v["value"]) for v in found["C"]["history"]][-1] == (3, 11)
 
 
 def test_non_json_values_are_summaries(shell: InteractiveShell) -> None:

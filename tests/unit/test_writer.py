@@ -113,22 +113,82 @@ def test_close_runs_a_watched_operation_that_is_still_wanted(engine: Engine) -> 
     assert ran == ["watched"]
 
 
-def test_a_failing_batch_is_retried_then_reported(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(time, "sleep", lambda _s: None)
+def test_a_refused_operation_is_isolated_and_reported_once(engine: Engine) -> None:
     writer = BackgroundWriter(engine)
     attempts: list[int] = []
+    written: list[str] = []
 
     def broken(_conn: Connection) -> None:
         attempts.append(1)
-        raise RuntimeError("disk full")
+        raise RuntimeError("a row the database refuses")
 
+    writer.submit(lambda _conn: written.append("before"))
     writer.submit(broken)
+    writer.submit(lambda _conn: written.append("after"))
+    assert writer.flush()
+    writer.submit(lambda _conn: written.append("later"))
     assert writer.flush()
     writer.close()
-    assert len(attempts) == 3
-    assert [str(e) for e in writer.errors] == ["disk full"]
+    # Once in the batch, once alone; never again with later batches.
+    assert len(attempts) == 2
+    assert [str(e) for e in writer.errors] == ["a row the database refuses"]
+    assert written[-3:] == ["before", "after", "later"]
+
+
+def test_a_transient_failure_keeps_the_batch_until_the_store_recovers(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.01,))
+    writer = BackgroundWriter(engine)
+    down = threading.Event()
+    down.set()
+    written: list[str] = []
+
+    def needs_the_store(name: str) -> Any:
+        def op(_conn: Connection) -> None:
+            if down.is_set():
+                raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+            written.append(name)
+
+        return op
+
+    writer.submit(needs_the_store("tag"))
+    writer.submit(needs_the_store("cells"))
+    assert writer.flush()
+    assert written == [] and writer.outage is not None
+    writer.submit(needs_the_store("trial end"))
+    assert writer.flush()
+    down.clear()
+    assert wait_for(lambda: written == ["tag", "cells", "trial end"])
+    assert writer.outage is None
+    writer.close()
+    assert len(writer.errors) == 1  # one report for the whole outage
+
+
+def test_a_store_that_cannot_be_opened_is_retried_on_the_writer_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.01,))
+    attempts: list[int] = []
+    ready = create_engine("sqlite://")
+
+    def connect() -> Engine:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise OSError("the server is not answering")
+        return ready
+
+    writer = BackgroundWriter(connect)
+    assert writer.opened.wait(2.0)
+    assert writer.outage is not None and writer.engine is None
+    done = threading.Event()
+    writer.submit(lambda _conn: done.set())
+    assert done.wait(5.0)
+    assert writer.engine is ready and len(attempts) == 3
+    writer.close()
+    ready.dispose()
 
 
 def test_deferred_operations_wait_for_a_quiet_kernel(engine: Engine) -> None:
@@ -194,20 +254,21 @@ def test_a_retried_transaction_writes_each_cell_once(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy import insert, select
+    from sqlalchemy.exc import OperationalError
 
     from nbprov.store import Store
-    from nbprov.store.activations import FinishedCells, PendingCell, RunningRow
+    from nbprov.store.activations import FinishedCells, PendingCell, RunningRow, TrialRef
     from nbprov.store.models import Access, Activation, Trial
     from nbprov.store.queries import utcnow
 
-    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.0,))
     store = Store.open(str(tmp_path / "nbprov.db"), writer=True)
     with store.engine.begin() as conn:
         conn.execute(insert(Trial).values(uuid="u", started_at=utcnow(), status="running"))
 
     def cell(seq: int, source: str) -> PendingCell:
         return PendingCell(
-            trial_id=1,
+            trial=TrialRef(1),
             seq=seq,
             execution_count=seq,
             cell_id=None,
@@ -218,7 +279,7 @@ def test_a_retried_transaction_writes_each_cell_once(
 
     long_cell, quick = cell(1, "import time; time.sleep(9)"), cell(2, "x = 1")
     finished = FinishedCells()
-    failures = iter([RuntimeError("database is locked")])
+    failures = iter([OperationalError("COMMIT", {}, Exception("database is locked"))])
 
     def flaky(_conn: Connection) -> None:
         for failure in failures:
@@ -234,12 +295,12 @@ def test_a_retried_transaction_writes_each_cell_once(
     quick.accesses = [("bind", {"x"})]
     finished.add(long_cell)
     finished.add(quick)
-    failures = iter([RuntimeError("database is locked")])
+    failures = iter([OperationalError("COMMIT", {}, Exception("database is locked"))])
     writer.submit(finished)
     writer.submit(flaky)
     assert writer.flush()
     writer.close()
-    assert writer.errors == []
+    assert {str(e.orig) for e in writer.errors} == {"database is locked"}  # type: ignore[attr-defined]
     with store.engine.connect() as conn:
         acts = conn.execute(select(Activation.id, Activation.seq, Activation.status)).all()
         accesses = conn.execute(select(Access.activation_id, Access.name)).all()

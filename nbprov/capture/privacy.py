@@ -1,0 +1,35 @@
+"""Which variables are secrets: their values never reach the store, tagged or not.
+
+A name matching the pattern (``NBPROV_SECRET_NAMES``, a regular expression searched
+case-insensitively; default: password, secret, token, api key, credential) is recorded
+as ``<redacted>`` with its type only.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from typing import Any
+
+ENV_PATTERN = "NBPROV_SECRET_NAMES"
+DEFAULT_PATTERN = r"passw(or)?d|secret|token|api_?key|credential"
+REDACTED = "<redacted>"
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error:  # a broken setting must not expose secrets: fall back to the default
+        return re.compile(DEFAULT_PATTERN, re.IGNORECASE)
+
+
+def is_secret_name(name: str) -> bool:
+    pattern = os.environ.get(ENV_PATTERN) or DEFAULT_PATTERN
+    return _compiled(pattern).search(name) is not None
+
+
+def redacted(type_name: str) -> dict[str, Any]:
+    """The summary stored in place of a secret's value."""
+    return {"type": type_name, "repr": REDACTED}
