@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import NoSuchModuleError
 
 DEFAULT_RELATIVE_PATH = Path(".nbprov") / "nbprov.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 5  # a server that accepts but never answers
 
 
 class StoreError(Exception):
@@ -35,7 +37,10 @@ def resolve_url(db: str | os.PathLike[str] | None = None, cwd: str | Path | None
 
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
     if parsed.database == ":memory:":
@@ -45,8 +50,31 @@ def sqlite_path(url: str) -> Path | None:
 
 def describe(url: str) -> str:
     """The URL without its password, for messages."""
-    path = sqlite_path(url)
-    return str(path) if path else make_url(url).render_as_string(hide_password=True)
+    try:
+        path = sqlite_path(url)
+        return str(path) if path else make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "an unreadable database URL"
+
+
+def _server_engine(url: str) -> Engine:
+    """An engine for a database server, with a bounded connect time (libpq's
+    ``connect_timeout``) and a clear message when the URL's driver is missing."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreError(f"not a database URL: {url!r}") from exc
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    try:
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    except (ImportError, NoSuchModuleError) as exc:
+        backend = parsed.get_backend_name()
+        hint = " (pip install 'nbprov[postgres]')" if backend == "postgresql" else ""
+        raise StoreError(
+            f"cannot use {describe(url)}: no database driver for {parsed.drivername!r}{hint}"
+        ) from exc
 
 
 def make_engine(url: str, *, writer: bool) -> Engine:
@@ -54,9 +82,12 @@ def make_engine(url: str, *, writer: bool) -> Engine:
     ``BEGIN IMMEDIATE`` so that two kernels never deadlock upgrading a read lock."""
     path = sqlite_path(url)
     if path is None:
-        return create_engine(url, pool_pre_ping=True)
+        return _server_engine(url)
     if writer:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of the store {path}: {exc}") from exc
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
