@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -15,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .render.tables import FORMATS, format_value, render, to_json
+from .render.tables import FORMATS, format_value, render, terminal_width, to_json
+from .render.terminal import SafeStream, cut, cut_left
 from .store import StoreError
+from .usage import BadUsage, CommandParser, os_error_text
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -34,9 +38,13 @@ class CommandError(Exception):
     """A user-facing error: printed on one line, exit status 2."""
 
 
-def common_options() -> argparse.ArgumentParser:
+# Output formats read by people: stored text in them is neutralised (see render.terminal).
+HUMAN_FORMATS = ("table", "md", "text")
+
+
+def common_options() -> CommandParser:
     """Options shared by every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = CommandParser(add_help=False)
     common.add_argument(
         "--db", help="store path or SQLAlchemy URL (default: $NBPROV_DB, else .nbprov/nbprov.db)"
     )
@@ -54,8 +62,11 @@ def _duration(started: str | None, ended: str | None) -> str:
 
 
 def seconds_text(seconds: float | None) -> str:
-    if seconds is None:
+    # A stored duration is a number, but not always a sane one.
+    if not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
         return ""
+    if seconds < 0 or seconds >= 1e9:
+        return f"{seconds:.3g}s"
     if seconds < 60:
         return f"{seconds:.1f}s" if seconds >= 0.1 else f"{seconds * 1000:.0f}ms"
     minutes, secs = divmod(round(seconds), 60)
@@ -81,7 +92,7 @@ def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[st
             Path(r["notebook"]).name if r["notebook"] else "",
             _when(r["started_at"]),
             _duration(r["started_at"], r["ended_at"]),
-            r["status"],
+            str(r["status"]),
             *(format_value(r["hyperparams"].get(k)) for k in hyper),
             *(format_value(r["metrics"].get(k)) for k in metrics),
         ]
@@ -136,7 +147,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         [
             "" if a["execution_count"] is None else str(a["execution_count"]),
             a["stage"] or "",
-            a["status"],
+            str(a["status"]),
             seconds_text(a["duration_s"]),
             first_line(a["source"]),
         ]
@@ -145,7 +156,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     variables = [
         [
             v["name"],
-            v["role"],
+            str(v["role"]),
             format_value(v["value"]),
             "" if v["execution_count"] is None else str(v["execution_count"]),
             str(len(v["history"])),
@@ -159,18 +170,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         print()
         print(render("csv", var_headers, variables))
         return 0
-    env = record["environment"]
-    git = env.get("git") or {}
+    env = record["environment"] if isinstance(record["environment"], dict) else {}
+    git = env.get("git") if isinstance(env.get("git"), dict) else {}
     facts = [
         ("trial", f"{record['id']}" + (f" ({record['name']})" if record["name"] else "")),
         ("notebook", record["notebook"] or "(unknown)"),
-        ("status", record["status"]),
+        ("status", str(record["status"])),
         ("started", _when(record["started_at"], "%Y-%m-%d %H:%M:%S UTC")),
         ("duration", _duration(record["started_at"], record["ended_at"]) or "(running)"),
         ("python", f"{env.get('python', '?')} on {env.get('hostname', '?')}"),
     ]
-    if git:
-        facts.append(("git", f"{git['commit'][:12]}" + (" (dirty)" if git.get("dirty") else "")))
+    if git and git.get("commit"):
+        dirty = " (dirty)" if git.get("dirty") else ""
+        facts.append(("git", f"{str(git['commit'])[:12]}{dirty}"))
     if args.format == "md":
         print("\n".join(f"- **{k}**: {v}" for k, v in facts))
         print()
@@ -178,7 +190,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         print()
         print(render("md", var_headers, variables))
         return 0
-    print("\n".join(f"{k + ':':<10}{v}" for k, v in facts))
+    # Facts fit the terminal; a path keeps its end, where the notebook's name is.
+    room = terminal_width() - 10
+    print(
+        "\n".join(
+            f"{k + ':':<10}{cut_left(v, room) if k == 'notebook' else cut(v, room)}"
+            for k, v in facts
+        )
+    )
     print()
     print(render("table", act_headers, acts))
     if variables:
@@ -194,7 +213,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="nbprov", description="Provenance of notebook runs: list, show, compare, trace."
     )
     parser.add_argument("--version", action="version", version=f"nbprov {__version__}")
@@ -241,19 +260,106 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args, forwarded = parser.parse_known_args(argv)
-    if forwarded and not getattr(args, "forwards_arguments", False):
-        parser.error(f"unrecognized arguments: {' '.join(forwarded)}")
-    args.forwarded = forwarded
-    handler: Handler = args.handler
+    """Run one command; bad input of any kind is one line on stderr and status 2."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stderr = SafeStream(stderr)
     try:
-        return handler(args)
-    except (StoreError, CommandError) as exc:
-        print(f"nbprov: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
+        parser = build_parser()
+        args, forwarded = parser.parse_known_args(argv)
+        if forwarded and not getattr(args, "forwards_arguments", False):
+            parser.error(f"unrecognized arguments: {' '.join(forwarded)}")
+        args.forwarded = forwarded
+        if _human_output(args):
+            sys.stdout = SafeStream(stdout)
+        handler: Handler = args.handler
+        try:
+            return handler(args)
+        except BrokenPipeError:
+            return 0
+        except Exception as exc:
+            return _failed(exc, args)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _human_output(args: argparse.Namespace) -> bool:
+    fmt = getattr(args, "format", None)
+    if fmt is None:  # scripts and PROV documents: exact, unless they land on a terminal
+        return sys.stdout.isatty()
+    return fmt in HUMAN_FORMATS
+
+
+def _failed(exc: Exception, args: argparse.Namespace) -> int:
+    """Status 2 and one line for any failure the input explains (bad arguments, paths,
+    database URLs, damaged stores); status 1 and one line for nbprov's own faults."""
+    message = _input_error(exc, args)
+    if message is None:
+        if os.environ.get("NBPROV_DEBUG"):
+            raise exc
+        print(
+            f"nbprov: internal error: {type(exc).__name__}: {cut(str(exc), 200)} "
+            "(NBPROV_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"nbprov: {message}", file=sys.stderr)
+    return 2
+
+
+def _input_error(exc: Exception, args: argparse.Namespace) -> str | None:
+    if isinstance(exc, (StoreError, CommandError, BadUsage)):
+        return " ".join(str(exc).split("\n"))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return os_error_text(exc)
+    url_problem = _url_problem(exc, getattr(args, "db", None))
+    if url_problem is not None:
+        return url_problem
+    if isinstance(exc, ImportError):
+        return f"a package this needs is not installed: {exc}"
+    return _store_damage(getattr(args, "db", None))
+
+
+def _url_problem(exc: Exception, db: str | None) -> str | None:
+    """What is wrong with ``--db`` when the failure came from opening it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from .store.engine import resolve_url
+
+    url = resolve_url(db)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"not a database URL: {url!r} (give a file path or an SQLAlchemy URL)"
+    shown = parsed.render_as_string(hide_password=True)
+    if isinstance(exc, NoSuchModuleError):
+        return f"unknown kind of database in {shown!r}: {exc}"
+    if isinstance(exc, ImportError):
+        driver = parsed.get_driver_name()
+        if exc.name and driver and exc.name.split(".")[0] in driver:
+            return f"the driver for {shown!r} is not installed: {exc}"
+    return None
+
+
+def _store_damage(db: str | None) -> str | None:
+    """One line naming the store's bad rows, when the store has any."""
+    from .store import Store
+    from .store.damage import find_damage
+
+    try:
+        store = Store.open(db)
+    except Exception:
+        return None
+    try:
+        found, total = find_damage(store.engine)
+    except Exception:
+        return None
+    finally:
+        store.close()
+    if not total:
+        return None
+    more = f" and {total - len(found)} more" if total > len(found) else ""
+    return f"the store at {store.description} has damaged rows: {'; '.join(found)}{more}"
 
 
 if __name__ == "__main__":

@@ -174,7 +174,7 @@ def load_facts(
             notebook=t.notebook,
             status=trial_status(t),
             started_at=iso(t.started_at),
-            environment=dict(t.environment or {}),
+            environment=t.environment if isinstance(t.environment, dict) else {},
         )
         for t in trials
     }
@@ -407,12 +407,17 @@ def _environment_rows(facts: Sequence[TrialFacts]) -> list[dict[str, Any]]:
         ("host", lambda env: env.get("hostname")),
         ("git commit", git),
     ]
+
+    def installed(env: dict[str, Any]) -> dict[str, Any]:
+        packages = env.get("packages")
+        return packages if isinstance(packages, dict) else {}
+
     packages: list[str] = sorted(
-        {p for t in facts for p in (t.environment.get("packages") or {})}, key=str.lower
+        {str(p) for t in facts for p in installed(t.environment)}, key=str.lower
     )
 
     def package_version(package: str) -> Callable[[dict[str, Any]], Any]:
-        return lambda env: (env.get("packages") or {}).get(package)
+        return lambda env: installed(env).get(package)
 
     for package in packages:
         getters.append((f"package {package}", package_version(package)))
@@ -1020,6 +1025,8 @@ def select_trials(
     """
     if limit is not None and limit < 0:
         raise CompareError("--limit must be zero or more")
+    if limit is not None:
+        limit = min(limit, 2**62)  # SQL takes 64-bit integers; no store holds more trials
     test = parse_filter(filter) if filter else None
     key = parse_sort(sort_by) if sort_by else None
     if test is None and key is None:

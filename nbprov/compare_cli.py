@@ -156,8 +156,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.trials) < 2:
         raise CommandError("compare needs at least two trials (for example: compare -2 -1)")
-    if args.precision < 1:
-        raise CommandError("--precision must be at least 1")
+    if not 1 <= args.precision <= 17:  # a float has at most 17 significant digits
+        raise CommandError("--precision must be between 1 and 17")
     store = Store.open(args.db)
     try:
         with store.session() as session:

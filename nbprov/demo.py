@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nbprov.execute import ENV_DB, normalize_db, run_notebook
+from nbprov.usage import CommandParser
 
 __all__ = ["default_notebook_dir", "demo_notebooks", "main"]
 
@@ -46,7 +47,7 @@ def _store(db: str | None) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="nbprov demo",
         description=("Run the demo notebooks headless as recorded trials, then list the trials."),
     )

@@ -10,17 +10,38 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from .recorder import Recorder
+from .render.terminal import cut, has_control, neutralise
 
 STANDARD_STAGES = ("read", "features", "score", "evaluate")
 STANDARD_ROLES = ("hyperparam", "metric")
-_LABEL = re.compile(r"^[A-Za-z_][\w.-]{0,63}$")
-_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+_LABEL = re.compile(r"[A-Za-z_][\w.-]{0,63}")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+TRIAL_NAME_LIMIT = 200  # the trial.name column's width
 
 
 def _label(text: str, what: str) -> str:
-    if not _LABEL.match(text):
-        raise UsageError(f"{what} must be a word (letters, digits, _ . -), got {text!r}")
+    if not _LABEL.fullmatch(text):
+        raise UsageError(
+            f"{what} must be a word (letters, digits, _ . -), got {neutralise(text)!r}"
+        )
     return text
+
+
+def _trial_name(text: str | None) -> str | None:
+    if text is not None and (has_control(text) or len(text) > TRIAL_NAME_LIMIT):
+        raise UsageError(
+            f"a trial name is printable text of at most {TRIAL_NAME_LIMIT} characters, "
+            f"got {cut(neutralise(text), 40)!r}"
+        )
+    return text
+
+
+def _parse(magic: Any, line: str) -> Any:
+    """The magic's arguments; an unclosed quote is a usage error like any other."""
+    try:
+        return parse_argstring(magic, line)
+    except ValueError as exc:  # shlex: "No closing quotation", "No escaped character"
+        raise UsageError(f"{str(exc).lower()} in {neutralise(line)!r}") from exc
 
 
 @magics_class
@@ -41,7 +62,7 @@ class NbprovMagics(Magics):
         The standard stages are read, features, score and evaluate; other words are
         accepted too.
         """
-        args = parse_argstring(self.tag, line)
+        args = _parse(self.tag, line)
         self.recorder.tag_stage(_label(args.stage, "STAGE"))
 
     @magic_arguments()
@@ -55,9 +76,9 @@ class NbprovMagics(Magics):
         ``%tag_var r2 metric``. The value is recorded now if NAME exists, and again each
         time a later cell rebinds or changes it. Tagging before NAME exists is allowed.
         """
-        args = parse_argstring(self.tag_var, line)
-        if not _IDENTIFIER.match(args.name):
-            raise UsageError(f"NAME must be a variable name, got {args.name!r}")
+        args = _parse(self.tag_var, line)
+        if not _IDENTIFIER.fullmatch(args.name) or not args.name.isidentifier():
+            raise UsageError(f"NAME must be a variable name, got {neutralise(args.name)!r}")
         self.recorder.tag_variable(args.name, _label(args.role, "ROLE"))
 
     @magic_arguments()
@@ -72,22 +93,23 @@ class NbprovMagics(Magics):
           ``%trial new [NAME]`` end this trial and start another in the same kernel
           ``%trial name NAME``  rename the current trial
         """
-        args = parse_argstring(self.trial, line)
+        args = _parse(self.trial, line)
         recorder = self.recorder
+        name = _trial_name(args.name)
         if args.action == "new":
-            recorder.new_trial(args.name)
+            recorder.new_trial(name)
         elif args.action == "name":
-            if not args.name:
+            if not name:
                 raise UsageError("usage: %trial name NAME")
-            recorder.rename_trial(args.name)
-        elif args.name:
+            recorder.rename_trial(name)
+        elif name:
             raise UsageError("usage: %trial [new [NAME] | name NAME]")
         state = recorder.trial
-        label = f" {state.name!r}" if state.name else ""
-        notebook = f" of {state.notebook}" if state.notebook else ""
+        label = f" {neutralise(state.name)!r}" if state.name else ""
+        notebook = f" of {neutralise(state.notebook)}" if state.notebook else ""
         print(
             f"nbprov trial {recorder.trial_id}{label}{notebook}: "
-            f"{state.seq} cells recorded into {recorder.store.description}"
+            f"{state.seq} cells recorded into {neutralise(recorder.store.description)}"
         )
 
     # The magics below are thin: each hands its line to the front module that owns it.

@@ -52,6 +52,16 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=timezone.utc)
 
 
+def _ended(started: datetime | None, duration: float | None) -> datetime | None:
+    """When a cell ended, from a stored duration that may be any number at all."""
+    if started is None or not isinstance(duration, (int, float)) or not duration:
+        return None
+    try:
+        return started + timedelta(seconds=duration)
+    except (OverflowError, ValueError):  # beyond datetime's range, or NaN
+        return None
+
+
 def _local(text: str) -> str:
     """A PROV local name: letters, digits and ``_`` ``.`` ``-`` kept, the rest %-escaped."""
     local = quote(text, safe="_-")
@@ -81,7 +91,7 @@ def build_document(session: Session, trial: Trial) -> Any:
     doc.add_namespace("code", CODE_NS)
     doc.add_namespace("trial", f"urn:nbprov:trial:{trial.uuid}:")
 
-    env: dict[str, Any] = dict(trial.environment or {})
+    env: dict[str, Any] = trial.environment if isinstance(trial.environment, dict) else {}
     host_name = str(env.get("hostname") or trial.host or "unknown")
     user_name = str(env.get("user") or "unknown")
     user = doc.agent(
@@ -181,13 +191,13 @@ def build_document(session: Session, trial: Trial) -> Any:
     codes: dict[Any, Any] = {}
     for act, source in rows:
         if act.cell_hash not in codes:
-            first = next((ln for ln in source.splitlines() if ln.strip()), "")
+            first = next((ln for ln in (source or "").splitlines() if ln.strip()), "")
             codes[act.cell_hash] = doc.entity(
                 f"code:{act.cell_hash}",
                 {PROV_TYPE: nb["CellSource"], "prov:label": first, "nbprov:source": source},
             )
         started = _utc(act.started_at)
-        ended = started + timedelta(seconds=act.duration) if started and act.duration else None
+        ended = _ended(started, act.duration)
         attrs: dict[Any, Any] = {
             PROV_TYPE: nb["CellExecution"],
             "nbprov:seq": act.seq,

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from sqlalchemy import select, update
 
 from .params import GridError, ParamValue, grid_label, grid_points, parse_grid, parse_parameters
+from .render.terminal import cut, raw_stream
 from .store import Store
 from .store.models import Trial
 from .store.queries import HYPERPARAM, METRIC, tagged_values, trial_status
@@ -324,12 +325,29 @@ def show_trials(ids: Sequence[int], db: str, fmt: str) -> int:
 # -- the command ------------------------------------------------------------------------
 
 
+def notebook_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be run as a notebook, or None when it can."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # nbformat raises many kinds for text that is not a notebook
+        first = str(exc).strip().splitlines()
+        return cut(first[0] if first else type(exc).__name__, 100)
+    if not isinstance(nb.get("cells"), list):
+        return "it has no list of cells"
+    return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .cli import CommandError
 
     notebook = Path(args.notebook)
     if not notebook.is_file():
         raise CommandError(f"no notebook at {notebook}")
+    problem = notebook_problem(notebook)
+    if problem is not None:
+        raise CommandError(f"{notebook} is not a notebook: {problem}")
     try:
         params = parse_parameters(args.parameter or [])
         grids = [parse_grid(spec) for spec in args.grid or []]
@@ -371,7 +389,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         output_dir=args.output,
         timeout=timeout,
     )
-    progress = None if args.quiet else Progress(len(requests), sys.stderr)
+    # The bar redraws itself with control codes of its own: it writes past the filter.
+    progress = None if args.quiet else Progress(len(requests), raw_stream(sys.stderr))
     records = run_grid(requests, jobs=args.jobs, progress=progress)
     failed = [r for r in records if not r.ok]
     for record in failed:

@@ -9,7 +9,6 @@ writing one.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from .scriptify import (
     scriptify,
     verify_script,
 )
+from .usage import BadUsage, os_error_text
 
 __all__ = ["cmd_scriptify", "register", "scriptify_magic"]
 
@@ -89,9 +89,7 @@ def _finish(
         return _report(script, _verify(script, Path(check)))
     if output in (None, "-"):
         if verify:
-            from .cli import CommandError
-
-            raise CommandError("--verify needs -o FILE.py")
+            raise BadUsage("--verify needs -o FILE.py")
         sys.stdout.write(script.text)
         return 0
     assert output is not None
@@ -137,22 +135,32 @@ def scriptify_magic(shell: Any, recorder: Any, line: str) -> Any:
     trial; without ``-o`` the script is printed."""
     from IPython.core.error import UsageError
 
-    parser = _arguments("%scriptify")
+    from .render.terminal import neutralise
+    from .usage import HelpShown, RaisingParser, split_line
+
+    parser = _arguments("%scriptify", RaisingParser(prog="%scriptify"))
     parser.add_argument("name", help="the variable to rebuild")
     parser.add_argument("--trial", default=None, help="another trial (default: this one)")
     try:
-        args = parser.parse_args(shlex.split(line))
-    except SystemExit as exc:
+        args = parser.parse_args(split_line(line))
+    except HelpShown:
+        return None
+    except BadUsage as exc:
         raise UsageError(
-            "usage: %scriptify NAME [-o FILE.py] [--verify] [--requirements FILE]"
+            f"{exc}. usage: %scriptify NAME [-o FILE.py] [--verify] [--requirements FILE]"
         ) from exc
     recorder.writer.flush()
     trial = args.trial if args.trial is not None else recorder.trial_id
     try:
         script = scriptify(trial, args.name, store=recorder.store)
     except Exception as exc:  # store errors and unknown variables: one line
+        raise UsageError(f"%scriptify: {neutralise(str(exc))}") from exc
+    try:
+        code = _finish(script, args.output, args.verify, args.check, args.requirements)
+    except BadUsage as exc:
         raise UsageError(f"%scriptify: {exc}") from exc
-    code = _finish(script, args.output, args.verify, args.check, args.requirements)
+    except OSError as exc:  # -o names a directory, a missing folder, a read-only file
+        raise UsageError(f"%scriptify: {os_error_text(exc)}") from exc
     if code != 0:
         print(f"%scriptify: the script did not rebuild {args.name!r}", file=sys.stderr)
     return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 from typing import Any
 
@@ -72,15 +71,10 @@ def _running_recorder() -> Any:
 # -- the notebook --------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    """Raises instead of printing usage and exiting: the magic reports one line."""
-
-    def error(self, message: str) -> Any:
-        raise ValueError(message)
-
-
 def _magic_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="%deps", add_help=False)
+    from ..usage import RaisingParser
+
+    p = RaisingParser(prog="%deps", add_help=False)
     p.add_argument("name")
     p.add_argument("--depth", type=int)
     p.add_argument("--at", type=int)
@@ -92,12 +86,15 @@ def deps_magic(shell: Any, recorder: Any, line: str) -> None:
     from IPython.core.error import UsageError
     from IPython.display import display
 
+    from ..render.terminal import neutralise
+    from ..usage import BadUsage, split_line
+
     try:
-        args = _magic_parser().parse_args(shlex.split(line))
-    except ValueError as exc:
+        args = _magic_parser().parse_args(split_line(line))
+    except BadUsage as exc:
         raise UsageError(f"{exc}. {USAGE}") from exc
     if not args.name.isidentifier():
-        raise UsageError(f"NAME must be a variable name, got {args.name!r}. {USAGE}")
+        raise UsageError(f"NAME must be a variable name, got {neutralise(args.name)!r}. {USAGE}")
     if args.depth is not None and args.depth < 1:
         raise UsageError(f"--depth must be 1 or more. {USAGE}")
     recorder.writer.flush()

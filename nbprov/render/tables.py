@@ -33,9 +33,11 @@ def format_value(value: Any, precision: int = 4) -> str:
         return value
     if isinstance(value, dict) and "type" in value and "repr" in value:
         shape = value.get("shape")
-        short = value["type"].rsplit(".", 1)[-1]
-        return f"<{short} {'x'.join(map(str, shape))}>" if shape else f"<{short}>"
-    return json.dumps(value, sort_keys=True)
+        short = str(value["type"]).rsplit(".", 1)[-1]
+        if isinstance(shape, list) and shape:
+            return f"<{short} {'x'.join(map(str, shape))}>"
+        return f"<{short}>"
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def terminal_width() -> int:
