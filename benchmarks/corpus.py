@@ -102,6 +102,7 @@ class VariableCheck:
     added: int = 0  # cells scriptify added to the recorded slice
     sound: bool = False
     unstable: bool = False  # two fresh runs of the script disagree: not reproducible at all
+    uncheckable: bool = False  # the store has no fingerprint of the value to compare with
     minimal: bool | None = None  # None: not measured (unsound, or out of time)
     redundant: list[int | None] = field(default_factory=list)  # cells removable unchanged
     error: str | None = None
@@ -134,8 +135,8 @@ class NotebookReport:
         return sum(v.sound for v in self.variables)
 
     @property
-    def stable(self) -> int:
-        return sum(not v.unstable for v in self.variables)
+    def comparable(self) -> int:
+        return sum(not (v.unstable or v.uncheckable) for v in self.variables)
 
     @property
     def minimal(self) -> int:
@@ -243,6 +244,11 @@ def check_variable(
         return check
     check.cells = len(script.cells)
     check.added = len(script.added)
+    recorded = script.recorded
+    if recorded is None or (not recorded.exact and recorded.fingerprint is None):
+        check.uncheckable = True
+        check.error = "no recorded value or fingerprint to compare with"
+        return check
     path = work / f"{name}.py"
     path.write_text(script.text)
     result = checker.run(path, name, folder, script_timeout)
@@ -373,6 +379,8 @@ def totals(reports: list[NotebookReport]) -> dict[str, Any]:
         "variables_alive": sum(r.variables_total for r in reports),
         "variables_checked": len(variables),
         "unstable": sum(v.unstable for v in variables),
+        "uncheckable": sum(v.uncheckable for v in variables),
+        "comparable": sum(not (v.unstable or v.uncheckable) for v in variables),
         "sound": sum(v.sound for v in variables),
         "minimal": sum(v.minimal is True for v in variables),
         "minimality_measured": sum(v.minimal is not None for v in variables),
@@ -383,7 +391,7 @@ def totals(reports: list[NotebookReport]) -> dict[str, Any]:
 def markdown(reports: list[NotebookReport], summary: dict[str, Any]) -> str:
     lines = [
         "| notebook | cells | changed | executed / activations | trial | ratio | store KB"
-        " | vars checked / alive | unstable | sound / stable | minimal / measured |",
+        " | vars checked / alive | not comparable | sound / comparable | minimal / measured |",
         "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in reports:
@@ -394,8 +402,8 @@ def markdown(reports: list[NotebookReport], summary: dict[str, Any]) -> str:
         lines.append(
             f"| {r.notebook} | {r.code_cells} | {len(r.changed)} | {r.executed} / "
             f"{r.activations} | {r.trial_status} | {ratio} | {r.store_kb:.0f} | "
-            f"{len(r.variables)} / {r.variables_total} | {len(r.variables) - r.stable} | "
-            f"{r.sound} / {r.stable} | "
+            f"{len(r.variables)} / {r.variables_total} | {len(r.variables) - r.comparable} | "
+            f"{r.sound} / {r.comparable} | "
             f"{r.minimal} / {r.measured_minimal} |"
         )
     s = summary
@@ -412,9 +420,9 @@ def markdown(reports: list[NotebookReport], summary: dict[str, Any]) -> str:
         f"- in-kernel time ratio: median {ratio}, max "
         + (f"{s['ratio_max']:.2f}" if s["ratio_max"] is not None else "-"),
         f"- variables alive at the end: {s['variables_alive']}, checked: {s['variables_checked']}",
-        f"- unstable (two fresh runs of the script disagree; left out of soundness): "
-        f"{s['unstable']}",
-        f"- sound: {s['sound']} / {s['variables_checked'] - s['unstable']}; "
+        f"- not comparable, left out of soundness: {s['unstable']} unstable (two fresh runs "
+        f"of the script disagree), {s['uncheckable']} without a recorded fingerprint",
+        f"- sound: {s['sound']} / {s['comparable']}; "
         f"minimal: {s['minimal']} / "
         f"{s['minimality_measured']} measured; scripts that needed cells added to the "
         f"slice: {s['scripts_with_added_cells']}",
@@ -464,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{report.notebook}: changed {len(report.changed)}, executed "
                 f"{report.executed} / activations {report.activations} "
                 f"({report.trial_status}), ratio {ratio}, {report.store_kb:.0f} KB, sound "
-                f"{report.sound}/{report.stable}, minimal {report.minimal}/"
+                f"{report.sound}/{report.comparable}, minimal {report.minimal}/"
                 f"{report.measured_minimal}, {report.wall_seconds:.0f} s"
                 + (f" FAILED {report.failure}" if report.failure else ""),
                 file=sys.stderr,
