@@ -545,16 +545,16 @@ def cell_diffs(
                 continue
             before = sources.get(first.cell_hash, "") if first else ""
             after = sources.get(cell.cell_hash, "") if cell else ""
-            text = "".join(
-                difflib.unified_diff(
-                    before.splitlines(keepends=True),
-                    after.splitlines(keepends=True),
-                    fromfile=f"trial {facts[0].id}: {slot.name}" if first else "/dev/null",
-                    tofile=f"trial {facts[k].id}: {slot.name}" if cell else "/dev/null",
-                )
+            # Lines without their ends: a cell's last line has no newline, and with
+            # keepends it would run into the next line of the diff.
+            lines = difflib.unified_diff(
+                before.splitlines(),
+                after.splitlines(),
+                fromfile=f"trial {facts[0].id}: {slot.name}" if first else "/dev/null",
+                tofile=f"trial {facts[k].id}: {slot.name}" if cell else "/dev/null",
+                lineterm="",
             )
-            if text and not text.endswith("\n"):
-                text += "\n"
+            text = "".join(line + "\n" for line in lines)
             out.append({"name": slot.name, "trials": [facts[0].id, facts[k].id], "diff": text})
     return out
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from typing import Any
 
-from .render.tables import format_value, render, to_json
+from .render.tables import format_value, render, terminal_width, to_json
+from .render.terminal import cut
 
 GROUP_TITLES = {"hyperparam": "hyperparams", "metric": "metrics"}
 MISSING_TEXT = "-"
@@ -180,18 +182,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent="  ", break_on_hyphens=False))
+
+
 def print_result(result: dict[str, Any], fmt: str, precision: int) -> None:
     if fmt == "json":
         print(to_json(result))
         return
+    width = terminal_width()
     for warning in result["warnings"]:
-        print(f"nbprov: note: {warning}", file=sys.stderr)
+        print(_wrap(f"nbprov: note: {warning}", width), file=sys.stderr)
     headers, rows = compare_table(result, precision, repeat_group=fmt == "csv")
     ids = ", ".join(str(i) for i in result["trials"])
     if rows or fmt == "csv":
         print(render(fmt, headers, rows))
     else:
-        print(f"no differences between trials {ids} (use --all to see every row)")
+        print(_wrap(f"no differences between trials {ids} (use --all to see every row)", width))
     diffs = result.get("diffs")
     if diffs is not None:
         print()
@@ -212,8 +219,8 @@ def print_result(result: dict[str, Any], fmt: str, precision: int) -> None:
             if fmt == "md":
                 print(f"**{d['name']}** (trial {d['trials'][0]} → {d['trials'][1]})\n")
                 print("```diff\n" + d["diff"].rstrip("\n") + "\n```\n")
-            else:
-                print(d["diff"])
+            else:  # a line cut to the terminal ends in "…"; --format md shows it whole
+                print("".join(cut(line, width) + "\n" for line in d["diff"].splitlines()))
     data = result.get("why")
     if data is not None:
         print()
@@ -221,7 +228,7 @@ def print_result(result: dict[str, Any], fmt: str, precision: int) -> None:
         if fmt == "md":
             print(f"**{why_heading(data, precision)}**\n")
         elif fmt == "table":
-            print(why_heading(data, precision))
+            print(_wrap(why_heading(data, precision), width))
         if rows or fmt == "csv":
             print(render(fmt, headers, rows))
         else:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nbprov.execute import ENV_DB, normalize_db, run_notebook
+from nbprov.render.terminal import cut_left
 from nbprov.usage import CommandParser
 
 __all__ = ["default_notebook_dir", "demo_notebooks", "main"]
@@ -99,7 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     store = _store(args.db)
     log = sys.stderr if args.format != "table" else sys.stdout
-    print(f"Recording {len(notebooks)} demo notebooks into {store}", file=log)
+    heading = f"Recording {len(notebooks)} demo notebooks into "
+    print(heading + cut_left(store, max(80 - len(heading), 20)), file=log)
 
     failed = 0
     for path in notebooks:

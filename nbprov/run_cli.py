@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from sqlalchemy import select, update
 
 from .params import GridError, ParamValue, grid_label, grid_points, parse_grid, parse_parameters
-from .render.terminal import cut, raw_stream
+from .render.terminal import cut, cut_left, raw_stream
 from .store import Store
 from .store.models import Trial
 from .store.queries import HYPERPARAM, METRIC, tagged_values, trial_status
@@ -275,16 +275,19 @@ def _value_text(value: Any) -> str:
 
 
 def print_record(record: RunRecord, out: TextIO) -> None:
+    from .render.tables import terminal_width
+
+    width = terminal_width()
     trial = "no trial recorded" if record.trial is None else f"trial {record.trial}"
     named = f" ({record.name})" if record.name else ""
-    print(f"{trial}{named}: {record.status}", file=out)
+    print(cut(f"{trial}{named}: {record.status}", width), file=out)
     for title, values in (("hyperparams", record.hyperparams), ("metrics", record.metrics)):
         if values:
             print(f"  {title}:", file=out)
             for key in sorted(values):
-                print(f"    {key} = {_value_text(values[key])}", file=out)
+                print(cut(f"    {key} = {_value_text(values[key])}", width), file=out)
     if record.output:
-        print(f"  output: {record.output}", file=out)
+        print(f"  output: {cut_left(record.output, width - 10)}", file=out)
 
 
 def _has_compare() -> bool:

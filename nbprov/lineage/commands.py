@@ -156,10 +156,15 @@ def cmd_deps(args: argparse.Namespace) -> int:
             )
         sys.stdout.write(svg)
     else:
-        print(graph.text_tree(answer, depth=args.depth))
+        from ..render.tables import terminal_width
+        from ..render.terminal import cut
+
+        width = terminal_width()
+        print(graph.text_tree(answer, depth=args.depth, width=width))
         print()
         for a in answer["activations"]:
             count = a["execution_count"]
             stage = f" {a['stage']}" if a["stage"] else ""
-            print(f"[{'?' if count is None else count}]{stage}  {graph.first_line(a['source'])}")
+            where = f"[{'?' if count is None else count}]{stage}"
+            print(cut(f"{where}  {graph.first_line(a['source'])}", width))
     return 0

@@ -220,38 +220,62 @@ def build_dot(
     return "\n".join(lines) + "\n"
 
 
-def text_tree(sl: dict[str, Any], *, depth: int | None = None) -> str:
-    """The slice as an indented tree from the target back to its inputs."""
+def _tree_line(lead: str, name: str, value: str, where: str, code: str, width: int) -> str:
+    """``lead name = value  <- where code`` in ``width`` characters: the name and the cell
+    reference stay whole while there is room; value and code share what is left, the code
+    getting at least half of it when both are long."""
+    fixed = f"{lead}{name}"
+    arrow = f"  <- {where}"
+    room = width - len(fixed) - len(arrow)
+    value_part = f" = {value}" if value else ""
+    code_part = f" {code}" if code else ""
+    if len(value_part) + len(code_part) > room:
+        code_room = max(room - len(value_part), min(len(code_part), room // 2))
+        value_room = room - code_room
+        value_part = f" = {_cut(value, value_room - 3)}" if value and value_room >= 8 else ""
+        code_room = room - len(value_part)
+        code_part = f" {_cut(code, code_room - 1)}" if code and code_room >= 6 else ""
+    return _fit(f"{fixed}{value_part}{arrow}{code_part}", width)
+
+
+def _fit(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def text_tree(sl: dict[str, Any], *, depth: int | None = None, width: int | None = None) -> str:
+    """The slice as an indented tree from the target back to its inputs; with ``width``,
+    no line is longer than that."""
     g = _graph(sl)
+    limit = width if width is not None else 10**6
     if g.target is None:
-        return f"{sl.get('variable')}: no recorded lineage"
+        return _fit(_cut(f"{sl.get('variable')}: no recorded lineage", 10**6), limit)
     out: list[str] = []
     printed: set[tuple[str, int]] = set()
 
-    def describe(version: tuple[str, int]) -> str:
+    def describe(lead: str, version: tuple[str, int]) -> str:
         v = g.versions.get(version, {})
         a = g.acts.get(version[1], {})
         count = a.get("execution_count")
-        summary = value_text(v.get("value"))
         role = f" ({v['role']})" if v.get("role") else ""
         where = f"[{count if count is not None else '?'}]"
         if a.get("stage"):
             where += f" {a['stage']}"
-        value = f" = {_cut(summary, 40)}" if summary else ""
-        return f"{version[0]}{role}{value}  <- {where} {_cut(first_line(a.get('source')), 50)}"
+        summary = _cut(value_text(v.get("value")), 40)
+        code = _cut(first_line(a.get("source")), 50)
+        return _tree_line(lead, _cut(f"{version[0]}{role}"), summary, _cut(where), code, limit)
 
     def walk(version: tuple[str, int], prefix: str, last: bool, level: int) -> None:
         branch = "" if level == 0 else ("└── " if last else "├── ")
         if version in printed:
-            out.append(f"{prefix}{branch}{version[0]} (see above)")
+            out.append(_fit(f"{prefix}{branch}{_cut(version[0])} (see above)", limit))
             return
         printed.add(version)
-        out.append(f"{prefix}{branch}{describe(version)}")
+        out.append(describe(f"{prefix}{branch}", version))
         inputs = sorted(g.preds.get(version[1], ()), key=lambda v: (v[1], v[0]))
         if depth is not None and level + 1 >= depth:
             if inputs:
                 child = prefix + ("" if level == 0 else ("    " if last else "│   "))
-                out.append(f"{child}└── … {len(inputs)} more (depth limit)")
+                out.append(_fit(f"{child}└── … {len(inputs)} more (depth limit)", limit))
             return
         child_prefix = prefix + ("" if level == 0 else ("    " if last else "│   "))
         for i, inp in enumerate(inputs):

@@ -48,7 +48,7 @@ def terminal_width() -> int:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    return text if len(text) <= width else text[: max(width - 1, 0)].rstrip("…") + "…"
 
 
 def render_table(
