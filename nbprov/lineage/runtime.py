@@ -239,6 +239,8 @@ GENERIC_MUTATORS = frozenset(
         "setdefault",
     }
 )
+# Methods that may change their receiver, whatever its type (a method called on a part).
+MAY_MUTATE = GENERIC_MUTATORS.union(*MUTATOR_METHODS.values())
 # Types whose every use advances hidden state (draws, iteration).
 _RNG_TYPES = frozenset({"Generator", "RandomState", "Random", "SystemRandom"})
 _IMMUTABLE = (int, float, complex, str, bytes, bool, type(None), frozenset, range)

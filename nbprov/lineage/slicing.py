@@ -49,7 +49,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..store.models import Access, Activation, Code, Value, VariableTag
-from .static import CellFacts, analyze
+from .parts import base_of, covers, is_part, parent_of, related
+from .static import LAST_EXPR, CellFacts, analyze
 
 
 @dataclass
@@ -116,11 +117,73 @@ def _needed_reads(step: Step, name: str, source: str | None) -> set[str]:
     if source is None:
         return step.reads
     facts = _facts(source)
-    deps = facts.deps.get(name) if facts.parsed else None
+    key = LAST_EXPR if name.startswith(LAST_EXPR) else base_of(name)
+    deps = facts.deps.get(key) if facts.parsed else None
     if deps is None:
         return step.reads
     extra = step.reads - facts.loads
     return (step.reads & deps) | extra | ({name} & step.reads & step.mutates)
+
+
+class _Versions:
+    """Which activations wrote what a read at some point of the trial sees.
+
+    A write of parts of a name (see :mod:`nbprov.lineage.parts`) changes only those parts:
+    a read of a part sees the writes of that part, of the parts within it and of the
+    parts holding it, back to the last write of the whole object; a read of the whole
+    sees every part written since its last write.
+    """
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = steps
+        self.writers: dict[str, list[int]] = {}
+        # step index -> base name -> the parts of it the step wrote (not the whole)
+        self.partial: dict[int, dict[str, set[str]]] = {}
+        for i, s in enumerate(steps):
+            for n in s.writes | s.deletes:
+                if is_part(n):
+                    base = base_of(n)
+                    if base not in s.binds:
+                        self.partial.setdefault(i, {}).setdefault(base, set()).add(n)
+                    n = base
+                idx = self.writers.setdefault(n, [])
+                if not idx or idx[-1] != i:
+                    idx.append(i)
+
+    def parts_written(self, i: int, base: str) -> set[str] | None:
+        return self.partial.get(i, {}).get(base)
+
+    def seen_by(self, name: str, before: int, *, holder: bool = False) -> list[tuple[str, int]]:
+        """The versions a read of ``name`` just before step ``before`` sees, as (name written,
+        step index); ``holder``: only the write that made the object holding the part."""
+        base = base_of(name)
+        part = name if base != name else None
+        idx = self.writers.get(base)
+        if not idx:
+            return []
+        out: list[tuple[str, int]] = []
+        for k in range(bisect_left(idx, before) - 1, -1, -1):
+            i = idx[k]
+            written = self.parts_written(i, base)
+            if written is None:  # the whole object
+                s = self.steps[i]
+                if not (base in s.deletes and base not in s.writes):
+                    out.append((base, i))
+                return out
+            if part is None:
+                if not holder:
+                    out.append((base, i))
+                continue
+            cover = [q for q in written if covers(q, part)]
+            if holder:
+                if cover:
+                    out.extend((q, i) for q in cover)
+                    return out
+                continue
+            out.extend((q, i) for q in written if related(q, part))
+            if cover:
+                return out
+        return out
 
 
 def backward_slice(
@@ -129,27 +192,12 @@ def backward_slice(
     """The backward slice of ``variable`` as it was after activation ``as_of`` (a seq;
     default: the end of the trial)."""
     steps = [s for s in trace.steps if as_of is None or s.seq <= as_of]
-    writers: dict[str, list[int]] = {}
-    for i, s in enumerate(steps):
-        for n in s.writes | s.deletes:
-            writers.setdefault(n, []).append(i)
-
-    def latest(name: str, before: int) -> int | None:
-        idx = writers.get(name)
-        if not idx:
-            return None
-        k = bisect_left(idx, before) - 1
-        if k < 0:
-            return None
-        i = idx[k]
-        s = steps[i]
-        return None if name in s.deletes and name not in s.writes else i
-
-    start = latest(variable, len(steps))
-    if start is None:
+    versions = _Versions(steps)
+    start = versions.seen_by(variable, len(steps))
+    if not start:
         raise SliceError(f"{variable!r} was not written in trial {trace.trial_id}")
-    seen: set[tuple[str, int]] = {(variable, start)}
-    todo = [(variable, start)]
+    seen: set[tuple[str, int]] = set(start)
+    todo = list(start)
     in_slice: set[int] = set()
     uses: list[tuple[str, int, int]] = []
     while todo:
@@ -157,14 +205,21 @@ def backward_slice(
         step = steps[i]
         in_slice.add(i)
         source = trace.sources.get(step.cell_hash) if refine else None
-        for r in _needed_reads(step, name, source):
-            j = latest(r, i)
-            if j is None:
-                continue
-            uses.append((r, steps[j].seq, step.seq))
-            if (r, j) not in seen:
-                seen.add((r, j))
-                todo.append((r, j))
+        written = versions.parts_written(i, base_of(name))
+        needed: list[tuple[str, bool]] = []
+        if written is None:
+            needed = [(r, False) for r in _needed_reads(step, name, source)]
+        else:
+            # Parts written: what each part was computed from, and the object holding it.
+            for q in written if name == base_of(name) else {name}:
+                needed += [(r, False) for r in _needed_reads(step, q, source)]
+                needed.append((parent_of(q), True))
+        for r, holder in needed:
+            for w, j in versions.seen_by(r, i, holder=holder):
+                uses.append((w, steps[j].seq, step.seq))
+                if (w, j) not in seen:
+                    seen.add((w, j))
+                    todo.append((w, j))
     ordered = sorted(in_slice)
     return Slice(
         trace=trace,

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .parts import Path, path_of
+
 # Calls of these builtins never change their arguments (iterators aside: see CONSUMING).
 NON_CONSUMING = frozenset(
     {
@@ -97,6 +99,8 @@ FIRST_ARG_MUTATORS = frozenset(
         "insort_right",
     }
 )
+# The key in ``deps`` of what a cell's displayed last expression uses (an ``out:N`` name).
+LAST_EXPR = "out:"
 # IPython magics whose argument is Python code run in the user namespace.
 _CODE_MAGICS = frozenset({"time", "capture", "prun"})
 _READ_ONLY_MAGICS = frozenset({"timeit"})
@@ -126,6 +130,16 @@ class CellFacts:
     prebound: frozenset[str] = frozenset()
     # name -> names certainly bound when it was (a loop's target, when its body bound it)
     implies: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Parts (see :mod:`nbprov.lineage.parts`), by root name: paths loaded, paths stored
+    # (assigned or deleted), paths updated in place (augmented assignment), receivers of
+    # method calls with the methods called on them; and names used whole.
+    part_loads: dict[str, frozenset[Path]] = field(default_factory=dict)
+    part_stores: dict[str, frozenset[Path]] = field(default_factory=dict)
+    part_updates: dict[str, frozenset[Path]] = field(default_factory=dict)
+    part_calls: dict[str, frozenset[tuple[Path, str]]] = field(default_factory=dict)
+    whole: frozenset[str] = frozenset()
+    # Execution counts of output history entries read as ``Out[N]`` / ``_oh[N]``.
+    out_refs: frozenset[int] = frozenset()
 
 
 def _chain(node: ast.expr) -> tuple[str, ...] | None:
@@ -184,6 +198,11 @@ class _Analyzer:
         self.read_unbound: set[str] = set()
         self.bound_after_read: set[str] = set()
         self.bind_log: list[str] = []
+        self.part_loads: dict[str, set[Path]] = {}
+        self.part_stores: dict[str, set[Path]] = {}
+        self.part_updates: dict[str, set[Path]] = {}
+        self.part_calls: dict[str, set[tuple[Path, str]]] = {}
+        self.whole: set[str] = set()
         # A loop's target is bound again at each iteration's start, before its body reads it.
         self.binding_loop_target = False
         self.implies: dict[str, set[str]] = {}
@@ -240,9 +259,13 @@ class _Analyzer:
         self._expr(node, used, frozenset())
         return used
 
-    def _load(self, name: str, used: set[str], shadow: frozenset[str]) -> None:
+    def _load(
+        self, name: str, used: set[str], shadow: frozenset[str], *, part: bool = False
+    ) -> None:
         if name in shadow:
             return
+        if not part:
+            self.whole.add(name)
         used.add(name)
         self.loads.add(name)
         if name not in self.sure:
@@ -259,9 +282,9 @@ class _Analyzer:
         # Fast paths for the commonest nodes; the generic walk below handles the rest.
         if kind is ast.Constant:
             return
-        if kind is ast.Attribute:
-            assert isinstance(node, ast.Attribute)
-            self._expr(node.value, used, shadow)
+        if kind is ast.Attribute or kind is ast.Subscript:
+            assert isinstance(node, (ast.Attribute, ast.Subscript))
+            self._path(node, used, shadow, self.part_loads)
             return
         if kind is ast.BinOp:
             assert isinstance(node, ast.BinOp)
@@ -289,6 +312,33 @@ class _Analyzer:
         for child in ast.iter_child_nodes(node):
             self._expr(child, used, shadow)
 
+    def _path(
+        self,
+        node: ast.Attribute | ast.Subscript,
+        used: set[str],
+        shadow: frozenset[str],
+        into: dict[str, set[Path]] | None,
+    ) -> str | None:
+        """Load an attribute/subscript chain, noting the part it reaches in ``into``;
+        returns its root name when the chain is a part path."""
+        found = path_of(node)
+        if found is None:
+            if isinstance(node, ast.Subscript):
+                self._expr(node.slice, used, shadow)
+            self._expr(node.value, used, shadow)
+            return None
+        root, steps, exprs, keys = found
+        for e in exprs:
+            self._expr(e, used, shadow)
+        for k in keys:
+            self._load(k, used, shadow)
+        if root in shadow:
+            return None
+        if steps and into is not None:
+            into.setdefault(root, set()).add(steps)
+        self._load(root, used, shadow, part=bool(steps))
+        return root if steps else None
+
     def _comprehension(self, node: ast.AST, used: set[str], shadow: frozenset[str]) -> None:
         assert isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp))
         inner = shadow
@@ -308,7 +358,19 @@ class _Analyzer:
 
     def _call(self, node: ast.Call, used: set[str], shadow: frozenset[str]) -> None:
         call_used: set[str] = set()
-        self._expr(node.func, call_used, shadow)
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            self._load(func.value.id, call_used, shadow)  # a method of the whole object
+        elif isinstance(func, ast.Attribute) and isinstance(
+            func.value, (ast.Attribute, ast.Subscript)
+        ):
+            # A method called on a part: the part is read, and may be changed.
+            found = path_of(func.value)
+            root = self._path(func.value, call_used, shadow, self.part_loads)
+            if root is not None and found is not None:
+                self.part_calls.setdefault(root, set()).add((found[1], func.attr))
+        else:
+            self._expr(func, call_used, shadow)
         arg_roots: list[str | None] = []
         for a in node.args:
             self._expr(a, call_used, shadow)
@@ -337,7 +399,7 @@ class _Analyzer:
             code = _const_str(node.args[0]) if node.args else None
             if code is not None and chain == ("exec",):
                 self._inline(code, reads_only=False)
-        elif chain in (("globals",), ("locals",), ("vars",)):
+        elif chain in (("globals",), ("locals",)) or (chain == ("vars",) and not node.args):
             self.dynamic = True
         elif isinstance(node.func, ast.Attribute) and node.func.attr in _MAGIC_RUNNERS:
             self._magic(node)
@@ -406,9 +468,15 @@ class _Analyzer:
         elif isinstance(target, ast.Starred):
             self.assign_target(target.value, deps, definite=definite)
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            g = self._globals_key(target)
+            if g is None and path_of(target) is not None:
+                extra: set[str] = set()
+                root = self._path(target, extra, frozenset(), self.part_stores)
+                extra.discard(root or "")
+                self.mutate(_root(target), deps | self.resolve(extra), definite=True)
+                return
             extra = self.expr(target.slice) if isinstance(target, ast.Subscript) else set()
             extra |= self.expr(target.value)
-            g = self._globals_key(target)
             if g is not None:
                 self.write(g, deps | self.resolve(extra), definite=definite)
                 return
@@ -445,6 +513,9 @@ class _Analyzer:
                 self.candidates.add(n)
                 self.write(n, deps | self.resolve([n]), definite=top)
             else:
+                found = path_of(s.target)
+                if found is not None and found[1]:
+                    self.part_updates.setdefault(found[0], set()).add(found[1])
                 self.assign_target(s.target, deps, definite=top)
         elif isinstance(s, ast.Delete):
             for t in s.targets:
@@ -453,9 +524,13 @@ class _Analyzer:
                     self.local.pop(t.id, None)
                     self.sure.discard(t.id)
                     self.maybe_bound.discard(t.id)
-                else:
-                    extra = self.expr(t)
+                elif isinstance(t, (ast.Subscript, ast.Attribute)):
+                    extra: set[str] = set()
+                    root = self._path(t, extra, frozenset(), self.part_stores)
+                    extra.discard(root or "")
                     self.mutate(_root(t), self.resolve(extra), definite=True)
+                else:
+                    self.mutate(_root(t), self.resolve(self.expr(t)), definite=True)
         elif isinstance(s, (ast.Import, ast.ImportFrom)):
             for alias in s.names:
                 if alias.name == "*":
@@ -523,7 +598,9 @@ class _Analyzer:
             self.block(s.orelse, top=False)  # type: ignore[attr-defined]
             self.block(s.finalbody, top=False)  # type: ignore[attr-defined]
         elif isinstance(s, ast.Expr):
-            self.expr(s.value)
+            used = self.expr(s.value)
+            if top:  # what a displayed last expression depends on (see history.py)
+                self.deps[LAST_EXPR] = self.resolve(used) | self._ctrl()
         elif isinstance(s, (ast.Global, ast.Nonlocal, ast.Pass, ast.Break, ast.Continue)):
             pass
         elif isinstance(s, ast.Match):
@@ -606,6 +683,8 @@ def _analyze_cached(source: str) -> CellFacts:
         a.block(tree.body, top=True)
     except RecursionError:
         return CellFacts(parsed=False, dynamic=True)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        a.deps.pop(LAST_EXPR, None)
     return CellFacts(
         parsed=True,
         reads=frozenset(a.reads),
@@ -623,4 +702,15 @@ def _analyze_cached(source: str) -> CellFacts:
         deps={k: frozenset(v) for k, v in a.deps.items()},
         prebound=frozenset(a.read_after_bind - a.read_unbound - a.bound_after_read),
         implies={k: frozenset(v) for k, v in a.implies.items()},
+        part_loads={k: frozenset(v) for k, v in a.part_loads.items()},
+        part_stores={k: frozenset(v) for k, v in a.part_stores.items()},
+        part_updates={k: frozenset(v) for k, v in a.part_updates.items()},
+        part_calls={k: frozenset(v) for k, v in a.part_calls.items()},
+        whole=frozenset(a.whole),
+        out_refs=frozenset(
+            int(steps[0][1])
+            for root in ("Out", "_oh")
+            for steps in a.part_loads.get(root, ())
+            if steps[0][0] == "key" and type(steps[0][1]) is int
+        ),
     )

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ipython_names import HISTORY_NAME
-from . import files, runtime
+from . import files, parts, runtime
+from .history import OutputHistory
 from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from .protocol import CellAccess
 from .state_tokens import state_token
@@ -37,6 +38,8 @@ class _Before:
     files: files.FileLog
     watch_all: bool = False
     closures: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, parts.RootParts] = field(default_factory=dict)
+    history: set[str] = field(default_factory=set)
 
 
 class Tracer:
@@ -48,6 +51,10 @@ class Tracer:
         # A stack: a magic such as %%capture runs its body as a nested cell.
         self._stack: list[_Before] = []
         self._names = NamespaceKeys()
+        self._history = OutputHistory()
+        # Names some cell changed part by part: reads of their parts are recorded as such
+        # (for any other name a read of the whole says the same and costs less to store).
+        self._parted: set[str] = set()
 
     # -- protocol ------------------------------------------------------------------
 
@@ -76,6 +83,15 @@ class Tracer:
             token = runtime.closure_token(ns.get(name), ns)
             if token is not None:
                 closures[name] = token
+        plan: dict[str, parts.RootParts] = {}
+        if not watch_all:
+            plan = parts.plan(
+                facts,
+                ns,
+                shared=fn_reads | fn_stores,
+                mutators=runtime.MAY_MUTATE,
+                hidden=lambda n: self._hidden_name(n, facts),
+            )
         uses_std = any(
             runtime.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
         )
@@ -92,6 +108,8 @@ class Tracer:
                 files=files.start(),
                 closures=closures,
                 watch_all=watch_all,
+                parts=plan,
+                history=self._history.reads(facts, ns),
             )
         )
 
@@ -151,6 +169,7 @@ class Tracer:
         for name in changes.removed:
             if not self._hidden_name(name, facts):
                 acc.deletes.add(name)
+        acc.binds |= self._history.shown(added)
 
         # Mutations of candidate objects that kept their name.
         mutated: set[str] = set()
@@ -166,8 +185,15 @@ class Tracer:
         for name, token in b.closures.items():
             if name in ns and runtime.closure_token(ns[name], ns) not in (None, token):
                 mutated.add(name)
-        if mutated:
-            mutated |= _aliases(ns, mutated, acc.binds)
+        # Stores into parts of classes and modules (which are never fingerprinted).
+        if ok:
+            mutated.update(
+                n for n, rp in b.parts.items() if rp.writable and rp.assigned and n in ns
+            )
+        aliases = _aliases(ns, mutated, acc.binds) if mutated else set()
+        # A change seen through another name is not confined to the parts this one names.
+        parted = self._part_writes(b, mutated, acc) if not aliases else set()
+        mutated |= aliases
         acc.mutates |= mutated
 
         # Reads: names the code loads (directly or through called user functions) that
@@ -179,8 +205,10 @@ class Tracer:
             for name in acc.binds & facts.implies.keys():
                 rebound |= facts.implies[name]
             acc.reads -= (facts.prebound & rebound) - b.fn_reads
-        acc.reads |= mutated
+        acc.reads |= mutated - parted
         acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
+        self._part_reads(b, acc, parted)
+        acc.reads |= b.history
 
         self._random(b, ns, acc, ok)
         for path, kind in b.files.written.items():
@@ -189,6 +217,37 @@ class Tracer:
                 acc.reads.add(f"file:{path}")
         acc.reads |= {f"file:{p}" for p in b.files.read if b.files.written.get(p) != "bind"}
         return acc
+
+    def _part_writes(self, b: _Before, mutated: set[str], acc: CellAccess) -> set[str]:
+        """Record changes confined to parts (see :mod:`nbprov.lineage.parts`); returns the
+        names changed only that way."""
+        out: set[str] = set()
+        for name, rp in b.parts.items():
+            if name not in mutated or not rp.writable or not rp.writes:
+                continue
+            out.add(name)
+            changed = rp.updates | rp.calls
+            acc.binds |= rp.stores - changed
+            acc.mutates |= changed
+            acc.reads |= changed
+        self._parted |= out
+        return out
+
+    def _part_reads(self, b: _Before, acc: CellAccess, parted: set[str]) -> None:
+        """A root read only through parts, once some cell changed it part by part, reads
+        those parts; a class attribute read through an instance reads the class."""
+        for name, rp in b.parts.items():
+            if (
+                rp.readable
+                and name in self._parted
+                and name not in b.fn_reads
+                and (name not in acc.mutates or name in parted)
+            ):
+                acc.reads.discard(name)
+                acc.reads |= rp.loads
+            for attr in rp.class_reads:
+                owner = parts.base_of(attr)
+                acc.reads.add(attr if owner in self._parted else owner)
 
     @staticmethod
     def _pure_use(name: str, obj: object, facts: CellFacts) -> bool:
