@@ -5,8 +5,11 @@ Every notebook in the given folders runs twice in real kernels (nbclient + ipyke
 its first cell and ``NBPROV_DB`` pointing at a fresh store of its own. Per notebook:
 
 - **changed**: code cells whose visible outputs (streams, results, displays, errors)
-  differ between the two runs; must be 0. Only what is nondeterministic by nature is
-  normalised (see :func:`normalise`): memory addresses (``0x`` and 4+ hex digits) and
+  differ between the two runs; must be 0. A cell that differs is run plain a second
+  time: if the two plain runs differ too, the cell is counted as nondeterministic, not
+  changed. Beyond that, only what is nondeterministic by nature is
+  normalised (see :func:`normalise`): memory addresses (``0x`` and 4+ hex digits, or
+  ``...x`` and hex digits where a repr was cut short) and
   durations (a number followed by a time unit: ``0.12s``, ``3 ms``, ``1.5 seconds``).
 - **cells / activations**: code cells executed in the recorded run (the injected one
   excluded) and activations the store holds for them; must match. The trial's status too.
@@ -18,7 +21,9 @@ its first cell and ``NBPROV_DB`` pointing at a fresh store of its own. Per noteb
   were not deleted afterwards; modules, functions and classes left out), the script
   ``nbprov scriptify`` writes for it, run fresh (``corpus_checker.py``):
   **sound** when it recomputes the recorded value (equal when recorded exactly, same
-  fingerprint otherwise, as ``--verify`` compares); and for sound ones **minimal** when
+  fingerprint otherwise, as ``--verify`` compares; a value is *not comparable*, and left
+  out, when the store has no fingerprint of it or two fresh runs of its script disagree
+  with each other); and for sound ones **minimal** when
   removing any one cell of the script breaks it or changes the value. ``added`` counts
   the cells scriptify had to add to the recorded slice for names kept statements needed.
 
@@ -54,7 +59,8 @@ from nbformat.v4 import new_code_cell  # noqa: E402
 
 from nbprov.execute import cell_kernel_seconds, kernel_env  # noqa: E402
 
-ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+# A memory address; also its tail when a repr was cut short ("<obj...x7f70a2b5c310>").
+ADDRESS = re.compile(r"(?:0x|(?<=\.\.\.)x)[0-9a-fA-F]{4,}")
 DURATION = re.compile(
     r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\s*(?:seconds|second|secs|sec|s|ms|µs|us|ns|min)\b"
 )
@@ -116,6 +122,8 @@ class NotebookReport:
     activations: int = 0
     trial_status: str | None = None
     changed: list[int] = field(default_factory=list)  # indices of changed code cells
+    differences: list[dict[str, Any]] = field(default_factory=list)  # the first of each
+    nondeterministic: list[int] = field(default_factory=list)  # differ between plain runs
     errors_plain: int = 0
     errors_nbprov: int = 0
     seconds_plain: float = 0.0
@@ -242,6 +250,9 @@ def check_variable(
     except ScriptifyError as exc:
         check.error = f"scriptify: {exc}"
         return check
+    except Exception as exc:  # a defect of scriptify is a finding, not the end of the run
+        check.error = f"scriptify raised {type(exc).__name__}: {exc}"
+        return check
     check.cells = len(script.cells)
     check.added = len(script.added)
     recorded = script.recorded
@@ -292,12 +303,8 @@ def run_notebook(path: Path, args: argparse.Namespace, checker: Checker) -> Note
         recorded = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
         recorded.cells.insert(0, new_code_cell("%load_ext nbprov"))  # type: ignore[no-untyped-call]
         try:
-            execute(
-                plain,
-                path.parent,
-                kernel_env(path, db=None, trial_name=None, base=base),
-                args.cell_timeout,
-            )
+            plain_env = kernel_env(path, db=None, trial_name=None, base=base)
+            execute(plain, path.parent, plain_env, args.cell_timeout)
             env = kernel_env(path, db=str(db), trial_name=None, base=base)
             execute(recorded, path.parent, env, args.cell_timeout)
         except Exception as exc:  # a cell over its timeout, a kernel that died
@@ -306,9 +313,37 @@ def run_notebook(path: Path, args: argparse.Namespace, checker: Checker) -> Note
             return report
         plain_cells = [c for c in plain.cells if c.cell_type == "code"]
         rec_cells = [c for c in recorded.cells if c.cell_type == "code"][1:]
-        for i, (a, b) in enumerate(zip(plain_cells, rec_cells, strict=True)):
-            if visible(a) != visible(b):
-                report.changed.append(i)
+        differing = [
+            i
+            for i, (a, b) in enumerate(zip(plain_cells, rec_cells, strict=True))
+            if visible(a) != visible(b)
+        ]
+        if differing:
+            # A cell whose output differs between two plain runs too is nondeterministic
+            # by itself (unseeded sampling, say): it says nothing about nbprov.
+            again = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
+            try:
+                execute(again, path.parent, plain_env, args.cell_timeout)
+                again_cells = [c for c in again.cells if c.cell_type == "code"]
+                report.nondeterministic = [
+                    i for i in differing if visible(plain_cells[i]) != visible(again_cells[i])
+                ]
+            except Exception:
+                report.nondeterministic = []
+        for i in differing:
+            if i in report.nondeterministic:
+                continue
+            seen, got = visible(plain_cells[i]), visible(rec_cells[i])
+            report.changed.append(i)
+            k = next((j for j, (x, y) in enumerate(zip(seen, got, strict=False)) if x != y), None)
+            k = min(len(seen), len(got)) if k is None else k
+            report.differences.append(
+                {
+                    "cell": i,
+                    "plain": repr(seen[k] if k < len(seen) else None)[:600],
+                    "nbprov": repr(got[k] if k < len(got) else None)[:600],
+                }
+            )
         report.errors_plain = sum(
             any(o.output_type == "error" for o in c.outputs) for c in plain_cells
         )
@@ -368,6 +403,7 @@ def totals(reports: list[NotebookReport]) -> dict[str, Any]:
         "code_cells": sum(r.code_cells for r in reports),
         "changed_outputs": sum(len(r.changed) for r in reports),
         "notebooks_with_changes": sum(bool(r.changed) for r in reports),
+        "nondeterministic_cells": sum(len(r.nondeterministic) for r in reports),
         "executed": sum(r.executed for r in reports),
         "activations": sum(r.activations for r in reports),
         "lost_activations": sum(max(r.executed - r.activations, 0) for r in reports),
@@ -399,8 +435,9 @@ def markdown(reports: list[NotebookReport], summary: dict[str, Any]) -> str:
             lines.append(f"| {r.notebook} | {r.code_cells} | run failed: {r.failure} |" + " |" * 8)
             continue
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        nondet = f" (+{len(r.nondeterministic)} nondet.)" if r.nondeterministic else ""
         lines.append(
-            f"| {r.notebook} | {r.code_cells} | {len(r.changed)} | {r.executed} / "
+            f"| {r.notebook} | {r.code_cells} | {len(r.changed)}{nondet} | {r.executed} / "
             f"{r.activations} | {r.trial_status} | {ratio} | {r.store_kb:.0f} | "
             f"{len(r.variables)} / {r.variables_total} | {len(r.variables) - r.comparable} | "
             f"{r.sound} / {r.comparable} | "
@@ -413,7 +450,8 @@ def markdown(reports: list[NotebookReport], summary: dict[str, Any]) -> str:
         f"- notebooks: {s['notebooks']} ({s['failed_runs']} failed to run), "
         f"code cells: {s['code_cells']}",
         f"- cells with changed outputs: {s['changed_outputs']} "
-        f"(in {s['notebooks_with_changes']} notebooks)",
+        f"(in {s['notebooks_with_changes']} notebooks); cells whose output differs between "
+        f"two plain runs too: {s['nondeterministic_cells']}",
         f"- cells executed: {s['executed']}, activations recorded: {s['activations']}, "
         f"lost: {s['lost_activations']} (in {s['notebooks_losing_activations']} notebooks); "
         f"trials not `ok`: {s['trials_not_ok']}",
