@@ -311,34 +311,9 @@ def _input_error(exc: Exception, args: argparse.Namespace) -> str | None:
         return " ".join(str(exc).split("\n"))
     if isinstance(exc, OSError) and exc.filename is not None:
         return os_error_text(exc)
-    url_problem = _url_problem(exc, getattr(args, "db", None))
-    if url_problem is not None:
-        return url_problem
     if isinstance(exc, ImportError):
         return f"a package this needs is not installed: {exc}"
     return _store_damage(getattr(args, "db", None))
-
-
-def _url_problem(exc: Exception, db: str | None) -> str | None:
-    """What is wrong with ``--db`` when the failure came from opening it."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    from .store.engine import resolve_url
-
-    url = resolve_url(db)
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return f"not a database URL: {url!r} (give a file path or an SQLAlchemy URL)"
-    shown = parsed.render_as_string(hide_password=True)
-    if isinstance(exc, NoSuchModuleError):
-        return f"unknown kind of database in {shown!r}: {exc}"
-    if isinstance(exc, ImportError):
-        driver = parsed.get_driver_name()
-        if exc.name and driver and exc.name.split(".")[0] in driver:
-            return f"the driver for {shown!r} is not installed: {exc}"
-    return None
 
 
 def _store_damage(db: str | None) -> str | None:

@@ -42,6 +42,8 @@ def _parse(magic: Any, line: str) -> Any:
         return parse_argstring(magic, line)
     except ValueError as exc:  # shlex: "No closing quotation", "No escaped character"
         raise UsageError(f"{str(exc).lower()} in {neutralise(line)!r}") from exc
+    except UsageError as exc:  # argparse's message quotes the line as typed
+        raise UsageError(neutralise(str(exc))) from None
 
 
 @magics_class

@@ -86,7 +86,11 @@ def _finish(
         _write(requirements, requirements_text(script))
         print(f"wrote {requirements}", file=sys.stderr)
     if check:
-        return _report(script, _verify(script, Path(check)))
+        path = Path(check)
+        if not path.is_file():  # runpy would run a folder's __main__.py
+            reason = "is a directory" if path.is_dir() else "no such file"
+            raise BadUsage(f"--check {check}: {reason}")
+        return _report(script, _verify(script, path))
     if output in (None, "-"):
         if verify:
             raise BadUsage("--verify needs -o FILE.py")
