@@ -138,6 +138,10 @@ class CellFacts:
     part_updates: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_calls: dict[str, frozenset[tuple[Path, str]]] = field(default_factory=dict)
     whole: frozenset[str] = frozenset()
+    # Names read by code that runs when called or consumed (lambda bodies, generator
+    # expressions): reads of the cell that runs it, not of the cell that builds it.
+    deferred: frozenset[str] = frozenset()
+    defines_code: bool = False
     # Execution counts of output history entries read as ``Out[N]`` / ``_oh[N]``.
     out_refs: frozenset[int] = frozenset()
 
@@ -203,6 +207,11 @@ class _Analyzer:
         self.part_updates: dict[str, set[Path]] = {}
         self.part_calls: dict[str, set[tuple[Path, str]]] = {}
         self.whole: set[str] = set()
+        # Loads in code that runs later (lambda bodies, generator expressions), and
+        # whether the cell defines code that may run while it does.
+        self.deferring = 0
+        self.deferred: set[str] = set()
+        self.defines_code = False
         # A loop's target is bound again at each iteration's start, before its body reads it.
         self.binding_loop_target = False
         self.implies: dict[str, set[str]] = {}
@@ -264,6 +273,9 @@ class _Analyzer:
     ) -> None:
         if name in shadow:
             return
+        if self.deferring:
+            self.deferred.add(name)
+            return
         if not part:
             self.whole.add(name)
         used.add(name)
@@ -298,7 +310,10 @@ class _Analyzer:
             inner = shadow | {a.arg for a in _all_args(node.args)}
             for d in [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]:
                 self._expr(d, used, shadow)
+            self.defines_code = True
+            self.deferring += 1  # the body runs when the function is called
             self._expr(node.body, used, inner)
+            self.deferring -= 1
             return
         if isinstance(node, ast.NamedExpr):
             sub: set[str] = set()
@@ -342,9 +357,14 @@ class _Analyzer:
     def _comprehension(self, node: ast.AST, used: set[str], shadow: frozenset[str]) -> None:
         assert isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp))
         inner = shadow
+        # A generator expression runs (past its first iterable) when it is consumed.
+        lazy = isinstance(node, ast.GeneratorExp)
+        self.defines_code |= lazy
         for i, gen in enumerate(node.generators):
             # The first iterable is evaluated in the enclosing scope.
             self._expr(gen.iter, used, shadow if i == 0 else inner)
+            if i == 0:
+                self.deferring += lazy
             if i == 0 and (r := _root(gen.iter)) is not None and r not in shadow:
                 self.consumed.add(r)
             inner = inner | {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
@@ -355,6 +375,7 @@ class _Analyzer:
             self._expr(node.value, used, inner)
         else:
             self._expr(node.elt, used, inner)
+        self.deferring -= lazy
 
     def _call(self, node: ast.Call, used: set[str], shadow: frozenset[str]) -> None:
         call_used: set[str] = set()
@@ -539,6 +560,7 @@ class _Analyzer:
                 name = alias.asname or alias.name.split(".")[0]
                 self.write(name, set(), definite=top)
         elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.defines_code = True
             used: set[str] = set()
             for d in s.decorator_list:
                 used |= self.expr(d)
@@ -546,6 +568,7 @@ class _Analyzer:
                 used |= self.expr(d)
             self.write(s.name, self.resolve(used), definite=top)
         elif isinstance(s, ast.ClassDef):
+            self.defines_code = True
             used = set()
             for e in [*s.decorator_list, *s.bases, *(k.value for k in s.keywords)]:
                 used |= self.expr(e)
@@ -707,6 +730,8 @@ def _analyze_cached(source: str) -> CellFacts:
         part_updates={k: frozenset(v) for k, v in a.part_updates.items()},
         part_calls={k: frozenset(v) for k, v in a.part_calls.items()},
         whole=frozenset(a.whole),
+        deferred=frozenset(a.deferred),
+        defines_code=a.defines_code,
         out_refs=frozenset(
             int(steps[0][1])
             for root in ("Out", "_oh")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ipython_names import HISTORY_NAME
-from . import files, parts, runtime
+from . import calls, files, parts, runtime
 from .history import OutputHistory
 from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from .protocol import CellAccess
@@ -40,6 +40,8 @@ class _Before:
     closures: dict[str, str] = field(default_factory=dict)
     parts: dict[str, parts.RootParts] = field(default_factory=dict)
     history: set[str] = field(default_factory=set)
+    watch: calls.CallWatch | None = None
+    code_reads: set[str] | None = None  # what the watch saw notebook code read
 
 
 class Tracer:
@@ -95,28 +97,33 @@ class Tracer:
         uses_std = any(
             runtime.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
         )
-        self._stack.append(
-            _Before(
-                facts=facts,
-                names=self._names.before(ns),
-                ids=ids,
-                prints=prints,
-                fn_reads=fn_reads,
-                fn_stores=fn_stores,
-                np_rng=runtime.numpy_rng_token(),
-                std_rng=runtime.stdlib_rng_token() if uses_std else None,
-                files=files.start(),
-                closures=closures,
-                watch_all=watch_all,
-                parts=plan,
-                history=self._history.reads(facts, ns),
-            )
+        before = _Before(
+            facts=facts,
+            names=self._names.before(ns),
+            ids=ids,
+            prints=prints,
+            fn_reads=fn_reads,
+            fn_stores=fn_stores,
+            np_rng=runtime.numpy_rng_token(),
+            std_rng=runtime.stdlib_rng_token() if uses_std else None,
+            files=files.start(),
+            closures=closures,
+            watch_all=watch_all,
+            parts=plan,
+            history=self._history.reads(facts, ns),
         )
+        self._stack.append(before)
+        if facts.defines_code or self._runs_user_code(facts, ns):
+            watch = calls.CallWatch(ns)
+            if watch.start():  # last: nothing of the tracer's own is watched
+                before.watch = watch
 
     def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
         if not self._stack:
             return CellAccess()
         before = self._stack.pop()
+        if before.watch is not None:
+            before.code_reads = before.watch.stop()
         files.stop(before.files)
         changes = None
         try:
@@ -130,9 +137,18 @@ class Tracer:
 
     def close(self) -> None:
         while self._stack:
-            files.stop(self._stack.pop().files)
+            before = self._stack.pop()
+            if before.watch is not None:
+                before.watch.stop()
+            files.stop(before.files)
 
     # -- internals -------------------------------------------------------------------
+
+    @staticmethod
+    def _runs_user_code(facts: CellFacts, ns: dict[str, Any]) -> bool:
+        """Whether a name the cell uses can run notebook code (type checks only)."""
+        main = str(ns.get("__name__", "__main__"))
+        return any(calls.may_run_user_code(ns[n], ns, main) for n in facts.loads if n in ns)
 
     def _hidden_name(self, name: str, facts: CellFacts) -> bool:
         if name in facts.binds or name in facts.deletes:
@@ -198,16 +214,17 @@ class Tracer:
 
         # Reads: names the code loads (directly or through called user functions) that
         # existed before the cell; a mutation reads the prior state too.
-        acc.reads |= (facts.reads | b.fn_reads) & before_keys
+        code_reads = b.code_reads if b.code_reads is not None else b.fn_reads | facts.deferred
+        acc.reads |= (facts.reads | code_reads) & before_keys
         # Read only after the cell itself bound it again: the old value was not read.
         if facts.prebound:
             rebound = set(acc.binds)
             for name in acc.binds & facts.implies.keys():
                 rebound |= facts.implies[name]
-            acc.reads -= (facts.prebound & rebound) - b.fn_reads
+            acc.reads -= (facts.prebound & rebound) - code_reads
         acc.reads |= mutated - parted
         acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
-        self._part_reads(b, acc, parted)
+        self._part_reads(b, acc, parted, code_reads)
         acc.reads |= b.history
 
         self._random(b, ns, acc, ok)
@@ -233,14 +250,16 @@ class Tracer:
         self._parted |= out
         return out
 
-    def _part_reads(self, b: _Before, acc: CellAccess, parted: set[str]) -> None:
+    def _part_reads(
+        self, b: _Before, acc: CellAccess, parted: set[str], code_reads: set[str]
+    ) -> None:
         """A root read only through parts, once some cell changed it part by part, reads
         those parts; a class attribute read through an instance reads the class."""
         for name, rp in b.parts.items():
             if (
                 rp.readable
                 and name in self._parted
-                and name not in b.fn_reads
+                and name not in code_reads
                 and (name not in acc.mutates or name in parted)
             ):
                 acc.reads.discard(name)

@@ -1,0 +1,159 @@
+"""The globals notebook-defined code actually read while a cell ran.
+
+Static reach (``runtime.called_globals``) over-approximates: every branch of a function,
+every method a name might dispatch to. It also misses code reached only at run time: a
+method of an object held in a container, a function looked up in a dict, the body of a
+generator or lambda consumed long after it was built. For cells that can run notebook
+code, a trace function is installed for the cell's duration. It ignores every frame whose
+globals are not the notebook's (library code costs one call event), and in notebook frames
+notes the lines that load globals, each line once per cell: once a function's lines have
+all been seen, its later frames are not traced. Past a budget of events the watch gives up
+and the tracer falls back to static reach, so a hot loop costs a bounded amount.
+"""
+
+from __future__ import annotations
+
+import dis
+import sys
+import types
+import weakref
+from typing import Any
+
+BUDGET = 20_000  # trace events per cell before falling back to static reach
+
+_LINES: weakref.WeakKeyDictionary[types.CodeType, dict[int, frozenset[str]]]
+_LINES = weakref.WeakKeyDictionary()
+_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
+
+
+def line_globals(code: types.CodeType) -> dict[int, frozenset[str]]:
+    """Line number -> the global names loaded on that line (only lines that load some)."""
+    cached = _LINES.get(code)
+    if cached is not None:
+        return cached
+    lines: dict[int, set[str]] = {}
+    line = code.co_firstlineno
+    for ins in dis.get_instructions(code):
+        # ``positions`` from Python 3.11; before it, the line an instruction starts.
+        positions = getattr(ins, "positions", None)
+        start = positions.lineno if positions is not None else ins.starts_line
+        if start is not None:
+            line = start
+        if ins.opname in _LOADS:
+            lines.setdefault(line, set()).add(str(ins.argval))
+    result = {k: frozenset(v) for k, v in lines.items()}
+    _LINES[code] = result
+    return result
+
+
+class CallWatch:
+    """Observes one cell; ``reads`` is None when the watch could not see everything."""
+
+    def __init__(self, ns: dict[str, Any]) -> None:
+        self._ns = ns
+        self._events = 0
+        self._pending: dict[types.CodeType, set[int]] = {}
+        self._active = False
+        self._complete = True
+        self.found: set[str] = set()
+
+    def start(self) -> bool:
+        if sys.gettrace() is not None:  # a debugger or coverage tool is in charge
+            return False
+        self._active = True
+        sys.settrace(self._call)
+        return True
+
+    def stop(self) -> set[str] | None:
+        """Remove the trace function; the globals read (None: fall back to static reach)."""
+        if not self._active:
+            return None
+        self._active = False
+        if sys.gettrace() == self._call:  # bound methods are equal, not identical
+            sys.settrace(None)
+        else:
+            self._complete = False  # replaced while the cell ran (pdb, a profiler)
+        return self.found if self._complete else None
+
+    def _give_up(self) -> None:
+        self._complete = False
+        self._active = False
+        sys.settrace(None)
+
+    def _call(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        try:
+            if not self._active:
+                return None
+            self._events += 1
+            if self._events > BUDGET:
+                self._give_up()
+                return None
+            if frame.f_globals is not self._ns:
+                return None
+            code = frame.f_code
+            if code.co_name == "<module>":  # the cell itself, or code it exec'd
+                return None
+            pending = self._pending.get(code)
+            if pending is None:
+                pending = self._pending[code] = set(line_globals(code))
+            if not pending:
+                return None
+            return self._line
+        except Exception:
+            self._give_up()
+            return None
+
+    def _line(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        try:
+            if not self._active:
+                return None
+            if event != "line":
+                return self._line
+            self._events += 1
+            if self._events > BUDGET:
+                self._give_up()
+                return None
+            code = frame.f_code
+            lineno = frame.f_lineno
+            pending = self._pending.get(code)
+            if pending is None or lineno not in pending:
+                return self._line if pending else None
+            pending.discard(lineno)
+            self.found |= line_globals(code)[lineno]
+            return self._line if pending else None
+        except Exception:
+            self._give_up()
+            return None
+
+
+# -- when to watch ------------------------------------------------------------------
+
+_LAZY_TYPES = frozenset({"map", "filter", "zip", "enumerate", "partial", "reversed"})
+MAX_SCAN = 1000
+
+
+def may_run_user_code(obj: object, ns: dict[str, Any], main: str) -> bool:
+    """Whether using ``obj`` can run notebook-defined code (type checks only)."""
+    if isinstance(obj, types.FunctionType):
+        return obj.__globals__ is ns
+    if isinstance(obj, types.MethodType):
+        return may_run_user_code(obj.__func__, ns, main)
+    if isinstance(obj, types.GeneratorType):
+        return obj.gi_frame is not None and obj.gi_frame.f_globals is ns
+    cls = type(obj)
+    if cls.__module__ == main:
+        return True  # an instance of a notebook class
+    if isinstance(obj, type):
+        return obj.__module__ == main
+    if cls.__name__ in _LAZY_TYPES and cls.__module__ in ("builtins", "functools"):
+        return True
+    if cls in (list, tuple, set, frozenset, dict):
+        items: Any = obj.values() if isinstance(obj, dict) else obj
+        if len(items) > MAX_SCAN:
+            return False
+        return any(may_run_user_code(item, ns, main) for item in items if not _plain(item))
+    return False
+
+
+def _plain(obj: object) -> bool:
+    return isinstance(obj, (int, float, str, bytes, bool, type(None), list, tuple, dict, set))
