@@ -10,11 +10,12 @@ import functools
 import getpass
 import platform
 import socket
-import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from .git import git_facts
 
 
 def base_facts() -> dict[str, Any]:
@@ -103,24 +104,10 @@ def imported_packages() -> dict[str, str]:
 
 
 def git_state(directory: str | Path) -> dict[str, Any] | None:
-    """Commit and dirty flag of the repository holding ``directory``, or None."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=directory,
-            capture_output=True,
-            text=True,
-            timeout=3,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=directory,
-            capture_output=True,
-            text=True,
-            timeout=3,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"commit": commit, "dirty": bool(status.strip())}
+    """Commit and dirty flag of the repository holding ``directory``, or None.
+
+    Read from the repository's files (see ``capture.git``): no git process runs, so nothing
+    the repository configures (fsmonitor, hooks, filters) runs in the user's kernel. Either
+    fact is None when it cannot be read for certain.
+    """
+    return git_facts(directory)
