@@ -3,7 +3,8 @@ forks a child per script, so each check pays for the script's own work, not for 
 numpy, pandas, scikit-learn and matplotlib again.
 
 A child starts from the parent's state right after those imports (no user code has run
-in the parent), sets ``sys.argv`` and the working directory, runs the script with
+in the parent), reseeds the global random generators from the OS as a new interpreter
+would, sets ``sys.argv`` and the working directory, runs the script with
 ``runpy`` as ``__main__`` and summarises the variable with nbprov's own
 ``nbprov.capture.values.summarize``, exactly as ``nbprov scriptify --verify`` does.
 
@@ -34,6 +35,14 @@ def _child(request: dict[str, Any], out: str) -> None:
 
     os.chdir(request["cwd"])
     sys.argv = [request["path"]]
+    # A fresh interpreter seeds the global generators from the OS; a forked child would
+    # share its parent's state with every other child, hiding unseeded randomness.
+    import random
+
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
     # The script's prints are not the check's output.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
