@@ -7,6 +7,7 @@ record back from Python.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 _ATTRIBUTE = "_nbprov_recorder"  # the Recorder lives on its shell: one per shell
+EXIT_TIMEOUT = 3.0  # seconds the last writes may take when the interpreter exits
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -27,6 +29,7 @@ def load_ipython_extension(shell: Any) -> None:
     if getattr(shell, _ATTRIBUTE, None) is not None:
         return  # loading twice must never double-record
     import atexit
+    import functools
     import warnings
 
     from .gc_freeze import freeze_startup_objects
@@ -39,7 +42,9 @@ def load_ipython_extension(shell: Any) -> None:
     setattr(shell, _ATTRIBUTE, recorder)
     recorder.register()
     shell.register_magics(NbprovMagics(shell, recorder))
-    atexit.register(_close_at_exit, shell)
+    # Registered per shell and removed on unload, so an unloaded shell is not kept alive.
+    recorder.at_exit = functools.partial(_close_at_exit, shell)
+    atexit.register(recorder.at_exit)
     recorder.froze_gc = freeze_startup_objects(shell)
     problem = recorder.store_problem()
     if problem is not None:
@@ -48,22 +53,29 @@ def load_ipython_extension(shell: Any) -> None:
 
 def unload_ipython_extension(shell: Any) -> None:
     """Stop recording: remove the hooks, end the trial, flush the store."""
+    import atexit
+
     from .gc_freeze import unfreeze
 
     recorder = getattr(shell, _ATTRIBUTE, None)
     if recorder is None:
         return
     setattr(shell, _ATTRIBUTE, None)
+    if recorder.at_exit is not None:
+        atexit.unregister(recorder.at_exit)
     recorder.close()
     if recorder.froze_gc:
         unfreeze()
 
 
 def _close_at_exit(shell: Any) -> None:
+    """At interpreter exit: end the trial and write what is queued, quietly and quickly
+    (the kernel is going away; a store that cannot be written then is given up)."""
     recorder = getattr(shell, _ATTRIBUTE, None)
     if recorder is not None:
         setattr(shell, _ATTRIBUTE, None)
-        recorder.close()
+        with contextlib.suppress(Exception):
+            recorder.close(timeout=EXIT_TIMEOUT)
 
 
 def get_recorder(shell: Any = None) -> Recorder | None:
@@ -71,7 +83,7 @@ def get_recorder(shell: Any = None) -> Recorder | None:
     if shell is None:
         from IPython.core.getipython import get_ipython
 
-        shell = get_ipython()  # type: ignore[no-untyped-call]
+        shell = get_ipython()  # type: ignore[no-untyped-call,unused-ignore]
     return getattr(shell, _ATTRIBUTE, None) if shell is not None else None
 
 

@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -182,6 +183,7 @@ class Recorder:
         self.tracer = _load_tracer(shell)
         self._warned = False
         self.froze_gc = False  # set by the loader (see nbprov.gc_freeze)
+        self.at_exit: Callable[[], None] | None = None  # the loader's atexit callback
         self._cell: _Cell | None = None
         self._nested = 0
         self._finished = FinishedCells()

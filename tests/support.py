@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import subprocess
@@ -23,6 +24,16 @@ def new_shell() -> InteractiveShell:
 
 def close_shell(shell: InteractiveShell) -> None:
     nbprov.unload_ipython_extension(shell)
+    # IPython keeps every shell alive until exit through its atexit hook, which then
+    # resets each one with a full garbage collection: hundreds of shells made pytest's
+    # exit take minutes. A test's shell is done with here.
+    atexit.unregister(shell.atexit_operations)
+    history = shell.history_manager
+    if history is not None:
+        if hasattr(history, "close"):  # IPython 9
+            history.close()
+        elif history.save_thread is not None:  # IPython 8
+            history.save_thread.stop()
     InteractiveShell.clear_instance()
 
 
