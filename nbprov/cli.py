@@ -149,7 +149,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             a["stage"] or "",
             str(a["status"]),
             seconds_text(a["duration_s"]),
-            first_line(a["source"]),
+            "(source missing)" if a["source"] is None else first_line(a["source"]),
         ]
         for a in record["activations"]
     ]

@@ -179,11 +179,12 @@ def list_trials(
 
 
 def activations_with_source(session: Session, trial_id: int) -> list[Any]:
-    """(Activation, source) pairs of a trial in execution order."""
+    """(Activation, source) pairs of a trial in execution order; the source is None when
+    the store lacks its code row (the cell still ran, and is still listed)."""
     return list(
         session.execute(
             select(Activation, Code.source)
-            .join(Code, Code.hash == Activation.cell_hash)
+            .outerjoin(Code, Code.hash == Activation.cell_hash)
             .where(Activation.trial_id == trial_id)
             .order_by(Activation.seq)
         ).all()
