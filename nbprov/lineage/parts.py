@@ -127,13 +127,14 @@ def _plain_attrs(obj: object, attr: str, main: str) -> bool:
     if isinstance(obj, type):
         # A notebook class (plain metaclass): its attributes live in its own dict.
         return cls is type and obj.__module__ == main and not _descriptor(obj, attr)
-    if cls.__module__ != main or not isinstance(getattr(obj, "__dict__", None), dict):
+    if cls.__module__ != main:
         return False
     for klass in cls.__mro__[:-1]:
         members = vars(klass)
         if any(hook in members for hook in _GENERIC_HOOKS):
             return False
-    return not _descriptor(cls, attr)
+    # Only now is reading ``__dict__`` known to run no hook of the class's own.
+    return isinstance(getattr(obj, "__dict__", None), dict) and not _descriptor(cls, attr)
 
 
 def _descriptor(cls: type, attr: str) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ipython_names import HISTORY_NAME
-from . import calls, files, parts, runtime
+from . import calls, files, parts, runtime, shared_state
 from .history import OutputHistory
 from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from .protocol import CellAccess
@@ -42,6 +42,7 @@ class _Before:
     history: set[str] = field(default_factory=set)
     watch: calls.CallWatch | None = None
     code_reads: set[str] | None = None  # what the watch saw notebook code read
+    class_prints: dict[str, str | None] = field(default_factory=dict)
 
 
 class Tracer:
@@ -85,6 +86,12 @@ class Tracer:
             token = runtime.closure_token(ns.get(name), ns)
             if token is not None:
                 closures[name] = token
+        # A method may change its class's attributes (``type(self).count += 1``).
+        class_prints: dict[str, str | None] = {}
+        for name in facts.candidates | (fn_reads - facts.loads):
+            cls_name = shared_state.notebook_class(ns.get(name), ns)
+            if cls_name is not None and cls_name not in class_prints:
+                class_prints[cls_name] = shared_state.class_token(ns[cls_name])
         plan: dict[str, parts.RootParts] = {}
         if not watch_all:
             plan = parts.plan(
@@ -111,6 +118,7 @@ class Tracer:
             watch_all=watch_all,
             parts=plan,
             history=self._history.reads(facts, ns),
+            class_prints=class_prints,
         )
         self._stack.append(before)
         if facts.defines_code or self._runs_user_code(facts, ns):
@@ -198,8 +206,15 @@ class Tracer:
                 continue  # new, gone, or bound to another object
             if self._changed(name, ns[name], b, ok):
                 mutated.add(name)
-        for name, token in b.closures.items():
-            if name in ns and runtime.closure_token(ns[name], ns) not in (None, token):
+        closed = {
+            name
+            for name, token in b.closures.items()
+            if name in ns and runtime.closure_token(ns[name], ns) not in (None, token)
+        }
+        if closed:
+            mutated |= closed | shared_state.sharing_closures(ns, closed)
+        for name, token in b.class_prints.items():
+            if token is not None and shared_state.class_token(ns.get(name)) != token:
                 mutated.add(name)
         # Stores into parts of classes and modules (which are never fingerprinted).
         if ok:
