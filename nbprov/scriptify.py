@@ -651,12 +651,69 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
     return script
 
 
-def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str]) -> set[int]:
+def _imported(stmts: Iterable[ast.stmt]) -> set[str]:
+    """Names bound by import statements: modules, functions and classes, not data."""
+    names: set[str] = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def _alias_groups(stmts: Sequence[ast.stmt], imported: set[str]) -> dict[str, str]:
+    """Union-find over a cell's names: a name bound to a value computed from another
+    name's object, or by the same statement, may share objects with it, so changing one
+    may change the other (``first = rows[0]``, ``for row in rows``, ``ax =
+    fig.add_subplot()``, ``fig, axs = plt.subplots()``). Imported names (``np``, ``plt``)
+    join nothing: they would put every name in one group."""
+    parent: dict[str, str] = {}
+
+    def data(node: ast.AST | None) -> set[str]:
+        if node is None:
+            return set()
+        loaded = {
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+        return loaded - imported
+
+    def find(name: str) -> str:
+        parent.setdefault(name, name)
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    def join(names: set[str]) -> None:
+        roots = sorted({find(n) for n in names})
+        for r in roots[1:]:
+            parent[r] = roots[0]
+
+    def stored(target: ast.AST) -> set[str]:
+        return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign):
+                join(set().union(*(stored(t) for t in node.targets)) | data(node.value))
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                join(stored(node.target) | data(node.value))
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                join(stored(node.target) | data(node.iter))
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                join(stored(node.optional_vars) | data(node.context_expr))
+            elif isinstance(node, ast.NamedExpr):
+                join({node.target.id} | data(node.value))
+    return {name: find(name) for name in list(parent)}
+
+
+def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: set[str]) -> set[int]:
     """Indices of the top-level statements of a cell that the slice needs from it.
 
     ``wanted`` names the variables (and ``file:``/``random:`` pseudo-variables) whose
     versions written by this cell the slice uses. Walking backwards, a statement is kept
-    when it may write a wanted name, and then every name it loads (also in the bodies of
+    when it may bind a wanted name or change an object a wanted name may share (see
+    :func:`_alias_groups`), and then every name it loads (also in the bodies of
     functions and classes it defines) is wanted from the statements before it. Imports
     are always kept (importing can have effects other cells rely on), and so are
     statements the analysis cannot see through (exec, star imports) and random seeding.
@@ -664,11 +721,17 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str]) -> set[int]:
     """
     live = {n for n in wanted if not n.startswith(PSEUDO_PREFIXES)}
     effects = any(n.startswith(PSEUDO_PREFIXES) for n in wanted)
+    groups = _alias_groups(stmts, imported)
+    # A wanted name no statement may write changed through an object it shares with a
+    # name of another cell: any statement that may change an object can be the one.
+    facts_all = [analyze(ast.unparse(stmt)) for stmt in stmts]
+    placed = set().union(*(f.binds | f.candidates | f.deletes for f in facts_all))
+    unplaced = bool(live - placed)
     keep: set[int] = set()
     for i in range(len(stmts) - 1, -1, -1):
-        stmt = stmts[i]
-        facts = analyze(ast.unparse(stmt))
+        stmt, facts = stmts[i], facts_all[i]
         writes = facts.binds | facts.candidates | facts.deletes
+        shared = {groups.get(n, n) for n in live}
         calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))
         if (
             isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal))
@@ -676,6 +739,8 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str]) -> set[int]:
             or facts.dynamic
             or facts.seed_calls
             or writes & live
+            or any(groups.get(n, n) in shared for n in facts.candidates)
+            or (unplaced and facts.candidates)
             or (effects and calls)
         ):
             keep.add(i)
@@ -792,8 +857,9 @@ def _compose(
         parsed = [ast.parse(code).body for code in plain]
     except SyntaxError as exc:
         raise ScriptifyError(f"cannot parse a cell of the slice: {exc}") from exc
+    imported = _imported(s for stmts in parsed for s in stmts)
     keeps = [
-        _statements_needed(stmts, needed.get(a["seq"], set()))
+        _statements_needed(stmts, needed.get(a["seq"], set()), imported)
         for a, stmts in zip(activations, parsed, strict=True)
     ]
     kept = [

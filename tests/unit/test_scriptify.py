@@ -273,3 +273,27 @@ def test_a_cell_that_raised_does_not_raise_in_the_script(
     script_for(shell, cells, "y", tmp_path)
     text = script_for(shell, [], "z", tmp_path).read_text()
     assert "after = 2" not in text
+
+
+def test_changes_through_another_name_of_the_object_are_kept(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    # `rows` changes only through `first` and through the loop variable: both alias it.
+    cells = [
+        "rows = [[0], [0]]\nfirst = rows[0]\nfirst.append(1)\n"
+        "for row in rows:\n    row.append(2)\nother = 5",
+        "total = sum(len(r) for r in rows)",
+    ]
+    text = script_for(shell, cells, "total", tmp_path).read_text()
+    assert "other = 5" not in text
+
+
+def test_a_change_through_a_name_from_another_cell_is_kept(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    cells = [
+        "rows = [[0], [0]]\nfirst = rows[0]",
+        "first.append(1)\nother = 2",
+        "total = sum(len(r) for r in rows)",
+    ]
+    script_for(shell, cells, "total", tmp_path)
