@@ -30,11 +30,10 @@ def load_ipython_extension(shell: Any) -> None:
         return  # loading twice must never double-record
     import atexit
     import functools
-    import warnings
 
     from .gc_freeze import freeze_startup_objects
     from .magics import NbprovMagics
-    from .recorder import NbprovRecordingWarning, Recorder
+    from .recorder import Recorder
 
     # Never raises and never waits long: the store opens on the recorder's writer thread,
     # and the magics are registered whatever happens to it, so tagged cells always run.
@@ -46,9 +45,7 @@ def load_ipython_extension(shell: Any) -> None:
     recorder.at_exit = functools.partial(_close_at_exit, shell)
     atexit.register(recorder.at_exit)
     recorder.froze_gc = freeze_startup_objects(shell)
-    problem = recorder.store_problem()
-    if problem is not None:
-        warnings.warn(problem, NbprovRecordingWarning, stacklevel=2)
+    recorder.warn_if_store_unavailable()
 
 
 def unload_ipython_extension(shell: Any) -> None:

@@ -226,6 +226,14 @@ class Recorder:
             f"({_one_line(reason)}); cells are kept in memory and written when it can"
         )
 
+    def warn_if_store_unavailable(self) -> None:
+        """At load: the one warning, now, when the store cannot be written."""
+        problem = self.store_problem()
+        if problem is not None and not self._warned:
+            self._warned = True
+            self.writer.errors.clear()  # this is the warning for them
+            warnings.warn(problem, NbprovRecordingWarning, stacklevel=3)
+
     # -- lifecycle ---------------------------------------------------------------
 
     def register(self) -> None:
