@@ -142,6 +142,11 @@ class CellFacts:
     # expressions): reads of the cell that runs it, not of the cell that builds it.
     deferred: frozenset[str] = frozenset()
     defines_code: bool = False
+    # ``from M import a, b`` (or ``*``): module name -> the names imported from it.
+    from_imports: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Names certainly bound before the cell's first call: code that call runs sees the
+    # cell's own value of them.
+    bound_before_calls: frozenset[str] = frozenset()
     # Execution counts of output history entries read as ``Out[N]`` / ``_oh[N]``.
     out_refs: frozenset[int] = frozenset()
 
@@ -210,6 +215,8 @@ class _Analyzer:
         # Loads in code that runs later (lambda bodies, generator expressions), and
         # whether the cell defines code that may run while it does.
         self.deferring = 0
+        self.from_imports: dict[str, set[str]] = {}
+        self.sure_at_call: set[str] | None = None
         self.deferred: set[str] = set()
         self.defines_code = False
         # A loop's target is bound again at each iteration's start, before its body reads it.
@@ -378,6 +385,8 @@ class _Analyzer:
         self.deferring -= lazy
 
     def _call(self, node: ast.Call, used: set[str], shadow: frozenset[str]) -> None:
+        if self.sure_at_call is None:
+            self.sure_at_call = set(self.sure)
         call_used: set[str] = set()
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
@@ -553,6 +562,10 @@ class _Analyzer:
                 else:
                     self.mutate(_root(t), self.resolve(self.expr(t)), definite=True)
         elif isinstance(s, (ast.Import, ast.ImportFrom)):
+            if isinstance(s, ast.ImportFrom) and s.module and not s.level:
+                # The module may be one the notebook changed (or made): its state is read.
+                names = self.from_imports.setdefault(s.module, set())
+                names.update(alias.name for alias in s.names)
             for alias in s.names:
                 if alias.name == "*":
                     self.dynamic = True
@@ -731,6 +744,8 @@ def _analyze_cached(source: str) -> CellFacts:
         part_calls={k: frozenset(v) for k, v in a.part_calls.items()},
         whole=frozenset(a.whole),
         deferred=frozenset(a.deferred),
+        from_imports={k: frozenset(v) for k, v in a.from_imports.items()},
+        bound_before_calls=frozenset(a.sure_at_call or ()),
         defines_code=a.defines_code,
         out_refs=frozenset(
             int(steps[0][1])

@@ -9,6 +9,8 @@ bind names dynamically (``exec``, ``globals()``, unknown magics, ``import *``).
 
 from __future__ import annotations
 
+import re
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +60,8 @@ class Tracer:
         # Names some cell changed part by part: reads of their parts are recorded as such
         # (for any other name a read of the whole says the same and costs less to store).
         self._parted: set[str] = set()
+        # id of a module object -> the name a cell bound it to (``from M import *`` reads it)
+        self._modules: dict[int, str] = {}
 
     # -- protocol ------------------------------------------------------------------
 
@@ -82,7 +86,7 @@ class Tracer:
             prints[name] = state_token(obj)
         # Calling a closure can change the state it closed over (a counter, a cache).
         closures = {}
-        for name in facts.loads:
+        for name in facts.loads | fn_reads:
             token = runtime.closure_token(ns.get(name), ns)
             if token is not None:
                 closures[name] = token
@@ -117,7 +121,7 @@ class Tracer:
             closures=closures,
             watch_all=watch_all,
             parts=plan,
-            history=self._history.reads(facts, ns),
+            history=self._history.reads(facts, ns) | self._module_reads(facts, ns),
             class_prints=class_prints,
         )
         self._stack.append(before)
@@ -151,6 +155,20 @@ class Tracer:
             files.stop(before.files)
 
     # -- internals -------------------------------------------------------------------
+
+    def _module_reads(self, facts: CellFacts, ns: dict[str, Any]) -> set[str]:
+        """``from M import ...`` of a module a cell bound to a name reads that name."""
+        out: set[str] = set()
+        for module, imported in facts.from_imports.items():
+            mod = sys.modules.get(module)
+            name = self._modules.get(id(mod)) if mod is not None else None
+            if name is None or ns.get(name) is not mod:
+                continue
+            if "*" in imported or name not in self._parted:
+                out.add(name)
+            else:
+                out.update(f"{name}.{a}" for a in imported)
+        return out
 
     @staticmethod
     def _runs_user_code(facts: CellFacts, ns: dict[str, Any]) -> bool:
@@ -194,6 +212,9 @@ class Tracer:
             if not self._hidden_name(name, facts):
                 acc.deletes.add(name)
         acc.binds |= self._history.shown(added)
+        for name in acc.binds:
+            if isinstance(ns.get(name), types.ModuleType):
+                self._modules[id(ns[name])] = name
 
         # Mutations of candidate objects that kept their name.
         mutated: set[str] = set()
@@ -222,6 +243,11 @@ class Tracer:
                 n for n, rp in b.parts.items() if rp.writable and rp.assigned and n in ns
             )
         aliases = _aliases(ns, mutated, acc.binds) if mutated else set()
+        # An output shown earlier that is the changed object changes with it.
+        shown = {f"out:{m.group(1)}" for n in aliases if (m := _NUMBERED.fullmatch(n))}
+        acc.mutates |= shown
+        acc.reads |= shown
+        aliases = {n for n in aliases if not HISTORY_NAME.fullmatch(n)}
         # A change seen through another name is not confined to the parts this one names.
         parted = self._part_writes(b, mutated, acc) if not aliases else set()
         mutated |= aliases
@@ -230,6 +256,8 @@ class Tracer:
         # Reads: names the code loads (directly or through called user functions) that
         # existed before the cell; a mutation reads the prior state too.
         code_reads = b.code_reads if b.code_reads is not None else b.fn_reads | facts.deferred
+        # Bound by the cell before it called anything: called code read the new value.
+        code_reads = code_reads - (facts.bound_before_calls & acc.binds)
         acc.reads |= (facts.reads | code_reads) & before_keys
         # Read only after the cell itself bound it again: the old value was not read.
         if facts.prebound:
@@ -239,7 +267,7 @@ class Tracer:
             acc.reads -= (facts.prebound & rebound) - code_reads
         acc.reads |= mutated - parted
         acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
-        self._part_reads(b, acc, parted, code_reads)
+        self._part_reads(b, ns, acc, parted, code_reads)
         acc.reads |= b.history
 
         self._random(b, ns, acc, ok)
@@ -266,7 +294,12 @@ class Tracer:
         return out
 
     def _part_reads(
-        self, b: _Before, acc: CellAccess, parted: set[str], code_reads: set[str]
+        self,
+        b: _Before,
+        ns: dict[str, Any],
+        acc: CellAccess,
+        parted: set[str],
+        code_reads: set[str],
     ) -> None:
         """A root read only through parts, once some cell changed it part by part, reads
         those parts; a class attribute read through an instance reads the class."""
@@ -282,6 +315,11 @@ class Tracer:
             for attr in rp.class_reads:
                 owner = parts.base_of(attr)
                 acc.reads.add(attr if owner in self._parted else owner)
+        # An instance used whole (a method called, passed on) looks its class up now.
+        for name in b.facts.whole & acc.reads:
+            cls_name = shared_state.notebook_class(ns.get(name), ns)
+            if cls_name is not None:
+                acc.reads.add(cls_name)
 
     @staticmethod
     def _pure_use(name: str, obj: object, facts: CellFacts) -> bool:
@@ -351,7 +389,10 @@ def _aliases(ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[st
         base = _array_base(obj) if bases else None
         if id(obj) in ids or (base is not None and id(base) in bases) or _holds(obj, ids, main):
             out.add(name)
-    return {n for n in out if not HISTORY_NAME.fullmatch(n)}
+    return out
+
+
+_NUMBERED = re.compile(r"_(\d+)")
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
