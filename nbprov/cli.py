@@ -319,22 +319,16 @@ def _input_error(exc: Exception, args: argparse.Namespace) -> str | None:
 def _store_damage(db: str | None) -> str | None:
     """One line naming the store's bad rows, when the store has any."""
     from .store import Store
-    from .store.damage import find_damage
+    from .store.damage import damage_note
 
     try:
         store = Store.open(db)
     except Exception:
         return None
     try:
-        found, total = find_damage(store.engine)
-    except Exception:
-        return None
+        return damage_note(store.engine, store.description)
     finally:
         store.close()
-    if not total:
-        return None
-    more = f" and {total - len(found)} more" if total > len(found) else ""
-    return f"the store at {store.description} has damaged rows: {'; '.join(found)}{more}"
 
 
 if __name__ == "__main__":

@@ -378,3 +378,10 @@ def compare_magic(shell: Any, recorder: Any, line: str) -> CompareView:
         return CompareView(recorder.store, notebook=recorder.trial.notebook, refs=refs)
     except (CompareError, StoreError) as exc:
         raise UsageError(f"%compare: {exc}") from exc
+    except Exception as exc:
+        from .store.damage import damage_note
+
+        note = damage_note(recorder.store.engine, recorder.store.description)
+        if note is None:
+            raise
+        raise UsageError(f"%compare: {note}") from exc

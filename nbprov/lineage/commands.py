@@ -102,6 +102,13 @@ def deps_magic(shell: Any, recorder: Any, line: str) -> None:
         answer = deps_json(recorder.store.engine, recorder.trial_id, args.name, at=args.at)
     except SliceError as exc:
         raise UsageError(str(exc)) from exc
+    except Exception as exc:
+        from ..store.damage import damage_note
+
+        note = damage_note(recorder.store.engine, recorder.store.description)
+        if note is None:
+            raise
+        raise UsageError(f"%deps: {note}") from exc
     display(graph.mime_bundle(answer, depth=args.depth), raw=True)
 
 

@@ -106,3 +106,16 @@ def find_damage(engine: Engine, limit: int = 3) -> tuple[list[str], int]:
                         missing = target.table.name
                         note(table.name, ident, f"{column.name} names a missing {missing}")
     return found, total
+
+
+def damage_note(engine: Engine, where: str) -> str | None:
+    """One line naming the bad rows of the store at ``where``, or None when it has none
+    (or cannot even be scanned)."""
+    try:
+        found, total = find_damage(engine)
+    except Exception:
+        return None
+    if not total:
+        return None
+    more = f" and {total - len(found)} more" if total > len(found) else ""
+    return f"the store at {where} has damaged rows: {'; '.join(found)}{more}"

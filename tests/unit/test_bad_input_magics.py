@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from support import run
+from support import flush, run
 
 MAGICS = ["tag", "tag_var", "trial", "scriptify", "deps", "compare"]
 
@@ -119,3 +120,15 @@ def test_any_line_runs_or_is_a_usage_error(
     printed = capsys.readouterr()
     if magic != "scriptify":  # a script printed whole is the script, byte for byte
         assert not raw_controls(printed.out), (line, printed.out)
+
+
+@pytest.mark.parametrize("line", ["%deps y", "%compare 1 1"])
+def test_a_damaged_store_is_one_line_in_the_notebook(
+    magic_shell: InteractiveShell, store_path: Path, line: str
+) -> None:
+    flush(magic_shell)
+    with sqlite3.connect(store_path) as conn:
+        conn.execute("UPDATE value SET value = '{bad'")
+        conn.execute("UPDATE trial SET environment = '{bad'")
+    message = usage_error(magic_shell, line)
+    assert message is not None and "damaged rows" in message
