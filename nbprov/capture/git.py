@@ -106,6 +106,8 @@ def git_facts(directory: str | os.PathLike[str]) -> dict[str, Any] | None:
 def find_repository(directory: str | os.PathLike[str]) -> Repository | None:
     """The repository whose work tree holds ``directory``: the nearest ``.git`` above it."""
     start = Path(os.path.abspath(directory))
+    if not start.is_dir():
+        return None
     for folder in (start, *start.parents):
         dotgit = folder / ".git"
         try:
@@ -129,7 +131,8 @@ def find_repository(directory: str | os.PathLike[str]) -> Repository | None:
 
 def _gitfile_target(path: Path) -> Path | None:
     """The folder a ``gitdir: <path>`` file (work trees, submodules) points to."""
-    text = path.read_bytes()[:4096].decode("utf-8", "surrogateescape")
+    with open(path, "rb") as handle:
+        text = handle.read(4096).decode("utf-8", "surrogateescape")
     first = text.splitlines()[0] if text else ""
     if not first.startswith("gitdir:"):
         return None
@@ -375,11 +378,11 @@ def _read_loose(path: Path) -> tuple[int, bytes] | None:
         with open(path, "rb") as handle:
             inflater = zlib.decompressobj()
             data = b""
-            while b"\0" not in data and len(data) < 64:
-                chunk = handle.read(4096)
+            while b"\0" not in data and len(data) < 64 and not inflater.eof:
+                chunk = inflater.unconsumed_tail or handle.read(4096)
                 if not chunk:
                     return None
-                data += inflater.decompress(chunk, 64 - len(data))
+                data += inflater.decompress(chunk, 64 - len(data))  # just the header
             header, _, rest = data.partition(b"\0")
             kind, _, size_text = header.partition(b" ")
             size = int(size_text)
@@ -733,16 +736,20 @@ class _WorkTree:
         the question open; whether an entry could not be checked at all)."""
         pending: list[tuple[Entry, os.stat_result]] = []
         unknown = False
+        lstat, prefix, checked_folder = os.lstat, self.prefix, b""
         for entry in self.index.entries:
             if entry.flags & _ASSUME_VALID or entry.extended & _SKIP_WORKTREE:
                 continue  # git takes these as unchanged
             if entry.mode == _GITLINK:
                 self.submodules.append(entry)  # looked into last: the dearest
                 continue
-            if not self._folder_ok(entry.path.rpartition(b"/")[0]):
-                return True, unknown
+            folder = entry.path.rpartition(b"/")[0]
+            if folder != checked_folder:  # entries come grouped by folder
+                if not self._folder_ok(folder):
+                    return True, unknown
+                checked_folder = folder
             try:
-                st = os.lstat(self.prefix + entry.path)
+                st = lstat(prefix + entry.path)
             except (FileNotFoundError, NotADirectoryError):
                 return True, unknown  # deleted
             except OSError:

@@ -400,6 +400,40 @@ def test_clean_filter_never_runs(repo: Path, tmp_path: Path) -> None:
     assert truth(repo)["dirty"] is True  # type: ignore[index]
 
 
+@pytest.mark.parametrize("how", ["core.autocrlf", "text=auto", "eol=crlf"])
+def test_line_ending_conversion(repo: Path, how: str) -> None:
+    """Content equal to the blob is clean; content that differs might convert back to it,
+    which only git's conversion can tell: unknown rather than a guess."""
+    if how == "core.autocrlf":
+        git(repo, "config", "core.autocrlf", "true")
+    else:
+        (repo / ".gitattributes").write_text(f"*.txt {how}\n")
+        git(repo, "add", ".gitattributes")
+        git(repo, "commit", "-qm", "attributes")
+    (repo / "a.txt").unlink()
+    git(repo, "checkout", "-q", "--", "a.txt")  # written out through the conversion
+    # Written in the instant the index was: racy, so only content could tell.
+    assert git_state(repo)["dirty"] in (False, None)  # type: ignore[index]
+    assert truth(repo)["dirty"] is False  # type: ignore[index]  (refreshes the index)
+    assert agree(repo)["dirty"] is False  # type: ignore[index]
+    os.utime(repo / "a.txt", (1, 1))
+    expected = truth(repo, optional_locks=False)
+    ours = git_state(repo)
+    assert ours is not None and ours["dirty"] in (expected["dirty"], None)  # type: ignore[index]
+    if (repo / "a.txt").read_bytes() == b"alpha\n":
+        assert ours["dirty"] is False  # unconverted: the hash settles it
+    (repo / "a.txt").write_bytes((repo / "a.txt").read_bytes().upper())
+    ours = git_state(repo)
+    assert truth(repo)["dirty"] is True  # type: ignore[index]
+    assert ours is not None and ours["dirty"] is None
+
+
+def test_unreadable_gitfile(tmp_path: Path) -> None:
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / ".git").write_text("not a gitdir line\n")
+    assert agree(tmp_path / "w") is None
+
+
 def test_hooks_and_pager_never_run(repo: Path, tmp_path: Path) -> None:
     script, marker = _marker_command(tmp_path, "hook", "exit 0")
     for hook in ("post-index-change", "reference-transaction", "post-checkout"):
@@ -535,6 +569,10 @@ OPS = [
     "touch",
     "detach",
     "attach",
+    "skip_worktree",
+    "intent_to_add",
+    "stash",
+    "stash_pop",
     "check",
 ]
 AGREED = {"examples": 0, "checks": 0, "dirty": 0, "clean": 0}
@@ -585,6 +623,14 @@ def _apply(repo: Path, op: str, name: str, content: str) -> None:
         git(repo, "checkout", "-q", "--detach", check=False)
     elif op == "attach":
         git(repo, "checkout", "-q", "main", check=False)
+    elif op == "skip_worktree":
+        git(repo, "update-index", "--skip-worktree", "--", name, check=False)
+    elif op == "intent_to_add":
+        git(repo, "add", "-N", "--", name, check=False)
+    elif op == "stash":
+        git(repo, "stash", "-q", check=False)
+    elif op == "stash_pop":
+        git(repo, "stash", "pop", "-q", check=False)
 
 
 @settings(
@@ -602,11 +648,21 @@ def _apply(repo: Path, op: str, name: str, content: str) -> None:
         max_size=14,
     ),
     quiet=st.booleans(),
+    flavor=st.sampled_from(["plain", "sha256", "worktree", "index_v4"]),
 )
 def test_random_operations_agree_with_git(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, str, str]], quiet: bool
+    tmp_path_factory: pytest.TempPathFactory,
+    steps: list[tuple[str, str, str]],
+    quiet: bool,
+    flavor: str,
 ) -> None:
-    repo = new_repo(tmp_path_factory.mktemp("random"))
+    root = tmp_path_factory.mktemp("random")
+    repo = new_repo(root, *(["--object-format=sha256"] if flavor == "sha256" else []))
+    if flavor == "index_v4":
+        git(repo, "update-index", "--index-version", "4")
+    if flavor == "worktree":  # operate in a linked work tree on its own branch
+        git(repo, "worktree", "add", "-q", "-b", "side", str(root / "wt"))
+        repo = root / "wt"
     for op, name, content in [*steps, ("check", "", "")]:
         if op == "check":
             answer = agree(repo, optional_locks=not quiet)
