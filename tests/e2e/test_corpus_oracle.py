@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import corpus  # noqa: E402
 from corpus_checker import Checker  # noqa: E402
+from corpus_convert import split_blocks  # noqa: E402
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -48,6 +49,21 @@ def test_normalises_only_addresses_and_durations() -> None:
         corpus.normalise("fit in 0.123s, predict 4 ms") == "fit in <duration>, predict <duration>"
     )
     assert corpus.normalise("R2 = 0.52, 3 clusters") == "R2 = 0.52, 3 clusters"
+
+
+def test_gallery_script_split_into_cells() -> None:
+    script = (
+        '"""\nTitle\n=====\n\nWhat it shows.\n"""\n\n# Authors: someone\n\n'
+        "import math\n\n# %%\n# Section\n# -------\n#\n# Some text.\nx = math.pi\n"
+        "# a comment that stays\ny = x\n\n# %%\nz = y\n"
+    )
+    assert split_blocks(script) == [
+        ("markdown", "Title\n=====\n\nWhat it shows."),
+        ("code", "# Authors: someone\n\nimport math"),
+        ("markdown", "Section\n-------\n\nSome text."),
+        ("code", "x = math.pi\n# a comment that stays\ny = x"),
+        ("code", "z = y"),
+    ]
 
 
 @pytest.mark.parametrize("name", SUBSET)
