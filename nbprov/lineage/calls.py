@@ -24,6 +24,7 @@ BUDGET = 10_000  # trace events per cell before falling back to static reach
 
 _LINES: weakref.WeakKeyDictionary[types.CodeType, dict[int, frozenset[str]]]
 _LINES = weakref.WeakKeyDictionary()
+_LOOPS: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDictionary()
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 
 
@@ -34,7 +35,18 @@ def line_globals(code: types.CodeType) -> dict[int, frozenset[str]]:
         return cached
     lines: dict[int, set[str]] = {}
     line = code.co_firstlineno
+    loops = False
     for ins in dis.get_instructions(code):
+        # A backward jump: the code can run long without calling anything.
+        loops = (
+            loops
+            or ins.opname.startswith("JUMP_BACKWARD")
+            or (
+                ins.opname == "JUMP_ABSOLUTE"
+                and isinstance(ins.argval, int)
+                and ins.argval < ins.offset
+            )
+        )
         # ``positions`` from Python 3.11; before it, the line an instruction starts.
         positions = getattr(ins, "positions", None)
         start = positions.lineno if positions is not None else ins.starts_line
@@ -44,7 +56,13 @@ def line_globals(code: types.CodeType) -> dict[int, frozenset[str]]:
             lines.setdefault(line, set()).add(str(ins.argval))
     result = {k: frozenset(v) for k, v in lines.items()}
     _LINES[code] = result
+    _LOOPS[code] = loops
     return result
+
+
+def has_loop(code: types.CodeType) -> bool:
+    line_globals(code)
+    return _LOOPS.get(code, True)
 
 
 class CallWatch:
@@ -94,11 +112,13 @@ class CallWatch:
             code = frame.f_code
             if code.co_name == "<module>":  # the cell itself, or code it exec'd
                 return None
-            if code not in self._pending:
-                self._pending[code] = set(line_globals(code))
-            # Lines keep being counted after all are seen: while a trace function is set,
-            # all Python code runs slower, and the budget must be able to end that.
-            return self._line
+            pending = self._pending.get(code)
+            if pending is None:
+                pending = self._pending[code] = set(line_globals(code))
+            # While a trace function is set all Python code runs slower, and the budget
+            # must be able to end that: code that loops keeps counting its lines even once
+            # all are seen; code that does not can only run long by calling (counted).
+            return self._line if pending or has_loop(code) else None
         except Exception:
             self._give_up()
             return None

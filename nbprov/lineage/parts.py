@@ -127,14 +127,21 @@ def _plain_attrs(obj: object, attr: str, main: str) -> bool:
     if isinstance(obj, type):
         # A notebook class (plain metaclass): its attributes live in its own dict.
         return cls is type and obj.__module__ == main and not _descriptor(obj, attr)
-    if cls.__module__ != main:
-        return False
+    return instance_dict(obj, main) is not None and not _descriptor(cls, attr)
+
+
+def instance_dict(obj: object, main: str) -> dict[str, Any] | None:
+    """The ``__dict__`` of an instance of a notebook class with no attribute hooks (read
+    without running any of the class's code); None for anything else."""
+    cls = type(obj)
+    if cls.__module__ != main or isinstance(obj, type):
+        return None
     for klass in cls.__mro__[:-1]:
         members = vars(klass)
         if any(hook in members for hook in _GENERIC_HOOKS):
-            return False
-    # Only now is reading ``__dict__`` known to run no hook of the class's own.
-    return isinstance(getattr(obj, "__dict__", None), dict) and not _descriptor(cls, attr)
+            return None
+    attrs = getattr(obj, "__dict__", None)
+    return attrs if isinstance(attrs, dict) else None
 
 
 def _descriptor(cls: type, attr: str) -> bool:

@@ -403,10 +403,11 @@ def _holds(obj: object, ids: set[int], main: str = "__main__") -> bool:
     """Whether a small built-in container, or an instance of a notebook-defined class,
     directly holds one of the objects ``ids``."""
     items: Any
-    if isinstance(obj, _CONTAINERS):
+    # Exact built-in types only: a subclass's ``__len__``/``__iter__`` is user code.
+    if type(obj) in _CONTAINERS:
         items = obj.values() if isinstance(obj, dict) else obj
-    elif type(obj).__module__ == main and isinstance(getattr(obj, "__dict__", None), dict):
-        items = vars(obj).values()
+    elif (attrs := parts.instance_dict(obj, main)) is not None:
+        items = attrs.values()
     else:
         return False
     if len(items) > MAX_CONTAINER_SCAN:
