@@ -45,7 +45,10 @@ def load_ipython_extension(shell: Any) -> None:
     recorder.at_exit = functools.partial(_close_at_exit, shell)
     atexit.register(recorder.at_exit)
     recorder.froze_gc = freeze_startup_objects(shell)
-    recorder.warn_if_store_unavailable()
+    if recorder.froze_gc:
+        # The store's modules load on the writer's thread after this: freeze them too,
+        # in the first quiet moment, if the namespace still holds nothing of the user's.
+        recorder.writer.submit_when_quiet(lambda _conn: freeze_startup_objects(shell))
 
 
 def unload_ipython_extension(shell: Any) -> None:

@@ -9,27 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import os
 import re
 import socket
 import sys
+import threading
 import time
 import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from typing import TYPE_CHECKING, Any
 
 from .capture.environment import base_facts, git_state, imported_packages
 from .capture.privacy import is_secret_name, redacted
 from .capture.values import summarize, type_name
 from .lineage.protocol import CellAccess, CellTracer
-from .store import Store, StoreError
 from .store.activations import (
     FinishedCells,
     PendingCell,
@@ -38,9 +35,13 @@ from .store.activations import (
     complete_value_row,
 )
 from .store.engine import describe, resolve_url
-from .store.models import Activation, Trial, Value, VariableTag
-from .store.queries import kernel_gone, utcnow
+from .store.errors import StoreError
 from .store.writer import BackgroundWriter
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from .store import Store
 
 STAGE_METADATA_KEY = "nbprov"  # execute-request metadata: {"nbprov": {"stage": ...}}
 
@@ -49,8 +50,6 @@ STAGE_METADATA_KEY = "nbprov"  # execute-request metadata: {"nbprov": {"stage": 
 RUNNING_ROW_DELAY = 0.5
 # Ended cells are written once no cell has run for this long (or every writer.MAX_LAG s).
 QUIET_AFTER = 0.1
-
-_INSERT_VALUE = insert(Value)
 
 # Characters without which a cell holds no magic, shell escape or help request.
 _IPYTHON_SYNTAX = re.compile(r"[%!?]")
@@ -121,8 +120,7 @@ class _StartTrial:
 
     def __call__(self, conn: Connection) -> None:
         if self.ref.id is None:
-            new_id = conn.execute(insert(Trial).values(**self.row)).inserted_primary_key[0]  # type: ignore[index]
-            self.ref.id, self._gave_id = int(new_id), True
+            self.ref.id, self._gave_id = _writes().insert_trial(conn, self.row), True
 
     def rolled_back(self) -> None:
         if self._gave_id:
@@ -155,15 +153,15 @@ def _environment(notebook: str | None) -> dict[str, Any]:
     return environment
 
 
-def _load_tracer(shell: Any) -> CellTracer | None:
-    if os.environ.get("NBPROV_TRACE", "1") == "0":
-        return None
-    try:
-        module = importlib.import_module("nbprov.lineage.tracer")
-    except ImportError:
-        return None
-    tracer: CellTracer = module.Tracer(shell)
-    return tracer
+def _tracing() -> bool:
+    return os.environ.get("NBPROV_TRACE", "1") != "0"
+
+
+def _warm_up() -> None:
+    """Import what the first cell needs while the kernel waits for it (a daemon thread),
+    so that loading returns at once and the first cell rarely waits."""
+    with contextlib.suppress(Exception):
+        from .lineage import tracer  # noqa: F401
 
 
 class Recorder:
@@ -177,10 +175,11 @@ class Recorder:
     def __init__(self, shell: Any, db: str | None = None) -> None:
         self.shell = shell
         self.url = resolve_url(db)
-        self.description = describe(self.url)
         self._last_end = time.monotonic()
         self.writer = BackgroundWriter(self._open_store, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
-        self.tracer = _load_tracer(shell)
+        self._tracer: CellTracer | None = None
+        if _tracing():
+            threading.Thread(target=_warm_up, name="nbprov-warm-up", daemon=True).start()
         self._warned = False
         self.froze_gc = False  # set by the loader (see nbprov.gc_freeze)
         self.at_exit: Callable[[], None] | None = None  # the loader's atexit callback
@@ -194,8 +193,24 @@ class Recorder:
         self.trial = self._start_trial(os.environ.get("NBPROV_TRIAL_NAME") or None)
         self._mark_dead_trials()
 
+    @property
+    def tracer(self) -> CellTracer | None:
+        """The dependency tracer (None with ``NBPROV_TRACE=0``), made for the first cell."""
+        if self._tracer is None and _tracing():
+            from .lineage.tracer import Tracer
+
+            self._tracer = Tracer(self.shell)
+        return self._tracer
+
+    @functools.cached_property
+    def description(self) -> str:
+        """Where the store is, for messages (its URL without a password)."""
+        return describe(self.url)
+
     def _open_store(self) -> Engine:
         """On the writer thread: open (create, migrate) the store."""
+        from .store import Store
+
         self._store = Store.open(self.url, writer=True)
         return self._store.engine
 
@@ -214,10 +229,8 @@ class Recorder:
             )
         return store
 
-    def store_problem(self, wait: float = OPEN_WAIT) -> str | None:
-        """Why the store cannot be written right now, in one line (None when it can).
-        Waits (at most ``wait`` seconds) for what was submitted so far to be written."""
-        self.writer.flush(wait)
+    def store_problem(self) -> str | None:
+        """Why the store cannot be written right now, in one line (None when it can)."""
         reason = self.writer.outage
         if reason is None:
             return None
@@ -225,14 +238,6 @@ class Recorder:
             f"nbprov is recording, but cannot write to the store at {self.description} "
             f"({_one_line(reason)}); cells are kept in memory and written when it can"
         )
-
-    def warn_if_store_unavailable(self) -> None:
-        """At load: the one warning, now, when the store cannot be written."""
-        problem = self.store_problem()
-        if problem is not None and not self._warned:
-            self._warned = True
-            self.writer.errors.clear()  # this is the warning for them
-            warnings.warn(problem, NbprovRecordingWarning, stacklevel=3)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -255,8 +260,8 @@ class Recorder:
         if self._cell is not None:
             self._end_running_cell()
         self._end_trial()
-        if self.tracer is not None:
-            self.tracer.close()
+        if self._tracer is not None:
+            self._tracer.close()
         self.writer.close(timeout)
         store: Store | None = getattr(self, "_store", None)
         if store is not None:
@@ -301,16 +306,9 @@ class Recorder:
         environment = _environment(trial.notebook)
         ended = utcnow()
         ref = trial.ref
-
-        def op(conn: Connection) -> None:
-            # pid cleared: the kernel is done with this trial (see queries.trial_status).
-            conn.execute(
-                update(Trial)
-                .where(Trial.id == int(ref))
-                .values(ended_at=ended, status=status, environment=environment, pid=None)
-            )
-
-        self.writer.submit(op)
+        self.writer.submit(
+            lambda conn: _writes().end_trial(conn, int(ref), ended, status, environment)
+        )
         self.writer.flush()
 
     def new_trial(self, name: str | None = None) -> int | None:
@@ -327,9 +325,7 @@ class Recorder:
     def rename_trial(self, name: str) -> None:
         ref = self.trial.ref
         self.trial.name = name
-        self.writer.submit(
-            lambda conn: conn.execute(update(Trial).where(Trial.id == int(ref)).values(name=name))
-        )
+        self.writer.submit(lambda conn: _writes().rename_trial(conn, int(ref), name))
 
     @property
     def trial_id(self) -> int:
@@ -346,25 +342,8 @@ class Recorder:
 
     def _mark_dead_trials(self) -> None:
         """Trials left running by killed kernels on this host become ``interrupted``."""
-        host = socket.gethostname()
-        ref = self.trial.ref
-
-        def op(conn: Connection) -> None:
-            rows = conn.execute(
-                select(Trial.id, Trial.status, Trial.host, Trial.pid).where(
-                    Trial.status == "running", Trial.host == host, Trial.id != int(ref)
-                )
-            ).all()
-            dead = [row.id for row in rows if kernel_gone(row.status, row.host, row.pid)]
-            if dead:
-                conn.execute(update(Trial).where(Trial.id.in_(dead)).values(status="interrupted"))
-                conn.execute(
-                    update(Activation)
-                    .where(Activation.trial_id.in_(dead), Activation.status == "running")
-                    .values(status="interrupted")
-                )
-
-        self.writer.submit(op)
+        host, ref = socket.gethostname(), self.trial.ref
+        self.writer.submit(lambda conn: _writes().mark_dead_trials(conn, host, int(ref)))
 
     def _quiet(self) -> bool:
         """No cell is running and none has for a moment (asked on the writer thread)."""
@@ -383,15 +362,7 @@ class Recorder:
         ref = self.trial.ref
         self.trial.tags[name] = _Tagged(role=role)
 
-        def op(conn: Connection) -> None:
-            conn.execute(
-                delete(VariableTag).where(
-                    VariableTag.trial_id == int(ref), VariableTag.name == name
-                )
-            )
-            conn.execute(insert(VariableTag).values(trial_id=int(ref), name=name, role=role))
-
-        self.writer.submit(op)
+        self.writer.submit(lambda conn: _writes().tag_variable(conn, int(ref), name, role))
         if name in self.shell.user_ns:
             self._record_now({name})
 
@@ -583,8 +554,8 @@ class Recorder:
         elif rows:
             pending = list(rows.values())
             self.writer.submit(
-                lambda conn: conn.execute(
-                    _INSERT_VALUE, [complete_value_row(v, activation_id=None) for v in pending]
+                lambda conn: _writes().insert_values(
+                    conn, [complete_value_row(v, activation_id=None) for v in pending]
                 )
             )
 
@@ -594,7 +565,7 @@ class Recorder:
         def op(conn: Connection) -> None:
             # On the writer thread: package metadata and git are slow-ish to read.
             environment = _environment(notebook)
-            conn.execute(update(Trial).where(Trial.id == int(ref)).values(environment=environment))
+            _writes().set_environment(conn, int(ref), environment)
 
         # The first reading of package metadata takes a few hundred milliseconds of CPU:
         # never while the notebook's cells are running.
@@ -606,17 +577,19 @@ class Recorder:
         if self.writer.errors:
             error = self.writer.errors[0]
             self.writer.errors.clear()
-            self._warn(error)
+            self._warn(error, self.store_problem())
 
-    def _warn(self, exc: BaseException) -> None:
+    def _warn(self, exc: BaseException, text: str | None = None) -> None:
+        """The one warning of a session: the cell's own output stays as it was."""
         if self._warned:
             return
         self._warned = True
         warnings.warn(
-            f"nbprov could not record everything ({_one_line(exc)}); your code ran "
+            text
+            or f"nbprov could not record everything ({_one_line(exc)}); your code ran "
             f"normally and recording goes on. Store: {self.description}",
             NbprovRecordingWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
 
@@ -627,11 +600,7 @@ def _trial_progress(trial: _TrialState, conn: Connection) -> None:
     if trial.last_end is None:
         return
     status = "error" if trial.last_status == "error" else "ok"
-    conn.execute(
-        update(Trial)
-        .where(Trial.id == int(trial.ref), Trial.pid.is_not(None))
-        .values(status=status, ended_at=trial.last_end)
-    )
+    _writes().trial_progress(conn, int(trial.ref), status, trial.last_end)
 
 
 class _CompleteValue:
@@ -649,16 +618,23 @@ class _CompleteValue:
             seq=self.made_by.seq,
         )
         if self.made_by.id is None:  # its cell never reached the store: record it now
-            conn.execute(_INSERT_VALUE, [row])
-            return
-        conn.execute(
-            update(Value)
-            .where(Value.activation_id == self.made_by.id, Value.name == row["name"])
-            .values(value=row["value"], exact=row["exact"], fingerprint=row["fingerprint"])
-        )
+            _writes().insert_values(conn, [row])
+        else:
+            _writes().replace_value(conn, self.made_by.id, row)
 
 
 _UNKNOWN = "?"  # a fingerprint that could not be taken: compare by identity alone
+
+
+def _writes() -> Any:
+    """The store's writes, imported on the writer's thread when first needed."""
+    from .store import trial_writes
+
+    return trial_writes
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _one_line(exc: BaseException | None) -> str:

@@ -10,21 +10,18 @@ import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
-
-from sqlalchemy import Connection, bindparam, insert, update
-from sqlalchemy.engine import Dialect
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..capture.source import cell_hash
 from ..capture.values import exact_fingerprint
-from . import insert_ignore
-from .driver_writes import SqliteCellWrites
-from .models import Access, Activation, Code, Trial, Value
 
-_INSERT_ACTIVATIONS = insert(Activation).returning(Activation.id, sort_by_parameter_order=True)
-_UPDATE_ACTIVATION = update(Activation).where(Activation.id == bindparam("act_id"))
-_INSERT_ACCESS = insert(Access)
-_INSERT_VALUE = insert(Value)
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.engine import Dialect
+
+# The kernel's thread builds pending cells from the first cell on; SQLAlchemy, the models
+# and the statements are needed only on the writer's thread, which imports them while the
+# kernel goes on (loading nbprov stays quick).
 # Ended cells kept in memory while the store cannot be written; beyond this the oldest go.
 MAX_WAITING_CELLS = 10_000
 
@@ -123,26 +120,41 @@ class CellWrites(Protocol):
 class CoreCellWrites:
     """The writes through SQLAlchemy Core, for any database (PostgreSQL's team store)."""
 
+    def __init__(self) -> None:
+        from sqlalchemy import bindparam, insert, update
+
+        from .models import Access, Activation, Value
+
+        self._activations = insert(Activation).returning(
+            Activation.id, sort_by_parameter_order=True
+        )
+        self._ending = update(Activation).where(Activation.id == bindparam("act_id"))
+        self._access = insert(Access)
+        self._value = insert(Value)
+
     def code(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        from . import insert_ignore
+        from .models import Code
+
         insert_ignore(conn, Code, rows)
 
     def activations(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
         if not rows:
             return []
         # One multi-row INSERT ... RETURNING where the database has it.
-        return [int(i) for i in conn.execute(_INSERT_ACTIVATIONS, rows).scalars().all()]
+        return [int(i) for i in conn.execute(self._activations, rows).scalars().all()]
 
     def endings(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         if rows:
-            conn.execute(_UPDATE_ACTIVATION, rows)
+            conn.execute(self._ending, rows)
 
     def accesses(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         if rows:
-            conn.execute(_INSERT_ACCESS, rows)
+            conn.execute(self._access, rows)
 
     def values(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         if rows:
-            conn.execute(_INSERT_VALUE, rows)
+            conn.execute(self._value, rows)
 
 
 _WRITES: dict[tuple[str, str, str], CellWrites] = {}
@@ -154,7 +166,12 @@ def cell_writes(dialect: Dialect) -> CellWrites:
     writes = _WRITES.get(key)
     if writes is None:
         sqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
-        writes = SqliteCellWrites(dialect) if sqlite else CoreCellWrites()
+        if sqlite:
+            from .driver_writes import SqliteCellWrites
+
+            writes = SqliteCellWrites(dialect)
+        else:
+            writes = CoreCellWrites()
         _WRITES[key] = writes
     return writes
 
@@ -192,6 +209,10 @@ class RunningRow:
         writes.code(conn, [{"hash": cell.digest, "source": cell.source}])
         cell.id = writes.activations(conn, [cell.start_row()])[0]
         self._gave_id = True
+        from sqlalchemy import update
+
+        from .models import Trial
+
         # A cell is running: should the kernel die now, the trial reads interrupted.
         conn.execute(
             update(Trial)

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import NoSuchModuleError
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = ["StoreError", "describe", "make_engine", "resolve_url", "sqlite_path"]
+
+# SQLAlchemy is imported inside the functions: loading nbprov into a kernel must not pay
+# for it on the kernel's thread (the store is opened on the writer's).
 
 DEFAULT_RELATIVE_PATH = Path(".nbprov") / "nbprov.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 5  # a server that accepts but never answers
-
-
-class StoreError(Exception):
-    """A store problem worth a one-line message to the user (missing, newer schema, ...)."""
 
 
 def resolve_url(db: str | os.PathLike[str] | None = None, cwd: str | Path | None = None) -> str:
@@ -37,6 +39,8 @@ def resolve_url(db: str | os.PathLike[str] | None = None, cwd: str | Path | None
 
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    from sqlalchemy.engine import make_url
+
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -50,6 +54,8 @@ def sqlite_path(url: str) -> Path | None:
 
 def describe(url: str) -> str:
     """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
     try:
         path = sqlite_path(url)
         return str(path) if path else make_url(url).render_as_string(hide_password=True)
@@ -60,6 +66,10 @@ def describe(url: str) -> str:
 def _server_engine(url: str) -> Engine:
     """An engine for a database server, with a bounded connect time (libpq's
     ``connect_timeout``) and a clear message when the URL's driver is missing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import NoSuchModuleError
+
     try:
         parsed = make_url(url)
     except Exception as exc:
@@ -80,6 +90,8 @@ def _server_engine(url: str) -> Engine:
 def make_engine(url: str, *, writer: bool) -> Engine:
     """An engine for ``url``. SQLite gets WAL, a busy timeout, and — for writers —
     ``BEGIN IMMEDIATE`` so that two kernels never deadlock upgrading a read lock."""
+    from sqlalchemy import create_engine, event
+
     path = sqlite_path(url)
     if path is None:
         return _server_engine(url)

@@ -41,11 +41,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine
-from sqlalchemy import exc as sa_exc
+if TYPE_CHECKING:  # SQLAlchemy is used on the writer's thread only
+    from sqlalchemy import Connection, Engine
 
-Operation = Callable[[Connection], object]
+Operation = Callable[["Connection"], object]
 
 BATCH_WINDOW = 0.05
 QUIET_CHECK = 0.05
@@ -81,8 +82,9 @@ class BackgroundWriter:
         poll: float = 0.5,
         quiet: Callable[[], bool] | None = None,
     ) -> None:
-        self._engine: Engine | None = engine if isinstance(engine, Engine) else None
-        self._connect: Callable[[], Engine] | None = None if self._engine else engine  # type: ignore[assignment]
+        # An engine, or a function that opens one (on the writer's thread).
+        self._engine: Engine | None = None if callable(engine) else engine
+        self._connect: Callable[[], Engine] | None = engine if callable(engine) else None
         self._poll = poll
         self._quiet = quiet
         self._queue: queue.Queue[object] = queue.Queue()
@@ -212,10 +214,6 @@ class BackgroundWriter:
                 self._held_since = time.monotonic()
             self._held += incoming
             ops: list[Operation] = []
-            # A due watched operation goes first: it was meant for earlier.
-            due = self._due_watch(stop)
-            if due is not None:
-                ops.append(due)
             flushing = any(isinstance(item, threading.Event) or item is _STOP for item in batch)
             if self._held and (urgent or self._may_write_deferred()):
                 ops += self._held
@@ -228,6 +226,11 @@ class BackgroundWriter:
             ):
                 ops += self._idle_ops
                 self._idle_ops = []
+            # A due watched operation follows what was submitted before it ran due (the
+            # row of the trial it belongs to, for one).
+            due = self._due_watch(stop)
+            if due is not None:
+                ops.append(due)
             if self._waiting:
                 # Kept operations go first: they were submitted first. Until the pause
                 # after a failure is over, new ones join them unwritten.
@@ -315,6 +318,8 @@ class BackgroundWriter:
 def transient(exc: BaseException) -> bool:
     """Whether a failed write may succeed later unchanged (a lock, a full disk, a lost
     connection), as opposed to a row the database refuses."""
+    from sqlalchemy import exc as sa_exc
+
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(

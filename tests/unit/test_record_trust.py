@@ -274,14 +274,18 @@ def test_a_store_that_cannot_be_opened_leaves_the_magics_working(
     monkeypatch.setenv("NBPROV_DB", target)
     with pytest.warns(NbprovRecordingWarning) as caught:
         result = run(away_shell, "%load_ext nbprov")
-    assert result.error_in_exec is None and result.error_before_exec is None
+        assert result.error_in_exec is None and result.error_before_exec is None
+        assert recorder(away_shell).writer.opened.wait(10)
+        # The store opens on the writer's thread; the next cell says it could not.
+        result = run(away_shell, "%tag features\nx = 1")
+        assert result.error_in_exec is None
     assert len(caught) == 1
     message = str(caught[0].message)
     assert "cannot write to the store" in message
     assert (target if "://" not in target else target.split("://")[0]) in message
     with warnings.catch_warnings():
         warnings.simplefilter("error", NbprovRecordingWarning)  # no second warning
-        for cell in ("%tag features\nx = 1", "%tag_var x hyperparam", "y = x + 1"):
+        for cell in ("%tag read\nx = 1", "%tag_var x hyperparam", "y = x + 1"):
             result = run(away_shell, cell)
             assert result.error_in_exec is None, cell
     assert away_shell.user_ns["y"] == 2
@@ -300,10 +304,11 @@ def test_cells_recorded_while_the_store_is_locked_are_written_when_it_frees(
     try:
         with pytest.warns(NbprovRecordingWarning):
             run(away_shell, "%load_ext nbprov")
-        # Loading returned while the lock is still held: it did not wait for the store.
-        assert not released.is_set()
-        for cell in ("%tag_var a hyperparam\na = 1", "b = a + 1", "%trial name locked"):
-            run(away_shell, cell)
+            # Loading returned while the lock is still held: it did not wait for the store.
+            assert not released.is_set()
+            assert recorder(away_shell).writer.opened.wait(10)
+            for cell in ("%tag_var a hyperparam\na = 1", "b = a + 1", "%trial name locked"):
+                run(away_shell, cell)
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -89,6 +89,7 @@ def test_unload_removes_the_hooks_and_ends_the_trial(shell: InteractiveShell) ->
     assert record["status"] == "ok"
     assert record["ended_at"] is not None
     run(shell, "%load_ext nbprov")
+    flush(shell)
     assert len(list_trials()) == 2
 
 

@@ -95,6 +95,7 @@ def test_a_long_cell_is_written_while_it_runs_then_completed(
     shell = new_shell()
     try:
         run(shell, "%load_ext nbprov")
+        flush(shell)  # the store is created by the writer: the cell below reads it
         run(shell, LONG_CELL.format(url=db_url))
         assert shell.user_ns["seen_running"] is True
         run(shell, "doubled = answer * 2")
