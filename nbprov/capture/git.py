@@ -51,8 +51,6 @@ _SPARSE_DIR = 0o040000
 # Attributes under which git converts content before hashing it (a filter may run a command).
 _CONVERTING_ATTRIBUTES = {b"text", b"eol", b"filter", b"ident", b"working-tree-encoding", b"crlf"}
 
-_ENTRY_STAT = struct.Struct(">10I")
-
 
 @dataclass(frozen=True)
 class Repository:
@@ -544,12 +542,10 @@ def read_index(path: Path, hash_len: int) -> Index | None:
     if version not in (2, 3, 4):
         return None
     pos, previous, entries = 12, b"", []
+    fixed = struct.Struct(f">10I{hash_len}sH")  # stat data, object id, flags
     for _ in range(count):
-        ct, ctn, mt, mtn, _dev, ino, mode, uid, gid, size = _ENTRY_STAT.unpack_from(data, pos)
-        oid = data[pos + 40 : pos + 40 + hash_len]
-        cursor = pos + 40 + hash_len
-        flags = struct.unpack_from(">H", data, cursor)[0]
-        cursor += 2
+        ct, ctn, mt, mtn, _dev, ino, mode, uid, gid, size, oid, flags = fixed.unpack_from(data, pos)
+        cursor = pos + fixed.size
         extended = 0
         if flags & _EXTENDED:
             if version < 3:

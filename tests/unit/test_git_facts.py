@@ -300,6 +300,31 @@ def test_extended_flags_index_version_3(repo: Path) -> None:
     assert agree(repo)["dirty"] is True  # type: ignore[index]
 
 
+def test_sparse_index(repo: Path) -> None:
+    (repo / "out" / "deep").mkdir(parents=True)
+    (repo / "out" / "deep" / "c").write_text("c\n")
+    git(repo, "add", "out")
+    git(repo, "commit", "-qm", "out")
+    git(repo, "sparse-checkout", "set", "--cone", "--sparse-index", "src")
+    index = gitfacts.read_index(repo / ".git" / "index", 20)
+    assert index is not None and any(e.path == b"out/" for e in index.entries)
+    assert agree(repo)["dirty"] is False  # type: ignore[index]
+    git(repo, "rm", "-q", "--cached", "a.txt")
+    git(repo, "add", "a.txt")  # the index's tree is computed, folder entries and all
+    assert agree(repo)["dirty"] is False  # type: ignore[index]
+    (repo / "src" / "b.py").write_text("changed\n")
+    assert agree(repo)["dirty"] is True  # type: ignore[index]
+
+
+def test_split_index_is_unknown(repo: Path) -> None:
+    git(repo, "update-index", "--split-index")
+    (repo / "a.txt").write_text("x\n")
+    git(repo, "add", "a.txt")
+    assert list((repo / ".git").glob("sharedindex.*"))
+    ours = git_state(repo)
+    assert ours is not None and ours["commit"] and ours["dirty"] is None
+
+
 def test_worktree(repo: Path, tmp_path: Path) -> None:
     git(repo, "pack-refs", "--all")
     git(repo, "worktree", "add", "-q", "-b", "side", str(tmp_path / "wt"))
