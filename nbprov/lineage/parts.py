@@ -134,7 +134,8 @@ def instance_dict(obj: object, main: str) -> dict[str, Any] | None:
     """The ``__dict__`` of an instance of a notebook class with no attribute hooks (read
     without running any of the class's code); None for anything else."""
     cls = type(obj)
-    if cls.__module__ != main or isinstance(obj, type):
+    # Checks on the type only: ``isinstance`` may read ``obj.__class__`` through a hook.
+    if cls.__module__ != main or issubclass(cls, type):
         return None
     for klass in cls.__mro__[:-1]:
         members = vars(klass)

@@ -51,7 +51,7 @@ def sharing_closures(ns: dict[str, Any], changed: set[str]) -> set[str]:
     for name, obj in ns.items():
         if (
             name not in changed
-            and isinstance(obj, types.FunctionType)
+            and type(obj) is types.FunctionType  # no isinstance: it may run a hook
             and obj.__closure__
             and obj.__globals__ is ns
             and any(id(c) in cells for c in obj.__closure__)
