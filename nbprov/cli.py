@@ -284,9 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _human_output(args: argparse.Namespace) -> bool:
     fmt = getattr(args, "format", None)
-    if fmt is None:  # scripts and PROV documents: exact, unless they land on a terminal
-        return sys.stdout.isatty()
-    return fmt in HUMAN_FORMATS
+    if fmt in HUMAN_FORMATS:
+        return True
+    # CSV, DOT, scripts and PROV documents are exact, unless they land on a terminal;
+    # JSON always is (its encoder escapes control characters itself).
+    return fmt != "json" and sys.stdout.isatty()
 
 
 def _failed(exc: Exception, args: argparse.Namespace) -> int:

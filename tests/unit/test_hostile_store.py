@@ -210,6 +210,8 @@ def test_escapes_show_as_visible_characters_and_json_stays_exact(hostile: Path) 
     assert "run␛[2J␛]0;owned␇" in shown.out
     listed = check(hostile, ["trials", "--format", "json"])
     assert json.loads(listed.out)[0]["name"] == "run" + ESC
+    # CSV is data too: exact when it goes to a file or a pipe.
+    assert "run" + ESC in check(hostile, ["trials", "--format", "csv"]).out
 
 
 def test_unknown_statuses_are_shown_as_stored(hostile: Path) -> None:
