@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -122,7 +123,7 @@ _GENERIC_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__delattr__
 def _plain_attrs(obj: object, attr: str, main: str) -> bool:
     """Whether ``obj.attr`` is a plain ``__dict__`` entry (no hooks, no descriptor)."""
     cls = type(obj)
-    if cls is types.SimpleNamespace or cls is types.ModuleType:
+    if cls is types.SimpleNamespace or cls is types.ModuleType or cls is _argparse_namespace():
         return True
     if isinstance(obj, type):
         # A notebook class (plain metaclass): its attributes live in its own dict.
@@ -143,6 +144,12 @@ def instance_dict(obj: object, main: str) -> dict[str, Any] | None:
             return None
     attrs = getattr(obj, "__dict__", None)
     return attrs if isinstance(attrs, dict) else None
+
+
+def _argparse_namespace() -> type | None:
+    module = sys.modules.get("argparse")
+    found = getattr(module, "Namespace", None) if module is not None else None
+    return found if isinstance(found, type) else None
 
 
 def _descriptor(cls: type, attr: str) -> bool:
@@ -292,6 +299,9 @@ def plan(
         for steps, method in facts.part_calls.get(root, ()):
             if method in mutators:
                 rp.calls.add(spell(root, steps, ns, rebound, main)[0])
+        for steps in facts.part_deletes.get(root, ()):
+            if steps[-1][0] == "var" or type(steps[-1][1]) is int:
+                rp.writable = False  # deleting an element shifts the ones after it
         if root in rp.loads:
             rp.readable = rp.writable = False
         if root in rp.writes:

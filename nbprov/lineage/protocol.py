@@ -24,7 +24,11 @@ class CellAccess:
     """What one executed cell did to the user namespace (and beyond it).
 
     Names are variable names in the user namespace. Pseudo-names stand for state outside
-    it: ``file:<absolute path>`` for a file, ``random:<module>`` for a module-level RNG.
+    it: ``file:<absolute path>`` for a file, ``random:<module>`` for a module-level RNG,
+    ``out:<N>`` for the output shown by execution N (read through ``_``, ``_N``,
+    ``Out[N]``). Part names stand for a part of a variable: ``cfg['lr']``, ``lst[0]``,
+    ``ns.opt.lr``; an activation that writes parts of a variable also mutates the variable
+    itself, and its change is confined to those parts (see :mod:`nbprov.lineage.parts`).
     """
 
     reads: set[str] = field(default_factory=set)

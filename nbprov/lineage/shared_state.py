@@ -15,13 +15,19 @@ from ..capture.values import fingerprint
 
 def notebook_class(obj: object, ns: dict[str, Any]) -> str | None:
     """The name a notebook class of ``obj`` (an instance) is bound to, if any."""
-    if isinstance(obj, type):
-        return None
     cls = type(obj)
+    if issubclass(cls, type):
+        return None
     if cls.__module__ != ns.get("__name__", "__main__"):
         return None
     name = cls.__name__
     return name if ns.get(name) is cls else None
+
+
+def is_notebook_class(obj: object, ns: dict[str, Any]) -> bool:
+    return issubclass(type(obj), type) and getattr(obj, "__module__", None) == ns.get(
+        "__name__", "__main__"
+    )
 
 
 def class_token(cls: object) -> str | None:

@@ -34,7 +34,8 @@ JSON shape returned by :func:`slice_json` (stable)::
 missing). A ``defines`` edge says activation SEQ produced the version (NAME, SEQ); a
 ``uses`` edge says activation SEQ_A read the version of NAME produced by activation SEQ_W.
 The target is the variable version with ``name == variable`` and the highest ``seq``.
-Pseudo-variables ``file:<path>`` and ``random:<module>`` appear with a null value.
+Pseudo-variables ``file:<path>``, ``random:<module>`` and ``out:<N>`` (a shown output),
+and parts of variables (``cfg['lr']``, ``ns.opt.lr``), appear with a null value.
 """
 
 from __future__ import annotations

@@ -135,6 +135,7 @@ class CellFacts:
     # method calls with the methods called on them; and names used whole.
     part_loads: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_stores: dict[str, frozenset[Path]] = field(default_factory=dict)
+    part_deletes: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_updates: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_calls: dict[str, frozenset[tuple[Path, str]]] = field(default_factory=dict)
     whole: frozenset[str] = frozenset()
@@ -209,6 +210,7 @@ class _Analyzer:
         self.bind_log: list[str] = []
         self.part_loads: dict[str, set[Path]] = {}
         self.part_stores: dict[str, set[Path]] = {}
+        self.part_deletes: dict[str, set[Path]] = {}
         self.part_updates: dict[str, set[Path]] = {}
         self.part_calls: dict[str, set[tuple[Path, str]]] = {}
         self.whole: set[str] = set()
@@ -557,6 +559,8 @@ class _Analyzer:
                 elif isinstance(t, (ast.Subscript, ast.Attribute)):
                     extra: set[str] = set()
                     root = self._path(t, extra, frozenset(), self.part_stores)
+                    if root is not None and (found := path_of(t)) is not None:
+                        self.part_deletes.setdefault(root, set()).add(found[1])
                     extra.discard(root or "")
                     self.mutate(_root(t), self.resolve(extra), definite=True)
                 else:
@@ -740,6 +744,7 @@ def _analyze_cached(source: str) -> CellFacts:
         implies={k: frozenset(v) for k, v in a.implies.items()},
         part_loads={k: frozenset(v) for k, v in a.part_loads.items()},
         part_stores={k: frozenset(v) for k, v in a.part_stores.items()},
+        part_deletes={k: frozenset(v) for k, v in a.part_deletes.items()},
         part_updates={k: frozenset(v) for k, v in a.part_updates.items()},
         part_calls={k: frozenset(v) for k, v in a.part_calls.items()},
         whole=frozenset(a.whole),

@@ -93,7 +93,10 @@ class Tracer:
         # A method may change its class's attributes (``type(self).count += 1``).
         class_prints: dict[str, str | None] = {}
         for name in facts.candidates | (fn_reads - facts.loads):
-            cls_name = shared_state.notebook_class(ns.get(name), ns)
+            obj = ns.get(name)
+            # The class itself (``setattr(Cls, ...)``) or the class of an instance.
+            cls_name = name if shared_state.is_notebook_class(obj, ns) else None
+            cls_name = cls_name or shared_state.notebook_class(obj, ns)
             if cls_name is not None and cls_name not in class_prints:
                 class_prints[cls_name] = shared_state.class_token(ns[cls_name])
         plan: dict[str, parts.RootParts] = {}

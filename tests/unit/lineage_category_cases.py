@@ -1045,4 +1045,31 @@ CASES: list[Case] = [
         {1},
         miss="a name bound again to the identical object (a small int) looks unchanged",
     ),
+    case(
+        "part-list-delete-shifts",
+        "parts",
+        ["lst = [1, 2, 3]", "del lst[0]", "lst[0] = 7", "v = lst[1]"],
+        "v",
+        {0, 1, 3},
+    ),
+    case(
+        "part-argparse-namespace",
+        "parts",
+        [
+            "import argparse",
+            "args = argparse.Namespace(lr=0.1, epochs=3)",
+            "args.lr = 0.5",
+            "args.epochs = 9",
+            "e = args.epochs * 2",
+        ],
+        "e",
+        {0, 1, 3, 4},
+    ),
+    case(
+        "class-attr-setattr",
+        "class-module-attrs",
+        ["class K:\n    size = 1", "k = K()", "setattr(K, 'size', 4)", "s = k.size"],
+        "s",
+        {0, 1, 2, 3},
+    ),
 ]
