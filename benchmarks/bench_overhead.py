@@ -45,7 +45,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+if os.environ.get("NBPROV_BENCH_INSTALLED") != "1":  # else: the installed nbprov (user_env.py)
+    sys.path.insert(0, str(HERE.parent))
 
 from lockstep import Variant, run_side_by_side  # noqa: E402
 from notebooks import NOTEBOOKS, load_only, strip_nbprov  # noqa: E402

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+if os.environ.get("NBPROV_BENCH_INSTALLED") != "1":  # else: the installed nbprov (user_env.py)
+    sys.path.insert(0, str(HERE.parent))
 
 from nbprov.execute import (  # noqa: E402
     EXTENSION_ARGUMENTS,

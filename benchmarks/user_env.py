@@ -1,0 +1,74 @@
+"""Run a benchmark in the environment a user has, not a developer's.
+
+A developer measures with nbprov installed editable into a lean virtual environment. A
+user has it from a wheel, in an environment that also holds JupyterLab and the usual
+scientific stack, and that environment's size is part of what nbprov costs (package
+metadata to read, more modules to map). This script builds the wheel from the checkout,
+installs it with JupyterLab, matplotlib and scipy into a fresh virtual environment, and
+runs the given benchmark script there, with that environment's kernels.
+
+Usage::
+
+    python benchmarks/user_env.py bench_overhead.py --reps 5 --only tiny_300
+    python benchmarks/user_env.py --keep /tmp/nbprov-user-env bench_startup.py
+
+``--keep DIR`` reuses (or creates) the environment in DIR instead of a temporary one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# What a data scientist's environment holds besides nbprov and its demo extras.
+USER_PACKAGES = ["jupyterlab>=4,<5", "matplotlib", "scipy"]
+
+
+def build_environment(where: Path) -> Path:
+    """A fresh venv at ``where`` with nbprov's wheel and a user's packages; its python."""
+    python = where / "bin" / "python"
+    if python.exists():
+        return python
+    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+    wheels = where / "wheels"
+    subprocess.run(
+        [str(python), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        check=True,
+    )
+    (wheel,) = wheels.glob("nbprov-*.whl")
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", f"{wheel}[demo]", *USER_PACKAGES],
+        check=True,
+    )
+    return python
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", type=Path, help="the environment's folder (kept)")
+    parser.add_argument("script", help="a benchmark in benchmarks/, e.g. bench_overhead.py")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the benchmark's own options")
+    options = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="nbprov-user-env-") as scratch:
+        where = options.keep or Path(scratch) / "venv"
+        python = build_environment(where)
+        env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ['PATH']}")
+        env.pop("PYTHONPATH", None)  # the wheel's nbprov, not the checkout's
+        env["NBPROV_BENCH_INSTALLED"] = "1"
+        # Run from outside the checkout so that `import nbprov` finds the installed wheel.
+        return subprocess.run(
+            [str(python), str(HERE / options.script), *options.args],
+            cwd=scratch,
+            env=env,
+            check=False,
+        ).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
