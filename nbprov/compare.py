@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .store import Store
 from .store.models import Activation, Code, Trial, Value, VariableTag
@@ -1050,7 +1050,8 @@ def trial_records(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     """Full ``nbprov trials`` records for ``ids``, in that order (a fixed number of queries)."""
     if not ids:
         return []
-    by_id = {t.id: t for t in session.scalars(select(Trial).where(Trial.id.in_(list(ids))))}
+    query = select(Trial).where(Trial.id.in_(list(ids))).options(defer(Trial.environment))
+    by_id = {t.id: t for t in session.scalars(query)}
     tags = tagged_values(session, list(ids))
     return [trial_record(by_id[i], tags.get(i, [])) for i in ids if i in by_id]
 

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .engine import StoreError
 from .models import Activation, Code, Trial, Value, VariableTag
@@ -32,9 +32,13 @@ def utcnow() -> datetime:
 
 
 def _pid_alive(pid: int) -> bool:
+    # A stored pid is only a number: 0 and negatives would name process groups, and one
+    # beyond the platform's pid_t names no process at all.
+    if not isinstance(pid, int) or pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True  # exists, owned by someone else
@@ -167,7 +171,8 @@ def list_trials(
     session: Session, *, notebook: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Trials oldest first; ``limit`` keeps the most recent ones."""
-    query = select(Trial)
+    # The listing never shows the environment: a damaged one must not hide the trials.
+    query = select(Trial).options(defer(Trial.environment))
     if notebook is not None:
         query = query.where(Trial.notebook == notebook)
     query = query.order_by(Trial.id.desc())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,6 +192,24 @@ def test_a_damaged_row_is_named_in_one_line(hostile: Path) -> None:
     outcome = check(hostile, ["show", "1"])
     assert outcome.code == 2
     assert "damaged rows: trial 1: environment is unreadable" in outcome.err
+
+
+def test_trials_are_listed_whatever_their_environment_holds(hostile: Path) -> None:
+    craft(hostile, "trial", "environment", "{bad")
+    for argv in (["trials"], ["trials", "--filter", "metric.m > 1"]):
+        outcome = check(hostile, argv)
+        assert outcome.code == 0, outcome
+        assert "second" in outcome.out
+
+
+@pytest.mark.parametrize("pid", [2**31, 2**62, 0, -1])
+def test_a_pid_no_process_can_have_reads_as_a_dead_kernel(hostile: Path, pid: int) -> None:
+    craft(hostile, "trial", "status", "running")
+    craft(hostile, "trial", "host", socket.gethostname())
+    craft(hostile, "trial", "pid", pid)
+    outcome = check(hostile, ["trials", "--format", "json"])
+    assert outcome.code == 0, outcome
+    assert [t["status"] for t in json.loads(outcome.out)] == ["interrupted", "interrupted"]
 
 
 def test_cells_whose_code_row_is_missing_are_still_listed(hostile: Path) -> None:
