@@ -10,10 +10,10 @@ bind names dynamically (``exec``, ``globals()``, unknown magics, ``import *``).
 from __future__ import annotations
 
 import re
-import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..ipython_names import HISTORY_NAME
 from . import calls, files, parts, runtime, shared_state
@@ -60,8 +60,7 @@ class Tracer:
         # Names some cell changed part by part: reads of their parts are recorded as such
         # (for any other name a read of the whole says the same and costs less to store).
         self._parted: set[str] = set()
-        # id of a module object -> the name a cell bound it to (``from M import *`` reads it)
-        self._modules: dict[int, str] = {}
+        self._modules = shared_state.BoundModules(self._parted)
 
     # -- protocol ------------------------------------------------------------------
 
@@ -90,24 +89,26 @@ class Tracer:
             token = runtime.closure_token(ns.get(name), ns)
             if token is not None:
                 closures[name] = token
-        # A method may change its class's attributes (``type(self).count += 1``).
-        class_prints: dict[str, str | None] = {}
-        for name in facts.candidates | (fn_reads - facts.loads):
-            obj = ns.get(name)
-            # The class itself (``setattr(Cls, ...)``) or the class of an instance.
-            cls_name = name if shared_state.is_notebook_class(obj, ns) else None
-            cls_name = cls_name or shared_state.notebook_class(obj, ns)
-            if cls_name is not None and cls_name not in class_prints:
-                class_prints[cls_name] = shared_state.class_token(ns[cls_name])
+        # Refinements (parts, class state, output history, modules): a failure in one
+        # costs only its precision.
+        class_prints: dict[str, str | None] = _quietly(
+            lambda: shared_state.class_tokens(facts.candidates | (fn_reads - facts.loads), ns), {}
+        )
         plan: dict[str, parts.RootParts] = {}
         if not watch_all:
-            plan = parts.plan(
-                facts,
-                ns,
-                shared=fn_reads | fn_stores,
-                mutators=runtime.MAY_MUTATE,
-                hidden=lambda n: self._hidden_name(n, facts),
+            plan = _quietly(
+                lambda: parts.plan(
+                    facts,
+                    ns,
+                    shared=fn_reads | fn_stores,
+                    mutators=runtime.MAY_MUTATE,
+                    hidden=lambda n: self._hidden_name(n, facts),
+                ),
+                {},
             )
+        history: set[str] = _quietly(
+            lambda: self._history.reads(facts, ns) | self._modules.reads(facts, ns), set()
+        )
         uses_std = any(
             runtime.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
         )
@@ -124,11 +125,11 @@ class Tracer:
             closures=closures,
             watch_all=watch_all,
             parts=plan,
-            history=self._history.reads(facts, ns) | self._module_reads(facts, ns),
+            history=history,
             class_prints=class_prints,
         )
         self._stack.append(before)
-        if facts.defines_code or self._runs_user_code(facts, ns):
+        if facts.defines_code or _quietly(lambda: self._runs_user_code(facts, ns), False):
             watch = calls.CallWatch(ns)
             if watch.start():  # last: nothing of the tracer's own is watched
                 before.watch = watch
@@ -158,20 +159,6 @@ class Tracer:
             files.stop(before.files)
 
     # -- internals -------------------------------------------------------------------
-
-    def _module_reads(self, facts: CellFacts, ns: dict[str, Any]) -> set[str]:
-        """``from M import ...`` of a module a cell bound to a name reads that name."""
-        out: set[str] = set()
-        for module, imported in facts.from_imports.items():
-            mod = sys.modules.get(module)
-            name = self._modules.get(id(mod)) if mod is not None else None
-            if name is None or ns.get(name) is not mod:
-                continue
-            if "*" in imported or name not in self._parted:
-                out.add(name)
-            else:
-                out.update(f"{name}.{a}" for a in imported)
-        return out
 
     @staticmethod
     def _runs_user_code(facts: CellFacts, ns: dict[str, Any]) -> bool:
@@ -215,9 +202,7 @@ class Tracer:
             if not self._hidden_name(name, facts):
                 acc.deletes.add(name)
         acc.binds |= self._history.shown(added)
-        for name in acc.binds:
-            if isinstance(ns.get(name), types.ModuleType):
-                self._modules[id(ns[name])] = name
+        self._modules.bound(acc.binds, ns)
 
         # Mutations of candidate objects that kept their name.
         mutated: set[str] = set()
@@ -378,6 +363,14 @@ class Tracer:
 
 
 _MISSING = object()
+_T = TypeVar("_T")
+
+
+def _quietly(compute: Callable[[], _T], default: _T) -> _T:
+    try:
+        return compute()
+    except Exception:
+        return default
 
 
 def _aliases(ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[str]:
