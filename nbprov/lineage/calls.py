@@ -22,21 +22,26 @@ from typing import Any
 
 BUDGET = 10_000  # trace events per cell before falling back to static reach
 
-_LINES: weakref.WeakKeyDictionary[types.CodeType, dict[int, frozenset[str]]]
+# A global read: (name, None) for the whole object, (name, step) for one key or attribute
+# of it (``cfg['lr']``, ``settings.lr``), a step as in :mod:`nbprov.lineage.parts`.
+Read = tuple[str, "tuple[str, Any] | None"]
+
+_LINES: weakref.WeakKeyDictionary[types.CodeType, dict[int, frozenset[Read]]]
 _LINES = weakref.WeakKeyDictionary()
 _LOOPS: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDictionary()
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 
 
-def line_globals(code: types.CodeType) -> dict[int, frozenset[str]]:
-    """Line number -> the global names loaded on that line (only lines that load some)."""
+def line_globals(code: types.CodeType) -> dict[int, frozenset[Read]]:
+    """Line number -> the globals read on that line (only lines that read some)."""
     cached = _LINES.get(code)
     if cached is not None:
         return cached
-    lines: dict[int, set[str]] = {}
+    lines: dict[int, set[Read]] = {}
     line = code.co_firstlineno
     loops = False
-    for ins in dis.get_instructions(code):
+    instructions = list(dis.get_instructions(code))
+    for i, ins in enumerate(instructions):
         # A backward jump: the code can run long without calling anything.
         loops = (
             loops
@@ -53,11 +58,35 @@ def line_globals(code: types.CodeType) -> dict[int, frozenset[str]]:
         if start is not None:
             line = start
         if ins.opname in _LOADS:
-            lines.setdefault(line, set()).add(str(ins.argval))
+            lines.setdefault(line, set()).add((str(ins.argval), _step(instructions, i + 1)))
     result = {k: frozenset(v) for k, v in lines.items()}
     _LINES[code] = result
     _LOOPS[code] = loops
     return result
+
+
+def _step(instructions: list[dis.Instruction], i: int) -> tuple[str, Any] | None:
+    """The key or attribute a global is read through, when that is all the code does with
+    it (``g['k']``: a constant subscript; ``g.a``: an attribute load, not a method call)."""
+    nxt = instructions[i] if i < len(instructions) else None
+    if nxt is None:
+        return None
+    if nxt.opname == "LOAD_ATTR":
+        return ("attr", str(nxt.argval))
+    after = instructions[i + 1] if i + 1 < len(instructions) else None
+    if (
+        nxt.opname == "LOAD_CONST"
+        and type(nxt.argval) in (str, int)
+        and not (isinstance(nxt.argval, int) and nxt.argval < 0)
+        and after is not None
+        and after.opname == "BINARY_SUBSCR"
+    ):
+        return ("key", nxt.argval)
+    return None
+
+
+def whole_names(reads: set[Read]) -> set[str]:
+    return {name for name, step in reads if step is None}
 
 
 def has_loop(code: types.CodeType) -> bool:
@@ -74,7 +103,7 @@ class CallWatch:
         self._pending: dict[types.CodeType, set[int]] = {}
         self._active = False
         self._complete = True
-        self.found: set[str] = set()
+        self.found: set[Read] = set()
 
     def start(self) -> bool:
         if sys.gettrace() is not None:  # a debugger or coverage tool is in charge
@@ -83,7 +112,7 @@ class CallWatch:
         sys.settrace(self._call)
         return True
 
-    def stop(self) -> set[str] | None:
+    def stop(self) -> set[Read] | None:
         """Remove the trace function; the globals read (None: fall back to static reach)."""
         if not self._active:
             return None

@@ -43,7 +43,7 @@ class _Before:
     parts: dict[str, parts.RootParts] = field(default_factory=dict)
     history: set[str] = field(default_factory=set)
     watch: calls.CallWatch | None = None
-    code_reads: set[str] | None = None  # what the watch saw notebook code read
+    code_reads: set[calls.Read] | None = None  # what the watch saw notebook code read
     class_prints: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -243,7 +243,11 @@ class Tracer:
 
         # Reads: names the code loads (directly or through called user functions) that
         # existed before the cell; a mutation reads the prior state too.
-        code_reads = b.code_reads if b.code_reads is not None else b.fn_reads | facts.deferred
+        seen_parts: set[str] = set()
+        if b.code_reads is not None:
+            code_reads, seen_parts = self._code_reads(b.code_reads, ns)
+        else:
+            code_reads = b.fn_reads | facts.deferred
         # Bound by the cell before it called anything: called code read the new value.
         code_reads = code_reads - (facts.bound_before_calls & acc.binds)
         acc.reads |= (facts.reads | code_reads) & before_keys
@@ -256,6 +260,7 @@ class Tracer:
         acc.reads |= mutated - parted
         acc.reads = {n for n in acc.reads if not self._hidden_name(n, facts)}
         self._part_reads(b, ns, acc, parted, code_reads)
+        acc.reads |= seen_parts
         acc.reads |= b.history
 
         self._random(b, ns, acc, ok)
@@ -308,6 +313,20 @@ class Tracer:
             cls_name = shared_state.notebook_class(ns.get(name), ns)
             if cls_name is not None:
                 acc.reads.add(cls_name)
+
+    def _code_reads(self, seen: set[calls.Read], ns: dict[str, Any]) -> tuple[set[str], set[str]]:
+        """Whole names, and part names of names with parts, that notebook code read."""
+        whole = calls.whole_names(seen)
+        found: set[str] = set()
+        main = str(ns.get("__name__", "__main__"))
+        for name, step in seen:
+            if step is None or name in whole:
+                continue
+            spelled = name
+            if name in self._parted:
+                spelled = parts.spell(name, (step,), ns, frozenset(), main)[0]
+            (found if spelled != name else whole).add(spelled)
+        return whole, found
 
     @staticmethod
     def _pure_use(name: str, obj: object, facts: CellFacts) -> bool:

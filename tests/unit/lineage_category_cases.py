@@ -700,7 +700,6 @@ CASES: list[Case] = [
         ],
         "v",
         {0, 2, 3},
-        miss="a function's reads of a global are of the whole object",
     ),
     case(
         "part-untouched-by-update",
@@ -1071,5 +1070,43 @@ CASES: list[Case] = [
         ["class K:\n    size = 1", "k = K()", "setattr(K, 'size', 4)", "s = k.size"],
         "s",
         {0, 1, 2, 3},
+    ),
+    case(
+        "part-attr-read-inside-function",
+        "parts",
+        [
+            "from types import SimpleNamespace",
+            "hp = SimpleNamespace(lr=0.1, wd=0.0)",
+            "hp.wd = 0.5",
+            "def lr():\n    return hp.lr * 10",
+            "v = lr()",
+        ],
+        "v",
+        {0, 1, 3, 4},
+    ),
+    case(
+        "part-function-reads-whole",
+        "parts",
+        [
+            "cfg = {'a': 1, 'b': 2}",
+            "cfg['b'] = 5",
+            "def total():\n    return sum(cfg.values())",
+            "t = total()",
+        ],
+        "t",
+        {0, 1, 2, 3},
+    ),
+    case(
+        "part-frame-attribute-is-whole",
+        "parts",
+        [
+            "import pandas as pd",
+            "df = pd.DataFrame({'a': [1, 2]})",
+            "df['b'] = df['a'] * 2",
+            "def rows():\n    return df.shape[0]",
+            "n = rows()",
+        ],
+        "n",
+        {0, 1, 2, 3, 4},
     ),
 ]
