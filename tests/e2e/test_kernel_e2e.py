@@ -103,6 +103,34 @@ def test_notebook_through_nbclient_then_the_cli(tmp_path: Path, monkeypatch: Any
     assert all(len(line) <= 80 for line in table.stdout.splitlines())
 
 
+def test_a_kernel_killed_after_its_last_cell_leaves_a_finished_trial(
+    kernel: tuple[KernelManager, Any, Path],
+) -> None:
+    """A client that gives up on a slow kernel exit (joblib workers, say) and kills it
+    must not turn a notebook that finished into an interrupted trial."""
+    km, client, db = kernel
+    execute(client, "%load_ext nbprov")
+    execute(client, "%tag_var n hyperparam\nn = 5")
+    execute(client, "m = n * 2")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the kernel writes its last cells when quiet
+        try:
+            with sqlite3.connect(db) as conn:
+                done = conn.execute("select count(*) from activation where status = 'ok'")
+                if done.fetchone()[0] == 2:
+                    break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.2)
+    process = km.provisioner.process  # type: ignore[union-attr]
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    shown = cli_json(db, "show", "latest")
+    assert shown["status"] == "ok"
+    assert shown["ended_at"] is not None
+    assert [a["status"] for a in shown["activations"]] == ["ok", "ok"]
+
+
 def test_a_kernel_killed_mid_cell(kernel: tuple[KernelManager, Any, Path]) -> None:
     km, client, db = kernel
     execute(client, "%load_ext nbprov")
@@ -110,11 +138,14 @@ def test_a_kernel_killed_mid_cell(kernel: tuple[KernelManager, Any, Path]) -> No
     client.execute("import time\ntime.sleep(600)")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # wait until the long cell's start is stored
-        with sqlite3.connect(db) as conn:
-            rows = conn.execute(
-                "select a.status from activation a join code c on c.hash = a.cell_hash "
-                "where c.source like '%time.sleep(600)%'"
-            ).fetchall()
+        try:
+            with sqlite3.connect(db) as conn:
+                rows = conn.execute(
+                    "select a.status from activation a join code c on c.hash = a.cell_hash "
+                    "where c.source like '%time.sleep(600)%'"
+                ).fetchall()
+        except sqlite3.OperationalError:  # the writer has not created the store yet
+            rows = []
         if rows == [("running",)]:
             break
         time.sleep(0.2)
