@@ -91,6 +91,8 @@ def path_of(node: ast.expr) -> tuple[str, Path, list[ast.expr], list[str]] | Non
                 steps.append(("key", key.value))
             elif isinstance(key, ast.Name):
                 steps.append(("var", key.id))
+            elif (index := _int_tuple(key)) is not None:
+                steps.append(("key", index))  # ``m[0, 1]``: an array element (or a dict key)
             else:
                 steps.clear()  # what lies outside a computed subscript is not a part
                 exprs.append(key)
@@ -102,6 +104,17 @@ def path_of(node: ast.expr) -> tuple[str, Path, list[ast.expr], list[str]] | Non
     steps.reverse()
     names = [str(v) for k, v in steps if k == "var"]
     return node.id, tuple(steps), exprs, names
+
+
+def _int_tuple(node: ast.expr) -> tuple[int, ...] | None:
+    if not isinstance(node, ast.Tuple) or not node.elts:
+        return None
+    out: list[int] = []
+    for elt in node.elts:
+        if not (isinstance(elt, ast.Constant) and type(elt.value) is int and elt.value >= 0):
+            return None
+        out.append(elt.value)
+    return tuple(out)
 
 
 # -- runtime side: spelling a path as a part name ---------------------------------------
@@ -211,7 +224,16 @@ def spell(
                 key = value
             if not _keyed(obj) or (type(obj) is list and type(key) is not int):
                 break
-            spelled = f"{name}[{key!r}]"
+            if type(key) is tuple:
+                if type(obj) is dict:
+                    spelled = f"{name}[{key!r}]"
+                elif type(obj).__name__ == "ndarray" and len(key) <= getattr(obj, "ndim", 0):
+                    # ``m[0, 1]`` is ``m[0][1]``: the row ``m[0]`` holds it.
+                    spelled = name + "".join(f"[{k}]" for k in key)
+                else:
+                    break
+            else:
+                spelled = f"{name}[{key!r}]"
         if len(spelled) > MAX_NAME:
             break
         name = spelled

@@ -687,7 +687,6 @@ CASES: list[Case] = [
         ],
         "v",
         {0, 1, 3, 4},
-        miss="multi-dimensional indices are not parts: the whole array is written",
     ),
     case(
         "part-read-inside-function",
@@ -1108,5 +1107,18 @@ CASES: list[Case] = [
         ],
         "n",
         {0, 1, 2, 3, 4},
+    ),
+    case(
+        "part-array-row-holds-element",
+        "parts",
+        [
+            "import numpy as np",
+            "m = np.zeros((2, 3))",
+            "m[0, 1] = 1.0",
+            "m[1, 2] = 2.0",
+            "r = m[0].sum()",
+        ],
+        "r",
+        {0, 1, 2, 4},
     ),
 ]
