@@ -221,11 +221,13 @@ def build_dot(
 
 
 def _tree_line(lead: str, name: str, value: str, where: str, code: str, width: int) -> str:
-    """``lead name = value  <- where code`` in ``width`` characters: the name and the cell
-    reference stay whole while there is room; value and code share what is left, the code
-    getting at least half of it when both are long."""
-    fixed = f"{lead}{name}"
+    """``lead name = value  <- where code`` in ``width`` characters: the cell reference
+    stays whole, and the name too while there is room (else it is cut, to 8 characters at
+    least); value and code share what is left, the code getting at least half of it when
+    both are long."""
     arrow = f"  <- {where}"
+    name = _cut(name, max(8, width - len(lead) - len(arrow)))
+    fixed = f"{lead}{name}"
     room = width - len(fixed) - len(arrow)
     value_part = f" = {value}" if value else ""
     code_part = f" {code}" if code else ""
@@ -248,7 +250,7 @@ def text_tree(sl: dict[str, Any], *, depth: int | None = None, width: int | None
     g = _graph(sl)
     limit = width if width is not None else 10**6
     if g.target is None:
-        return _fit(_cut(f"{sl.get('variable')}: no recorded lineage", 10**6), limit)
+        return _cut(f"{sl.get('variable')}: no recorded lineage", limit)
     out: list[str] = []
     printed: set[tuple[str, int]] = set()
 

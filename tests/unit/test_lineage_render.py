@@ -75,6 +75,25 @@ def test_depth_limit_and_collapsed_chains() -> None:
     assert "depth limit" in tree
 
 
+@pytest.mark.parametrize("width", [80, 60, 40])
+def test_text_tree_fits_the_width_and_keeps_cell_references(width: int) -> None:
+    long_source = "x = transform(x, " + ", ".join(f"option_{i}=True" for i in range(12)) + ")"
+    sl = _chain(30, source=long_source)
+    for v in sl["variables"]:
+        v["value"] = {"type": "pandas.DataFrame", "repr": "a frame " * 20, "shape": [10, 4]}
+        v["name"] = "a_rather_long_variable_name_x"
+    for e in sl["edges"]:
+        e["variable"] = "a_rather_long_variable_name_x"
+    sl["variable"] = "a_rather_long_variable_name_x"
+    lines = graph.text_tree(sl, width=width).splitlines()
+    assert len(lines) == 30
+    assert max(len(line) for line in lines) <= width
+    # Near the root there is room for the cell each version came from.
+    assert all(f"<- [{30 - i}]" in line for i, line in enumerate(lines[:3]))
+    # Unlimited, nothing is cut but the value and code summaries.
+    assert "<- [1] x = 0" in graph.text_tree(sl)
+
+
 def test_roles_stand_out() -> None:
     sl = _chain(2)
     sl["variables"][-1]["role"] = "metric"
