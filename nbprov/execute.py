@@ -20,8 +20,10 @@ Typical use::
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.metadata
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -353,6 +355,9 @@ def run_notebook(
     }
     if kernel_name is not None:
         options["kernel_name"] = kernel_name
+    sockets = _local_sockets()
+    if sockets is not None:
+        options["km"] = _ipc_kernel_manager(kernel_name or _notebook_kernel(nb), sockets.name)
     client = NotebookClient(nb, **options)
 
     start = datetime.now()
@@ -369,6 +374,12 @@ def run_notebook(
             failure = CellFailure(None, None, None, "", ename, _startup_message(exc, kenv))
         else:
             failure = _cell_failure(nb, started, ename, str(exc), "")
+    if sockets is not None:
+        # nbclient shuts down only the kernels it made itself.
+        with contextlib.suppress(Exception):
+            if client.km is not None and client.km.has_kernel:
+                client.km.shutdown_kernel()
+        sockets.cleanup()
     wall = (datetime.now() - start).total_seconds()
 
     out_path: Path | None = None
@@ -389,6 +400,30 @@ def run_notebook(
         cell_seconds=cell_kernel_seconds(nb) if record_timing else [],
         kernel_cpu_seconds=_difference(cpu[0], cpu[1]),
     )
+
+
+def _local_sockets() -> tempfile.TemporaryDirectory[str] | None:
+    """A private folder for the kernel's sockets where the platform has Unix sockets.
+
+    Over TCP every message crosses the loopback in plain text, and ipykernel warns about
+    it on stderr; a headless run talks to its kernel through Unix sockets instead, in a
+    folder of its own (not the notebook's), removed afterwards.
+    """
+    if os.name != "posix":
+        return None
+    return tempfile.TemporaryDirectory(prefix="nbprov-kernel-")
+
+
+def _ipc_kernel_manager(kernel_name: str, folder: str) -> Any:
+    from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "k"))
+
+
+def _notebook_kernel(nb: NotebookNode) -> str:
+    spec = nb.get("metadata", {}).get("kernelspec", {})
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) and name else "python3"
 
 
 def _difference(start: float | None, end: float | None) -> float | None:
