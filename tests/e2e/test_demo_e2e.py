@@ -15,9 +15,9 @@ from typing import Any
 
 import nbformat
 import pytest
-from support import cli_json, subprocess_env
+from support import cli_json, nbprov_cli, subprocess_env
 
-from nbprov.demo import default_notebook_dir, demo_notebooks
+from nbprov.demo import RERUN, default_notebook_dir, demo_notebooks, demo_runs
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -138,10 +138,16 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
         env=subprocess_env(),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    # The demo ends with the trials listing.
-    for path in NOTEBOOKS:
-        assert path.stem[:4] in proc.stdout
-    return db, cli_json(db, "trials")
+    # Nothing on stderr: no kernel transport warnings between the lines of the demo.
+    assert proc.stderr == ""
+    # The demo ends with each trial, its hyperparameters and metrics, in 80 columns.
+    listing = cli_json(db, "trials")
+    for trial in listing:
+        assert f"#{trial['id']} {trial['name']}" in proc.stdout
+        for name in [*trial["hyperparams"], *trial["metrics"]]:
+            assert f"{name}=" in proc.stdout, name
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 80
+    return db, listing
 
 
 def test_demo_json_listing_is_the_trials_listing(tmp_path: Path) -> None:
@@ -219,13 +225,39 @@ def test_the_demo_notebooks_are_realistic_experiments() -> None:
 
 def test_every_demo_notebook_became_a_trial(demo_run: tuple[Path, list[dict[str, Any]]]) -> None:
     db, listing = demo_run
-    assert sorted(t["name"] for t in listing) == sorted(p.stem for p in NOTEBOOKS)
+    assert [t["name"] for t in listing] == [name for _, name, _ in demo_runs(NOTEBOOKS)]
     # Another process reading the same store sees the same trials.
     assert cli_json(db, "trials") == listing
     for trial in listing:
         assert trial["status"] == "ok"
         assert trial["ended_at"] is not None
-        assert Path(trial["notebook"]) == default_notebook_dir() / f"{trial['name']}.ipynb"
+        stem = RERUN[0] if trial["name"].startswith(RERUN[0]) else trial["name"]
+        assert Path(trial["notebook"]) == default_notebook_dir() / f"{stem}.ipynb"
+
+
+def test_the_rerun_records_its_parameters_and_their_metrics(
+    demo_run: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    _, listing = demo_run
+    first, again = (t for t in listing if t["name"].startswith(RERUN[0]))
+    path = default_notebook_dir() / f"{RERUN[0]}.ipynb"
+    params = {**parameters_of(path), **RERUN[1]}
+    assert again["hyperparams"] == {**first["hyperparams"], **RERUN[1]}
+    for name, value in EXPECTED[RERUN[0]](params).items():
+        assert again["metrics"][name] == pytest.approx(value, rel=1e-9, abs=1e-12), name
+
+
+def test_the_readme_examples_run_as_written_after_the_demo(
+    demo_run: tuple[Path, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, _ = demo_run
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    examples = [line[2:].split() for line in readme.splitlines() if line.startswith("$ nbprov ")]
+    assert examples
+    for words in examples:
+        proc = nbprov_cli(db, *words[1:])
+        assert proc.returncode == 0, (words, proc.stderr)
+        assert proc.stdout.strip(), words
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
