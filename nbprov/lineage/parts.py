@@ -324,6 +324,8 @@ def plan(
         for steps in facts.part_deletes.get(root, ()):
             if steps[-1][0] == "var" or type(steps[-1][1]) is int:
                 rp.writable = False  # deleting an element shifts the ones after it
+        if root in facts.dict_calls and type(ns[root]) is not dict:
+            rp.readable = rp.writable = False  # ``get``/``update`` of something else
         if root in rp.loads:
             rp.readable = rp.writable = False
         if root in rp.writes:

@@ -136,6 +136,8 @@ class CellFacts:
     part_loads: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_stores: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_deletes: dict[str, frozenset[Path]] = field(default_factory=dict)
+    # Roots whose parts come from dict methods (``get``, ``update``...): exact dicts only.
+    dict_calls: frozenset[str] = frozenset()
     part_updates: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_calls: dict[str, frozenset[tuple[Path, str]]] = field(default_factory=dict)
     whole: frozenset[str] = frozenset()
@@ -211,6 +213,7 @@ class _Analyzer:
         self.part_loads: dict[str, set[Path]] = {}
         self.part_stores: dict[str, set[Path]] = {}
         self.part_deletes: dict[str, set[Path]] = {}
+        self.dict_calls: set[str] = set()
         self.part_updates: dict[str, set[Path]] = {}
         self.part_calls: dict[str, set[tuple[Path, str]]] = {}
         self.whole: set[str] = set()
@@ -391,7 +394,23 @@ class _Analyzer:
             self.sure_at_call = set(self.sure)
         call_used: set[str] = set()
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        keyed = dict_method_keys(node)
+        if (
+            keyed is not None
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id not in shadow
+        ):
+            # ``d.get('k')``, ``d.update(k=...)``: one key of a dict (checked at run time).
+            owner = func.value.id
+            self._load(owner, call_used, shadow, part=True)
+            self.dict_calls.add(owner)
+            for kind, key in keyed:
+                into = self.part_loads if kind == "load" else self.part_stores
+                into.setdefault(owner, set()).add((("key", key),))
+                if kind == "update":
+                    self.part_updates.setdefault(owner, set()).add((("key", key),))
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             self._load(func.value.id, call_used, shadow)  # a method of the whole object
         elif isinstance(func, ast.Attribute) and isinstance(
             func.value, (ast.Attribute, ast.Subscript)
@@ -679,6 +698,36 @@ class _Analyzer:
                 self.write(sub.id, deps, definite=False)
 
 
+def _const_key(node: ast.expr) -> str | int | None:
+    value = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(value, str) or (type(value) is int and value >= 0):
+        return value
+    return None
+
+
+def dict_method_keys(node: ast.Call) -> list[tuple[str, str | int]] | None:
+    """The keys a dict method call reads ("load") or writes ("store", "update": read
+    then written), when they are constants; None for any other call."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    method, args, kws = func.attr, node.args, node.keywords
+    key = _const_key(args[0]) if args and not kws else None
+    if method == "get" and key is not None and len(args) <= 2:
+        return [("load", key)]
+    if method == "setdefault" and key is not None and len(args) <= 2:
+        return [("update", key)]
+    if method == "pop" and key is not None and len(args) <= 2:
+        return [("store", key)]
+    if method == "update" and not args and kws and all(kw.arg for kw in kws):
+        return [("store", str(kw.arg)) for kw in kws]
+    if method == "update" and len(args) == 1 and not kws and isinstance(args[0], ast.Dict):
+        keys = [_const_key(k) if k is not None else None for k in args[0].keys]
+        if keys and all(k is not None for k in keys):
+            return [("store", k) for k in keys if k is not None]
+    return None
+
+
 def _all_args(args: ast.arguments) -> list[ast.arg]:
     out = [*args.posonlyargs, *args.args, *args.kwonlyargs]
     if args.vararg:
@@ -745,6 +794,7 @@ def _analyze_cached(source: str) -> CellFacts:
         part_loads={k: frozenset(v) for k, v in a.part_loads.items()},
         part_stores={k: frozenset(v) for k, v in a.part_stores.items()},
         part_deletes={k: frozenset(v) for k, v in a.part_deletes.items()},
+        dict_calls=frozenset(a.dict_calls),
         part_updates={k: frozenset(v) for k, v in a.part_updates.items()},
         part_calls={k: frozenset(v) for k, v in a.part_calls.items()},
         whole=frozenset(a.whole),

@@ -269,6 +269,13 @@ CASES: list[Case] = [
         "dicts",
         ["cfg = {}", "cfg['lr'] = 0.1", "cfg.update(epochs=3)", "lr = cfg['lr']"],
         "lr",
+        {0, 1, 3},  # update(epochs=...) writes the key 'epochs' only, not 'lr'
+    ),
+    case(
+        "dict-update-whole-read",
+        "dicts",
+        ["cfg = {}", "cfg['lr'] = 0.1", "cfg.update(epochs=3)", "n = len(cfg)"],
+        "n",
         {0, 1, 2, 3},
     ),
     case(
