@@ -2,7 +2,8 @@
 
 Every notebook in the given folders runs twice in real kernels (nbclient + ipykernel,
 ``MPLBACKEND=Agg``), one after the other: plain, and with ``%load_ext nbprov`` injected as
-its first cell and ``NBPROV_DB`` pointing at a fresh store of its own. Per notebook:
+its first cell and ``NBPROV_DB`` pointing at a fresh store of its own (the plain run gets
+a ``pass`` cell there, so execution counts agree). Per notebook:
 
 - **changed**: code cells whose visible outputs (streams, results, displays, errors)
   differ between the two runs; must be 0. A cell that differs is run plain a second
@@ -301,6 +302,8 @@ def run_notebook(path: Path, args: argparse.Namespace, checker: Checker) -> Note
         base.pop("NBPROV_DB", None)
         plain = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
         recorded = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
+        # Both runs get a first cell, so execution counts (shown in tracebacks) agree.
+        plain.cells.insert(0, new_code_cell("pass"))  # type: ignore[no-untyped-call]
         recorded.cells.insert(0, new_code_cell("%load_ext nbprov"))  # type: ignore[no-untyped-call]
         try:
             plain_env = kernel_env(path, db=None, trial_name=None, base=base)
@@ -311,7 +314,7 @@ def run_notebook(path: Path, args: argparse.Namespace, checker: Checker) -> Note
             report.failure = f"{type(exc).__name__}: {str(exc)[:200]}"
             report.wall_seconds = time.monotonic() - start
             return report
-        plain_cells = [c for c in plain.cells if c.cell_type == "code"]
+        plain_cells = [c for c in plain.cells if c.cell_type == "code"][1:]
         rec_cells = [c for c in recorded.cells if c.cell_type == "code"][1:]
         differing = [
             i
@@ -321,10 +324,10 @@ def run_notebook(path: Path, args: argparse.Namespace, checker: Checker) -> Note
         if differing:
             # A cell whose output differs between two plain runs too is nondeterministic
             # by itself (unseeded sampling, say): it says nothing about nbprov.
-            again = nbformat.from_dict(nb)  # type: ignore[no-untyped-call]
+            again = nbformat.from_dict(plain)  # type: ignore[no-untyped-call]
             try:
                 execute(again, path.parent, plain_env, args.cell_timeout)
-                again_cells = [c for c in again.cells if c.cell_type == "code"]
+                again_cells = [c for c in again.cells if c.cell_type == "code"][1:]
                 report.nondeterministic = [
                     i for i in differing if visible(plain_cells[i]) != visible(again_cells[i])
                 ]
@@ -351,7 +354,7 @@ def run_notebook(path: Path, args: argparse.Namespace, checker: Checker) -> Note
             any(o.output_type == "error" for o in c.outputs) for c in rec_cells
         )
         report.executed = sum(1 for c in rec_cells if c.get("execution_count") is not None)
-        report.seconds_plain = sum(cell_kernel_seconds(plain))
+        report.seconds_plain = sum(cell_kernel_seconds(plain)[1:])
         report.seconds_nbprov = sum(cell_kernel_seconds(recorded)[1:])
         report.store_kb = (
             sum(p.stat().st_size for p in db.parent.glob("nbprov.db*") if p.is_file()) / 1024
@@ -468,6 +471,23 @@ def markdown(reports: list[NotebookReport], summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _write(reports: list[NotebookReport], args: argparse.Namespace, *, final: bool) -> None:
+    summary = totals(reports)
+    table = markdown(reports, summary)
+    if final:
+        print(table)
+    if args.markdown:
+        Path(args.markdown).write_text(table)
+    if args.json:
+        data = {"totals": summary, "notebooks": [dict(asdict(r), ratio=r.ratio) for r in reports]}
+        text = json.dumps(data, indent=1, default=repr)
+        if args.json == "-":
+            if final:
+                print(text)
+        else:
+            Path(args.json).write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path, help="folders of .ipynb notebooks")
@@ -516,23 +536,10 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
+            _write(reports, args, final=False)  # a long run leaves its results so far
     finally:
         checker.close()
-    summary = totals(reports)
-    table = markdown(reports, summary)
-    print(table)
-    if args.markdown:
-        Path(args.markdown).write_text(table)
-    if args.json:
-        data = {
-            "totals": summary,
-            "notebooks": [dict(asdict(r), ratio=r.ratio) for r in reports],
-        }
-        text = json.dumps(data, indent=1, default=repr)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text)
+    _write(reports, args, final=True)
     return 0
 
 
