@@ -440,3 +440,42 @@ def test_a_long_cells_running_row_names_its_own_execution_count(
     result = run(shell, "time.sleep(1.0)\npeek()")
     assert "running" in {status for _, status in seen}, seen
     assert (result.execution_count, "running") in seen
+
+
+# -- the user's open --------------------------------------------------------------------------
+
+
+def test_open_looks_the_same_to_a_cell_with_and_without_nbprov(
+    bare_shell: InteractiveShell,
+) -> None:
+    import builtins
+    import io
+
+    probe = (
+        "import io\n"
+        "seen = (open is io.open, open.__name__, open.__qualname__, open.__doc__,"
+        " str(__import__('inspect').signature(open)))"
+    )
+    run(bare_shell, probe)
+    plain = bare_shell.user_ns["seen"]
+    real = builtins.open
+    run(bare_shell, "%load_ext nbprov")
+    run(bare_shell, probe)
+    assert bare_shell.user_ns["seen"] == plain
+    assert builtins.open is real and io.open is real  # put back between cells
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="files are watched by wrapping open while a cell runs, so a failing open() "
+    "shows the wrapper's frame; an audit hook would not, but it would run on every "
+    "id() call in the process (100,000 in one deepcopy of a 20,000-item list)",
+)
+def test_an_open_error_shows_no_frame_of_nbprov(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    result = run(shell, "open('/nonexistent/folder/file.txt')")
+    assert isinstance(result.error_in_exec, FileNotFoundError)
+    shown = capsys.readouterr()
+    assert "nbprov" not in shown.out + shown.err
