@@ -23,7 +23,7 @@ Usage::
 
     python benchmarks/bench_overhead.py                 # 5 repetitions, everything
     python benchmarks/bench_overhead.py --reps 3 --only tiny_300 loops
-    python benchmarks/bench_overhead.py --markdown benchmarks/results.md
+    python benchmarks/bench_overhead.py --markdown /tmp/overhead.md
 """
 
 from __future__ import annotations
