@@ -10,7 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Engine, Float, Integer, String, select, type_coerce
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    cast,
+    select,
+    type_coerce,
+)
+from sqlalchemy.exc import DBAPIError
 
 from .models import Base
 
@@ -47,6 +60,8 @@ def _kind_problem(column: Column[Any], raw: Any, processor: Any) -> str | None:
         return None if ok else "not an integer"
     if isinstance(column.type, Float):
         return None if isinstance(raw, (int, float)) else "not a number"
+    if isinstance(column.type, String) and not isinstance(raw, str):
+        return "not text"
     if processor is None:
         return None
     try:
@@ -60,6 +75,20 @@ def _kind_problem(column: Column[Any], raw: Any, processor: Any) -> str | None:
 def _show(raw: Any) -> str:
     text = repr(raw)
     return text if len(text) <= 24 else text[:23] + "…"
+
+
+def _undecodable(conn: Any, table: Table, column: Column[Any]) -> list[Any]:
+    """Keys of the rows whose ``column`` holds bytes that are not UTF-8 text."""
+    names = [c.name for c in table.primary_key.columns]
+    blobs = [cast(table.c[n], LargeBinary) for n in names]
+    found = []
+    for *key, data in conn.execute(select(*blobs, cast(column, LargeBinary))):
+        try:
+            bytes(data or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            shown = [bytes(k or b"").decode("utf-8", "replace") for k in key]
+            found.append(shown[0] if len(shown) == 1 else tuple(shown))
+    return found
 
 
 def find_damage(engine: Engine, limit: int = 3) -> tuple[list[str], int]:
@@ -84,7 +113,13 @@ def find_damage(engine: Engine, limit: int = 3) -> tuple[list[str], int]:
             for column in table.columns:
                 processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
                 raw_column = type_coerce(column, String())
-                for *key, raw in conn.execute(select(*keys, raw_column)):
+                try:
+                    rows = conn.execute(select(*keys, raw_column)).all()
+                except DBAPIError:  # text the driver cannot decode: find it byte by byte
+                    for ident in _undecodable(conn, table, column):
+                        note(table.name, ident, f"{column.name} is text that is not UTF-8")
+                    continue
+                for *key, raw in rows:
                     ident = key[0] if len(key) == 1 else tuple(key)
                     if raw is None:
                         if not column.nullable:

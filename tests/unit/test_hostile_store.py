@@ -69,6 +69,10 @@ def hostile(base_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     return copy
 
 
+class BadText(bytes):
+    """Bytes stored as TEXT: what another tool may leave, and no UTF-8 decoder accepts."""
+
+
 def craft(path: Path, table: str, column: str | None, value: Any, row: str = "all") -> None:
     """Set ``column`` of ``table`` (every row, the first or the last) to ``value``;
     with no column, delete those rows."""
@@ -81,7 +85,8 @@ def craft(path: Path, table: str, column: str | None, value: Any, row: str = "al
         if column is None:
             conn.execute(f"DELETE FROM {table}{where}")
         else:
-            conn.execute(f'UPDATE {table} SET "{column}" = ?{where}', (value,))
+            target = "CAST(? AS TEXT)" if isinstance(value, BadText) else "?"
+            conn.execute(f'UPDATE {table} SET "{column}" = {target}{where}', (value,))
 
 
 COMMANDS = [
@@ -164,6 +169,10 @@ CASES = [
     ("value", "value", json.dumps(ESC)),
     ("value", "value", json.dumps({"type": ESC, "repr": ESC, "shape": [ESC]})),
     ("value", "exact", "x"),
+    ("value", "name", BadText(b"\xff\xfe")),
+    ("code", "source", BadText(b"x = '\xff'")),
+    ("trial", "notebook", b"\x00\x1b[2J"),
+    ("trial", "environment", b"{}"),
     ("value", "seq", None),
     ("value", "name", ESC),
     ("variable_tag", "role", None),
@@ -268,6 +277,8 @@ VALUES = st.one_of(
         ]
     ),
     TEXT.map(json.dumps),
+    st.binary(max_size=8),
+    st.binary(min_size=1, max_size=8).map(BadText),
 )
 MUTATION = st.tuples(
     st.sampled_from(COLUMNS + [(t, None) for t in ("code", "access", "value", "variable_tag")]),
@@ -292,6 +303,6 @@ def test_any_crafted_rows_end_in_output_or_one_line(
     for (table, column), value, row in mutations:
         try:
             craft(hostile, table, column, sqlite_value(value), row)
-        except sqlite3.Error:
-            continue  # SQLite itself refuses it (a text rowid, a duplicate key)
+        except (sqlite3.Error, UnicodeEncodeError):
+            continue  # SQLite refuses it (a text rowid, a duplicate key, a lone surrogate)
     event(f"exit {check(hostile, argv).code}")
