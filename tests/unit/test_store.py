@@ -215,3 +215,22 @@ def test_a_store_from_a_newer_nbprov_is_refused(tmp_path: Path) -> None:
         conn.execute("update nbprov_meta set value = '999' where key = 'schema_version'")
     with pytest.raises(StoreError, match="newer than this nbprov"):
         Store.open(str(path))
+
+
+def test_none_and_other_special_values_are_stored_on_each_database(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NBPROV_DB", db_url)
+    shell = new_shell()
+    try:
+        run(shell, "%load_ext nbprov")
+        run(shell, "%tag_var best hyperparam\n%tag_var big metric\nbest = None\nbig = 10 ** 30")
+        run(shell, "nothing = None\nbad = b'\\xff'.decode('utf-8', 'surrogateescape')")
+        run(shell, "after = 1")
+        flush(shell)
+    finally:
+        close_shell(shell)
+    shown = show_trial("latest", db=db_url)
+    assert len(shown["activations"]) == 3
+    assert shown["hyperparams"] == {"best": None}
+    assert shown["metrics"] == {"big": 10**30}
