@@ -160,6 +160,8 @@ def test_a_kernel_killed_mid_cell(kernel: tuple[KernelManager, Any, Path]) -> No
     shown = cli_json(db, "show", "latest")
     assert shown["status"] == "interrupted"
     assert [a["status"] for a in shown["activations"]] == ["ok", "interrupted"]
+    # The running row names the cell that was running ([3]), not the next one.
+    assert [a["execution_count"] for a in shown["activations"]] == [2, 3]
     assert shown["hyperparams"] == {"n": 5}
     assert cli_json(db, "trials")[0]["status"] == "interrupted"
 
