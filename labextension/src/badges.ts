@@ -9,7 +9,7 @@ import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
-import type { NotebookProvenance } from './model';
+import type { NotebookProvenance } from './model/notebook';
 import { runState, SourceHashes } from './staleness';
 import { cellStage, stageClass } from './stage';
 

@@ -16,7 +16,8 @@ import { Menu, Widget } from '@lumino/widgets';
 import { NbprovApi } from './api';
 import { NotebookBadges } from './badges';
 import { provenanceIcon, stageIcon } from './icon';
-import { NotebookProvenance } from './model';
+import { NotebookProvenance } from './model/notebook';
+import { ProvenanceModel } from './model/provenance';
 import { PANEL_ID, ProvenancePanel } from './panel';
 import { METADATA_KEY, STANDARD_STAGES, isValidStage, stageFromMetadata, withStage } from './stage';
 
@@ -77,14 +78,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
     };
-    const panel = new ProvenancePanel(api, openLarge);
+    const provenance = new ProvenanceModel(api);
+    const panel = new ProvenancePanel(provenance, openLarge);
     panel.title.icon = provenanceIcon;
     app.shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
 
     const follow = (): void => {
       const current = tracker.currentWidget;
-      panel.setNotebook(current, current ? (models.get(current) ?? null) : null);
+      provenance.setNotebook(current ? (models.get(current) ?? null) : null);
     };
 
     tracker.widgetAdded.connect((_, notebookPanel) => {

@@ -33,7 +33,7 @@ const TRAILING: IColumn[] = [
  * The table's columns: id, name and status; every hyperparameter, then every metric, by
  * name; then start and duration (the side bar is narrow: tagged values come first).
  */
-export function trialColumns(trials: ITrial[]): IColumn[] {
+export function trialColumns(trials: readonly ITrial[]): IColumn[] {
   const hyperparams = new Set<string>();
   const metrics = new Set<string>();
   for (const trial of trials) {
@@ -105,7 +105,7 @@ export function compareValues(
 }
 
 /** Trials sorted by a column; ties keep the id order (the sort is stable). */
-export function sortTrials(trials: ITrial[], sort: ISort): ITrial[] {
+export function sortTrials(trials: readonly ITrial[], sort: ISort): ITrial[] {
   return [...trials]
     .sort((x, y) => x.id - y.id)
     .sort((x, y) => compareValues(columnValue(x, sort.key), columnValue(y, sort.key), sort.direction));
@@ -186,7 +186,7 @@ export function formatTime(iso: string | null): string {
 }
 
 /** The newest trial (latest start, then highest id), or null. */
-export function latestTrial<T extends ITrial>(trials: T[]): T | null {
+export function latestTrial<T extends ITrial>(trials: readonly T[]): T | null {
   let best: T | null = null;
   for (const trial of trials) {
     if (

@@ -1,13 +1,14 @@
 /**
  * What the front end knows of one notebook's provenance: its trials and the activations
- * of its current (latest) trial, fetched from the server extension.
+ * of its current (latest) trial, fetched from the server extension. There is one per open
+ * notebook: its cell badges read it, and the panel's model follows the current one.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { NbprovApi } from './api';
-import { latestTrial } from './table';
-import type { IInfoReply, ITrial, ITrialDetail } from './types';
-import { lastRunHashes } from './staleness';
+import { NbprovApi } from '../api';
+import { latestTrial } from '../table';
+import type { IInfoReply, ITrial, ITrialDetail } from '../types';
+import { lastRunHashes } from '../staleness';
 
 export class NotebookProvenance {
   constructor(

@@ -1,0 +1,470 @@
+/**
+ * The provenance panel's model: everything the panel shows that comes from the server,
+ * for the current notebook. The trial list (this notebook's or every notebook's), the
+ * picked trials and their comparison, the trial and variable whose lineage to draw and
+ * the graph, what is loading and the last error. The views render it and call its
+ * methods; they never talk to the server themselves.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import type { NbprovApi } from '../api';
+import { dotToSvg } from '../graphviz';
+import { ISort, latestTrial, nextSort } from '../table';
+import type { ICompareResult, IInfoReply, ITrial, ITrialDetail } from '../types';
+import type { NotebookProvenance } from './notebook';
+
+/** The server calls the model makes (NbprovApi, or a stand-in in tests). */
+export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'>;
+
+/** Which trials the table lists. */
+export type TrialScope = 'notebook' | 'all';
+
+/**
+ * What changed, so that each view redraws only its part:
+ * - `status`: the notebook, its store, the features, loading, the error;
+ * - `trials`: the trial list or its order;
+ * - `picked`: the trials picked for comparison;
+ * - `comparison`: the comparison or the "only changed" choice;
+ * - `lineage`: the trial and variable choices;
+ * - `graph`: the lineage graph (drawing, drawn, cleared) and its DOT source.
+ */
+export type ProvenanceChange = 'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph';
+
+/** A tagged variable of the lineage trial, as the variable choice lists it. */
+export interface IVariableChoice {
+  name: string;
+  role: string;
+}
+
+/** A drawn lineage graph. */
+export interface ILineageGraph {
+  /** The SVG text graphviz laid out (not yet sanitized). */
+  svg: string;
+  title: string;
+}
+
+/** A standalone script, ready to save. */
+export interface IScriptFile {
+  filename: string;
+  script: string;
+}
+
+export interface IProvenanceModelOptions {
+  /** DOT to SVG text; graphviz in WebAssembly unless given. */
+  layout?: (dot: string) => Promise<string>;
+}
+
+type Features = IInfoReply['features'];
+
+const NO_FEATURES: Features = { trials: false, compare: false, deps: false, scriptify: false };
+
+/** Numbers the calls of one kind so that only the latest one's reply is used. */
+class LatestCall {
+  start(): number {
+    return ++this._last;
+  }
+
+  isLatest(call: number): boolean {
+    return call === this._last;
+  }
+
+  cancel(): void {
+    this._last++;
+  }
+
+  private _last = 0;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class ProvenanceModel {
+  constructor(
+    private readonly api: ProvenanceApi,
+    options: IProvenanceModelOptions = {}
+  ) {
+    this._layout = options.layout ?? dotToSvg;
+  }
+
+  /** Emitted after every change of state, with the part that changed. */
+  get changed(): ISignal<this, ProvenanceChange> {
+    return this._changed;
+  }
+
+  /** The notebook on show, or null when no notebook is current. */
+  get notebook(): NotebookProvenance | null {
+    return this._notebook;
+  }
+
+  /** The notebook's Jupyter path ('' when none). */
+  get path(): string {
+    return this._notebook?.path ?? '';
+  }
+
+  /** The store the notebook's trials come from ('' until known). */
+  get store(): string {
+    return this._notebook?.store ?? '';
+  }
+
+  /** Whether the notebook's trials have been fetched once (successfully or not). */
+  get loaded(): boolean {
+    return this._notebook?.loaded ?? false;
+  }
+
+  /** What the server's nbprov can do (all false until known). */
+  get features(): Features {
+    return this._notebook?.info?.features ?? NO_FEATURES;
+  }
+
+  /** The last failure to show, or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** The id of the notebook's current (latest) trial, if any. */
+  get currentTrial(): number | null {
+    return this._notebook?.current?.id ?? null;
+  }
+
+  get scope(): TrialScope {
+    return this._scope;
+  }
+
+  /** The trials listed, in the server's order. */
+  get trials(): readonly ITrial[] {
+    return this._trials;
+  }
+
+  get sort(): ISort {
+    return this._sort;
+  }
+
+  /** The ids of the trials picked for comparison. */
+  get picked(): ReadonlySet<number> {
+    return this._picked;
+  }
+
+  get comparison(): ICompareResult | null {
+    return this._comparison;
+  }
+
+  /** Whether the comparison shows only the rows that differ. */
+  get onlyChanged(): boolean {
+    return this._onlyChanged;
+  }
+
+  /** The trial whose variables and lineage to show, as its id in text ('' when none). */
+  get lineageTrial(): string {
+    return this._lineageTrial;
+  }
+
+  /** The tagged variables of the lineage trial. */
+  get variables(): readonly IVariableChoice[] {
+    return this._variables;
+  }
+
+  /** The variable whose lineage to draw ('' when none). */
+  get variable(): string {
+    return this._variable;
+  }
+
+  /** Whether a lineage graph is being fetched and laid out. */
+  get drawing(): boolean {
+    return this._drawing;
+  }
+
+  /** The drawn lineage graph, or null. */
+  get graph(): ILineageGraph | null {
+    return this._graph;
+  }
+
+  /** The DOT source of the last graph the server sent, or null. */
+  get dot(): string | null {
+    return this._dot;
+  }
+
+  /**
+   * Show this notebook (null: none). Picks, comparison, graph and error start afresh;
+   * the scope, sort and "only changed" choices carry over.
+   */
+  setNotebook(notebook: NotebookProvenance | null): void {
+    if (notebook === this._notebook) {
+      return;
+    }
+    this._notebook?.changed.disconnect(this.onNotebookChanged, this);
+    this._notebook = notebook;
+    this._notebook?.changed.connect(this.onNotebookChanged, this);
+    for (const calls of [this._trialsCalls, this._detailCalls, this._compareCalls, this._graphCalls]) {
+      calls.cancel();
+    }
+    this._picked.clear();
+    this._trialPicked = false;
+    this._comparison = null;
+    this._details.clear();
+    this._dot = null;
+    this._graph = null;
+    this._drawing = false;
+    this._error = null;
+    this.emit('picked', 'comparison', 'graph');
+    this.onNotebookChanged();
+    if (notebook && !notebook.loaded) {
+      void notebook.refresh();
+    }
+  }
+
+  /** Reload everything from the server. */
+  async refresh(): Promise<void> {
+    this._details.clear();
+    await this._notebook?.refresh();
+  }
+
+  /** List this notebook's trials or every notebook's. */
+  async setScope(scope: TrialScope): Promise<void> {
+    if (scope === this._scope) {
+      return;
+    }
+    this._scope = scope;
+    await this.loadTrials();
+  }
+
+  /** Sort the table by a column (again: the other way round). */
+  sortBy(key: string): void {
+    this._sort = nextSort(this._sort, key);
+    this.emit('trials');
+  }
+
+  /** Pick a trial for comparison, or drop it. */
+  pick(id: number, picked: boolean): void {
+    if (picked === this._picked.has(id) || (picked && !this._trials.some(t => t.id === id))) {
+      return;
+    }
+    if (picked) {
+      this._picked.add(id);
+    } else {
+      this._picked.delete(id);
+    }
+    this.emit('picked');
+  }
+
+  /** Compare the picked trials (two or more), in the listing's order. */
+  async compare(): Promise<void> {
+    const notebook = this._notebook;
+    if (!notebook || this._picked.size < 2) {
+      return;
+    }
+    const ids = this._trials.map(t => t.id).filter(id => this._picked.has(id));
+    const call = this._compareCalls.start();
+    try {
+      const result = await this.api.compare(ids, true, notebook.path);
+      if (!this._compareCalls.isLatest(call)) {
+        return;
+      }
+      this._comparison = result;
+      this._error = null;
+    } catch (error) {
+      if (!this._compareCalls.isLatest(call)) {
+        return;
+      }
+      this._comparison = null;
+      this._error = messageOf(error);
+    }
+    this.emit('comparison', 'status');
+  }
+
+  setOnlyChanged(onlyChanged: boolean): void {
+    if (onlyChanged !== this._onlyChanged) {
+      this._onlyChanged = onlyChanged;
+      this.emit('comparison');
+    }
+  }
+
+  /** Show the variables of this trial; from now on it stays chosen while it is listed. */
+  async selectTrial(ref: string): Promise<void> {
+    this._trialPicked = true;
+    this._lineageTrial = ref;
+    this.emit('lineage');
+    await this.loadVariables();
+  }
+
+  selectVariable(name: string): void {
+    if (name !== this._variable && this._variables.some(v => v.name === name)) {
+      this._variable = name;
+      this.emit('lineage');
+    }
+  }
+
+  /** Fetch the lineage of the chosen variable in the chosen trial, and lay it out. */
+  async showGraph(): Promise<void> {
+    const notebook = this._notebook;
+    const trial = this._lineageTrial;
+    const variable = this._variable;
+    if (!notebook || !trial || !variable) {
+      return;
+    }
+    const call = this._graphCalls.start();
+    this._drawing = true;
+    this._graph = null;
+    this.emit('graph');
+    try {
+      const reply = await this.api.deps(trial, variable, notebook.path);
+      if (!this._graphCalls.isLatest(call)) {
+        return;
+      }
+      if (!reply.dot) {
+        throw new Error('the server sent no graph for this variable');
+      }
+      this._dot = reply.dot;
+      const svg = await this._layout(reply.dot);
+      if (!this._graphCalls.isLatest(call)) {
+        return;
+      }
+      this._graph = { svg, title: `Lineage of ${variable} (trial ${trial})` };
+      this._error = null;
+    } catch (error) {
+      if (!this._graphCalls.isLatest(call)) {
+        return;
+      }
+      this._graph = null;
+      this._error = messageOf(error);
+    }
+    this._drawing = false;
+    this.emit('graph', 'status');
+  }
+
+  /** The standalone script that rebuilds the chosen variable (null if it failed). */
+  async exportScript(): Promise<IScriptFile | null> {
+    const notebook = this._notebook;
+    const trial = this._lineageTrial;
+    const variable = this._variable;
+    if (!notebook || !trial || !variable) {
+      return null;
+    }
+    try {
+      const reply = await this.api.scriptify(trial, variable, notebook.path);
+      return { filename: `${variable}_trial${trial}.py`, script: reply.script };
+    } catch (error) {
+      this.reportError(error);
+      return null;
+    }
+  }
+
+  /** Show a failure that happened outside the model (a view's rendering, say). */
+  reportError(error: unknown): void {
+    this._error = messageOf(error);
+    this.emit('status');
+  }
+
+  dispose(): void {
+    this._notebook?.changed.disconnect(this.onNotebookChanged, this);
+    for (const calls of [this._trialsCalls, this._detailCalls, this._compareCalls, this._graphCalls]) {
+      calls.cancel();
+    }
+    Signal.clearData(this);
+  }
+
+  private onNotebookChanged(): void {
+    this._error = this._notebook?.error ?? null;
+    this.emit('status');
+    void this.loadTrials();
+  }
+
+  private async loadTrials(): Promise<void> {
+    const notebook = this._notebook;
+    const call = this._trialsCalls.start();
+    let trials: readonly ITrial[] = [];
+    let failure: string | null = null;
+    if (notebook && this._scope === 'all') {
+      try {
+        trials = (await this.api.trials(notebook.path, 'all')).trials;
+      } catch (error) {
+        failure = messageOf(error);
+      }
+      if (!this._trialsCalls.isLatest(call)) {
+        return;
+      }
+    } else if (notebook) {
+      trials = notebook.trials;
+    }
+    this._trials = trials;
+    const ids = new Set(trials.map(t => t.id));
+    for (const id of [...this._picked]) {
+      if (!ids.has(id)) {
+        this._picked.delete(id);
+      }
+    }
+    if (notebook) {
+      this._error = notebook.error ?? failure;
+    }
+    // Follow the latest trial until the user chooses another one that is still listed.
+    if (!(this._trialPicked && trials.some(t => String(t.id) === this._lineageTrial))) {
+      const latest = latestTrial(trials);
+      this._lineageTrial = latest ? String(latest.id) : '';
+    }
+    this.emit('status', 'trials', 'picked', 'lineage');
+    await this.loadVariables();
+  }
+
+  private async loadVariables(): Promise<void> {
+    const notebook = this._notebook;
+    const ref = this._lineageTrial;
+    const call = this._detailCalls.start();
+    let detail: ITrialDetail | null = null;
+    if (notebook && ref) {
+      const current = notebook.current;
+      detail = current && String(current.id) === ref ? current : (this._details.get(ref) ?? null);
+      if (!detail) {
+        try {
+          detail = await this.api.trial(ref, notebook.path);
+          this._details.set(ref, detail);
+        } catch (error) {
+          if (this._detailCalls.isLatest(call)) {
+            this._error = messageOf(error);
+            this.emit('status');
+          }
+        }
+        if (!this._detailCalls.isLatest(call)) {
+          return;
+        }
+      }
+    }
+    const roles = new Map<string, string>();
+    for (const variable of detail?.variables ?? []) {
+      roles.set(variable.name, variable.role);
+    }
+    this._variables = [...roles].map(([name, role]) => ({ name, role }));
+    if (!roles.has(this._variable)) {
+      this._variable = this._variables[0]?.name ?? '';
+    }
+    this.emit('lineage');
+  }
+
+  private emit(...changes: ProvenanceChange[]): void {
+    for (const change of changes) {
+      this._changed.emit(change);
+    }
+  }
+
+  private readonly _layout: (dot: string) => Promise<string>;
+  private _changed = new Signal<this, ProvenanceChange>(this);
+  private _notebook: NotebookProvenance | null = null;
+  private _error: string | null = null;
+  private _scope: TrialScope = 'notebook';
+  private _trials: readonly ITrial[] = [];
+  private _sort: ISort = { key: 'id', direction: 'descending' };
+  private _picked = new Set<number>();
+  private _comparison: ICompareResult | null = null;
+  private _onlyChanged = true;
+  private _lineageTrial = '';
+  private _trialPicked = false;
+  private _details = new Map<string, ITrialDetail>();
+  private _variables: IVariableChoice[] = [];
+  private _variable = '';
+  private _drawing = false;
+  private _graph: ILineageGraph | null = null;
+  private _dot: string | null = null;
+  private _trialsCalls = new LatestCall();
+  private _detailCalls = new LatestCall();
+  private _compareCalls = new LatestCall();
+  private _graphCalls = new LatestCall();
+}

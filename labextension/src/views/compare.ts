@@ -1,0 +1,121 @@
+/**
+ * The panel's Compare section: the button that compares the picked trials, and the
+ * comparison as a table of values per trial, grouped, with the change between them.
+ */
+import type { IDisposable } from '@lumino/disposable';
+
+import { h } from '../dom';
+import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
+import { cellText, formatDelta, groupRows } from '../table';
+
+export class CompareView implements IDisposable {
+  constructor(private readonly model: ProvenanceModel) {
+    this.node = h(
+      'section',
+      { class: 'jp-nbprov-section', 'aria-label': 'Compare' },
+      h(
+        'div',
+        { class: 'jp-nbprov-section-head' },
+        h('h3', {}, 'Compare'),
+        h('label', { class: 'jp-nbprov-check' }, this._onlyChanged, 'only changed')
+      ),
+      h('div', { class: 'jp-nbprov-actions' }, this._compareButton),
+      this._compareHost
+    );
+    this._onlyChanged.checked = model.onlyChanged;
+    this._onlyChanged.addEventListener('change', () => model.setOnlyChanged(this._onlyChanged.checked));
+    this._compareButton.addEventListener('click', () => void model.compare());
+    model.changed.connect(this.onChange, this);
+    this.renderButton();
+    this.renderComparison();
+  }
+
+  readonly node: HTMLElement;
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (!this._disposed) {
+      this._disposed = true;
+      this.model.changed.disconnect(this.onChange, this);
+    }
+  }
+
+  private onChange(_: ProvenanceModel, change: ProvenanceChange): void {
+    if (change === 'status' || change === 'picked') {
+      this.renderButton();
+    } else if (change === 'comparison') {
+      this._onlyChanged.checked = this.model.onlyChanged;
+      this.renderComparison();
+    }
+  }
+
+  private renderButton(): void {
+    const canCompare = this.model.features.compare;
+    const count = this.model.picked.size;
+    this._compareButton.disabled = !canCompare || count < 2;
+    this._compareButton.textContent = `Compare picked (${count})`;
+    this._compareButton.title = canCompare
+      ? 'Pick two or more trials in the table'
+      : 'This nbprov has no trial comparison yet';
+  }
+
+  private renderComparison(): void {
+    const result = this.model.comparison;
+    if (!result) {
+      this._compareHost.replaceChildren();
+      return;
+    }
+    const groups = groupRows(result.rows, this.model.onlyChanged);
+    if (!groups.length) {
+      this._compareHost.replaceChildren(h('p', { class: 'jp-nbprov-empty' }, 'No differences between these trials.'));
+      return;
+    }
+    const head = h(
+      'tr',
+      {},
+      h('th', { scope: 'col' }, ''),
+      result.trials.map(id => h('th', { scope: 'col' }, `#${id}`)),
+      h('th', { scope: 'col' }, 'Δ')
+    );
+    const body: HTMLElement[] = [];
+    for (const [group, rows] of groups) {
+      body.push(
+        h(
+          'tr',
+          { class: 'jp-nbprov-group' },
+          h('th', { scope: 'rowgroup', colspan: String(result.trials.length + 2) }, group)
+        )
+      );
+      for (const row of rows) {
+        body.push(
+          h(
+            'tr',
+            { class: row.changed ? 'jp-nbprov-changed-row' : undefined },
+            h('th', { scope: 'row' }, row.name),
+            row.values.map(value => h('td', {}, cellText(value))),
+            h('td', { class: 'jp-nbprov-delta' }, formatDelta(row.delta))
+          )
+        );
+      }
+    }
+    this._compareHost.replaceChildren(
+      h(
+        'div',
+        { class: 'jp-nbprov-scroll' },
+        h('table', { class: 'jp-nbprov-table jp-nbprov-compare' }, h('thead', {}, head), h('tbody', {}, body))
+      )
+    );
+  }
+
+  private _disposed = false;
+  private _onlyChanged = h('input', { type: 'checkbox', class: 'jp-nbprov-only-changed' });
+  private _compareButton = h(
+    'button',
+    { class: 'jp-nbprov-button jp-nbprov-compare-button', type: 'button' },
+    'Compare'
+  );
+  private _compareHost = h('div', { class: 'jp-nbprov-compare-host' });
+}

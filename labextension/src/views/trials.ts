@@ -1,0 +1,153 @@
+/**
+ * The panel's Trials section: the trials as a sortable table with a box to pick each one
+ * for comparison, and the choice between this notebook's trials and every notebook's.
+ */
+import type { IDisposable } from '@lumino/disposable';
+
+import { h } from '../dom';
+import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
+import {
+  cellText,
+  columnValue,
+  formatDuration,
+  formatTime,
+  IColumn,
+  sortTrials,
+  trialColumns,
+  trialDuration
+} from '../table';
+import type { ITrial } from '../types';
+
+export class TrialsView implements IDisposable {
+  constructor(private readonly model: ProvenanceModel) {
+    this.node = h(
+      'section',
+      { class: 'jp-nbprov-section', 'aria-label': 'Trials' },
+      h(
+        'div',
+        { class: 'jp-nbprov-section-head' },
+        h('h3', {}, 'Trials'),
+        h('label', { class: 'jp-nbprov-check' }, this._allNotebooks, 'all notebooks')
+      ),
+      this._tableHost
+    );
+    this._allNotebooks.checked = model.scope === 'all';
+    this._allNotebooks.addEventListener('change', () => {
+      void model.setScope(this._allNotebooks.checked ? 'all' : 'notebook');
+    });
+    model.changed.connect(this.onChange, this);
+    this.renderTable();
+  }
+
+  readonly node: HTMLElement;
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  dispose(): void {
+    if (!this._disposed) {
+      this._disposed = true;
+      this.model.changed.disconnect(this.onChange, this);
+    }
+  }
+
+  private onChange(_: ProvenanceModel, change: ProvenanceChange): void {
+    if (change === 'trials') {
+      this._allNotebooks.checked = this.model.scope === 'all';
+      this.renderTable();
+    } else if (change === 'picked') {
+      for (const box of Array.from(this._tableHost.querySelectorAll<HTMLInputElement>('input[data-pick]'))) {
+        box.checked = this.model.picked.has(Number(box.dataset.pick));
+      }
+    }
+  }
+
+  private renderTable(): void {
+    const model = this.model;
+    if (!model.notebook) {
+      this._tableHost.replaceChildren();
+      return;
+    }
+    if (!model.trials.length) {
+      this._tableHost.replaceChildren(
+        h(
+          'p',
+          { class: 'jp-nbprov-empty' },
+          model.loaded ? 'No trials recorded yet. Run a cell with %load_ext nbprov to start one.' : 'Loading…'
+        )
+      );
+      return;
+    }
+    const columns = trialColumns(model.trials);
+    const head = h(
+      'tr',
+      {},
+      h('th', { class: 'jp-nbprov-pick', scope: 'col' }, h('span', { class: 'jp-nbprov-sr' }, 'Pick')),
+      columns.map(column => this.header(column))
+    );
+    const current = model.currentTrial;
+    const body = sortTrials(model.trials, model.sort).map(trial => {
+      const box = h('input', {
+        type: 'checkbox',
+        'aria-label': `Pick trial ${trial.id}`,
+        'data-pick': String(trial.id),
+        checked: model.picked.has(trial.id)
+      });
+      box.addEventListener('change', () => model.pick(trial.id, box.checked));
+      return h(
+        'tr',
+        { 'data-trial': String(trial.id), class: trial.id === current ? 'jp-nbprov-current' : undefined },
+        h('td', { class: 'jp-nbprov-pick' }, box),
+        columns.map(column => h('td', { class: `jp-nbprov-col-${column.kind}` }, cell(trial, column.key)))
+      );
+    });
+    this._tableHost.replaceChildren(
+      h(
+        'div',
+        { class: 'jp-nbprov-scroll' },
+        h('table', { class: 'jp-nbprov-table jp-nbprov-trials' }, h('thead', {}, head), h('tbody', {}, body))
+      )
+    );
+  }
+
+  private header(column: IColumn): HTMLElement {
+    const sort = this.model.sort;
+    const sorted = sort.key === column.key;
+    const button = h(
+      'button',
+      { class: 'jp-nbprov-sort', type: 'button', title: `Sort by ${column.label}` },
+      column.label,
+      sorted ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''
+    );
+    button.addEventListener('click', () => this.model.sortBy(column.key));
+    return h(
+      'th',
+      {
+        scope: 'col',
+        class: `jp-nbprov-col-${column.kind}`,
+        'data-key': column.key,
+        'aria-sort': sorted ? sort.direction : undefined
+      },
+      button
+    );
+  }
+
+  private _disposed = false;
+  private _allNotebooks = h('input', { type: 'checkbox', class: 'jp-nbprov-all' });
+  private _tableHost = h('div', { class: 'jp-nbprov-table-host' });
+}
+
+/** What a table cell shows for a column. */
+function cell(trial: ITrial, key: string): string | HTMLElement {
+  switch (key) {
+    case 'started_at':
+      return formatTime(trial.started_at);
+    case 'duration':
+      return formatDuration(trialDuration(trial));
+    case 'status':
+      return h('span', { class: `jp-nbprov-status jp-nbprov-status-${trial.status}` }, trial.status);
+    default:
+      return cellText(columnValue(trial, key));
+  }
+}
