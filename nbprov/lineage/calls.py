@@ -29,6 +29,10 @@ Read = tuple[str, "tuple[str, Any] | None"]
 _LINES: weakref.WeakKeyDictionary[types.CodeType, dict[int, frozenset[Read]]]
 _LINES = weakref.WeakKeyDictionary()
 _LOOPS: weakref.WeakKeyDictionary[types.CodeType, bool] = weakref.WeakKeyDictionary()
+# Lines that choose between globals (``ga if flag else gb``, ``a or b``): watched
+# instruction by instruction, with the read each global-loading instruction makes.
+_BRANCHY: weakref.WeakKeyDictionary[types.CodeType, frozenset[int]] = weakref.WeakKeyDictionary()
+_OFFSETS: weakref.WeakKeyDictionary[types.CodeType, dict[int, Read]] = weakref.WeakKeyDictionary()
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME"})
 
 
@@ -38,6 +42,8 @@ def line_globals(code: types.CodeType) -> dict[int, frozenset[Read]]:
     if cached is not None:
         return cached
     lines: dict[int, set[Read]] = {}
+    offsets: dict[int, Read] = {}
+    jumps: set[int] = set()
     line = code.co_firstlineno
     loops = False
     instructions = list(dis.get_instructions(code))
@@ -58,10 +64,16 @@ def line_globals(code: types.CodeType) -> dict[int, frozenset[Read]]:
         if start is not None:
             line = start
         if ins.opname in _LOADS:
-            lines.setdefault(line, set()).add((str(ins.argval), _step(instructions, i + 1)))
+            read = (str(ins.argval), _step(instructions, i + 1))
+            lines.setdefault(line, set()).add(read)
+            offsets[ins.offset] = read
+        elif "_IF_" in ins.opname:
+            jumps.add(line)
     result = {k: frozenset(v) for k, v in lines.items()}
     _LINES[code] = result
     _LOOPS[code] = loops
+    _BRANCHY[code] = frozenset(n for n in jumps if len(lines.get(n, ())) > 1)
+    _OFFSETS[code] = offsets
     return result
 
 
@@ -143,11 +155,11 @@ class CallWatch:
                 return None
             pending = self._pending.get(code)
             if pending is None:
-                pending = self._pending[code] = set(line_globals(code))
+                pending = self._pending[code] = set(line_globals(code)) - _BRANCHY[code]
             # While a trace function is set all Python code runs slower, and the budget
             # must be able to end that: code that loops keeps counting its lines even once
             # all are seen; code that does not can only run long by calling (counted).
-            return self._line if pending or has_loop(code) else None
+            return self._line if pending or _BRANCHY[code] or has_loop(code) else None
         except Exception:
             self._give_up()
             return None
@@ -160,10 +172,22 @@ class CallWatch:
             if self._events > BUDGET:
                 self._give_up()
                 return None
+            code = frame.f_code
+            if event == "opcode":
+                read = _OFFSETS[code].get(frame.f_lasti)
+                if read is not None:
+                    self.found.add(read)
+                return self._line
             if event != "line":
                 return self._line
-            code = frame.f_code
             lineno = frame.f_lineno
+            branchy = lineno in _BRANCHY[code]
+            frame.f_trace_opcodes = branchy
+            if branchy:  # which arm runs shows instruction by instruction
+                read = _OFFSETS[code].get(frame.f_lasti)
+                if read is not None:
+                    self.found.add(read)
+                return self._line
             pending = self._pending.get(code)
             if pending is None or lineno not in pending:
                 return self._line

@@ -836,7 +836,6 @@ CASES: list[Case] = [
         ["def pick(flag):\n    return ga if flag else gb", "ga = 1", "gb = 2", "x = pick(True)"],
         "x",
         {0, 1, 3},
-        miss="reads are observed line by line: both arms of a one-line conditional count",
     ),
     case(
         "lazy-generator-resumed",
@@ -1146,6 +1145,25 @@ CASES: list[Case] = [
         "parts",
         ["from collections import Counter", "c = Counter(a=1)", "c.update(a=2)", "v = c['a']"],
         "v",
+        {0, 1, 2, 3},
+    ),
+    case(
+        "globals-per-call-short-circuit",
+        "dispatch",
+        ["def first():\n    return ga or gb", "ga = 1", "gb = 2", "x = first()"],
+        "x",
+        {0, 1, 3},
+    ),
+    case(
+        "globals-per-call-both-arms-run",
+        "dispatch",
+        [
+            "def pick(flag):\n    return ga if flag else gb",
+            "ga = 1",
+            "gb = 2",
+            "x = [pick(True), pick(False)]",
+        ],
+        "x",
         {0, 1, 2, 3},
     ),
 ]
