@@ -54,7 +54,9 @@ export function errorMessage(status: number, body: string): string {
 
 /** The client of the nbprov REST API for one Jupyter server. */
 export class NbprovApi {
-  constructor(private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
+  constructor(
+    private readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
 
   info(notebook?: string): Promise<IInfoReply> {
     return this.get<IInfoReply>('info', { notebook });

@@ -5,12 +5,12 @@
 import {
   ILabShell,
   ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
+  type JupyterFrontEnd,
+  type JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, MainAreaWidget } from '@jupyterlab/apputils';
 import type { Cell } from '@jupyterlab/cells';
-import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
 import { Menu, Widget } from '@lumino/widgets';
 
 import { NbprovApi } from './api';
@@ -124,7 +124,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const current = (): NotebookPanel | null => tracker.currentWidget;
 
     commands.addCommand(CommandIDs.setStage, {
-      label: args => (args.stage ? `${String(args.stage)}` : 'Set Cell Stage…'),
+      label: args =>
+        typeof args.stage === 'string' && args.stage ? args.stage : 'Set Cell Stage…',
       caption: 'Set the nbprov stage of the selected code cells (stored in cell metadata)',
       isEnabled: () => current() !== null,
       isToggled: args => {
@@ -188,8 +189,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: stageIcon,
       execute: () => {
         const cell = current()?.content.activeCell;
-        const anchor =
-          cell?.node.querySelector('.jp-cell-toolbar') ?? cell?.node ?? document.body;
+        const anchor = cell?.node.querySelector('.jp-cell-toolbar') ?? cell?.node ?? document.body;
         const rect = anchor.getBoundingClientRect();
         stageMenu.open(rect.left, rect.bottom);
       }

@@ -15,7 +15,11 @@ export function dotFromData(data: unknown): string | null {
   if (typeof data === 'string') {
     return data;
   }
-  if (typeof data === 'object' && data !== null && typeof (data as { dot?: unknown }).dot === 'string') {
+  if (
+    typeof data === 'object' &&
+    data !== null &&
+    typeof (data as { dot?: unknown }).dot === 'string'
+  ) {
     return (data as { dot: string }).dot;
   }
   return null;

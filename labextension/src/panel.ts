@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 import { h } from './dom';
 import type { ProvenanceChange, ProvenanceModel } from './model/provenance';
 import { CompareView } from './views/compare';
-import { LineageView, OpenGraph } from './views/lineage';
+import { LineageView, type OpenGraph } from './views/lineage';
 import { TrialsView } from './views/trials';
 
 export const PANEL_ID = 'nbprov-provenance-panel';
@@ -24,7 +24,11 @@ export class ProvenancePanel extends Widget {
     this.addClass('jp-nbprov-panel');
     this.title.caption = 'Provenance (nbprov)';
     this.node.tabIndex = -1;
-    this._views = [new TrialsView(model), new CompareView(model), new LineageView(model, openLarge)];
+    this._views = [
+      new TrialsView(model),
+      new CompareView(model),
+      new LineageView(model, openLarge)
+    ];
     this.node.append(
       h('header', { class: 'jp-nbprov-header' }, h('h2', {}, 'Provenance'), this._refreshButton),
       this._subtitle,

@@ -43,12 +43,12 @@ export function trialColumns(trials: readonly ITrial[]): IColumn[] {
   const byName = (a: string, b: string): number => a.localeCompare(b);
   return [
     ...LEADING,
-    ...[...hyperparams].sort(byName).map(
-      (name): IColumn => ({ key: `hyperparam:${name}`, label: name, kind: 'hyperparam' })
-    ),
-    ...[...metrics].sort(byName).map(
-      (name): IColumn => ({ key: `metric:${name}`, label: name, kind: 'metric' })
-    ),
+    ...[...hyperparams]
+      .sort(byName)
+      .map((name): IColumn => ({ key: `hyperparam:${name}`, label: name, kind: 'hyperparam' })),
+    ...[...metrics]
+      .sort(byName)
+      .map((name): IColumn => ({ key: `metric:${name}`, label: name, kind: 'metric' })),
     ...TRAILING
   ];
 }
@@ -108,7 +108,9 @@ export function compareValues(
 export function sortTrials(trials: readonly ITrial[], sort: ISort): ITrial[] {
   return [...trials]
     .sort((x, y) => x.id - y.id)
-    .sort((x, y) => compareValues(columnValue(x, sort.key), columnValue(y, sort.key), sort.direction));
+    .sort((x, y) =>
+      compareValues(columnValue(x, sort.key), columnValue(y, sort.key), sort.direction)
+    );
 }
 
 /** The next sort after a click on a column header. */
@@ -134,7 +136,11 @@ export function cellText(value: JSONValue | undefined): string {
   if (typeof value === 'boolean') {
     return value ? 'True' : 'False';
   }
-  if (!Array.isArray(value) && typeof value['repr'] === 'string' && typeof value['type'] === 'string') {
+  if (
+    !Array.isArray(value) &&
+    typeof value['repr'] === 'string' &&
+    typeof value['type'] === 'string'
+  ) {
     return value['repr'];
   }
   return JSON.stringify(value);
@@ -201,7 +207,10 @@ export function latestTrial<T extends ITrial>(trials: readonly T[]): T | null {
 }
 
 /** Compare rows grouped in the order their groups first appear. */
-export function groupRows(rows: ICompareRow[], onlyChanged: boolean): Array<[string, ICompareRow[]]> {
+export function groupRows(
+  rows: ICompareRow[],
+  onlyChanged: boolean
+): Array<[string, ICompareRow[]]> {
   const groups = new Map<string, ICompareRow[]>();
   for (const row of rows) {
     if (onlyChanged && !row.changed) {

@@ -13,8 +13,12 @@ describe('queryString', () => {
 
 describe('errorMessage', () => {
   it("uses the Jupyter server's message", () => {
-    expect(errorMessage(404, '{"message": "no trial \'x\'", "reason": "Not Found"}')).toBe("no trial 'x'");
-    expect(errorMessage(500, '{"reason": "Internal Server Error"}')).toBe('500 Internal Server Error');
+    expect(errorMessage(404, '{"message": "no trial \'x\'", "reason": "Not Found"}')).toBe(
+      "no trial 'x'"
+    );
+    expect(errorMessage(500, '{"reason": "Internal Server Error"}')).toBe(
+      '500 Internal Server Error'
+    );
   });
 
   it('never shows an HTML page', () => {

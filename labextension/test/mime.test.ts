@@ -4,7 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 // jsdom has no drag events; Lumino's drag-and-drop module needs the class at import.
 vi.hoisted(() => {
   const scope = globalThis as unknown as Record<string, unknown>;
-  scope.DragEvent ??= class extends (globalThis as unknown as { MouseEvent: typeof MouseEvent }).MouseEvent {};
+  scope.DragEvent ??= class extends (
+    (globalThis as unknown as { MouseEvent: typeof MouseEvent }).MouseEvent
+  ) {};
 });
 
 import { DOT_MIME_TYPE, dotFromData, rendererFactory } from '../src/mime';

@@ -73,8 +73,14 @@ describe('sortTrials', () => {
   });
 
   it('sorts by duration', () => {
-    const mixed = [trial(1), trial(2, { ended_at: '2026-01-02T10:05:00' }), trial(3, { ended_at: null })];
-    expect(sortTrials(mixed, { key: 'duration', direction: 'descending' }).map(t => t.id)).toEqual([2, 1, 3]);
+    const mixed = [
+      trial(1),
+      trial(2, { ended_at: '2026-01-02T10:05:00' }),
+      trial(3, { ended_at: null })
+    ];
+    expect(sortTrials(mixed, { key: 'duration', direction: 'descending' }).map(t => t.id)).toEqual([
+      2, 1, 3
+    ]);
   });
 });
 
@@ -94,7 +100,9 @@ describe('nextSort', () => {
   });
 
   it('starts metrics best-first and other columns ascending', () => {
-    expect(nextSort({ key: 'id', direction: 'ascending' }, 'metric:r2').direction).toBe('descending');
+    expect(nextSort({ key: 'id', direction: 'ascending' }, 'metric:r2').direction).toBe(
+      'descending'
+    );
     expect(nextSort({ key: 'id', direction: 'ascending' }, 'name').direction).toBe('ascending');
   });
 });

@@ -3,9 +3,9 @@
  * of its current (latest) trial, fetched from the server extension. There is one per open
  * notebook: its cell badges read it, and the panel's model follows the current one.
  */
-import { ISignal, Signal } from '@lumino/signaling';
+import { type ISignal, Signal } from '@lumino/signaling';
 
-import { NbprovApi } from '../api';
+import { type NbprovApi } from '../api';
 import { latestTrial } from '../table';
 import type { IInfoReply, ITrial, ITrialDetail } from '../types';
 import { lastRunHashes } from '../staleness';

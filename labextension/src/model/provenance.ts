@@ -5,11 +5,11 @@
  * the graph, what is loading and the last error. The views render it and call its
  * methods; they never talk to the server themselves.
  */
-import { ISignal, Signal } from '@lumino/signaling';
+import { type ISignal, Signal } from '@lumino/signaling';
 
 import type { NbprovApi } from '../api';
 import { dotToSvg } from '../graphviz';
-import { ISort, latestTrial, nextSort } from '../table';
+import { type ISort, latestTrial, nextSort } from '../table';
 import type { ICompareResult, IInfoReply, ITrial, ITrialDetail } from '../types';
 import type { NotebookProvenance } from './notebook';
 
@@ -195,7 +195,12 @@ export class ProvenanceModel {
     this._notebook?.changed.disconnect(this.onNotebookChanged, this);
     this._notebook = notebook;
     this._notebook?.changed.connect(this.onNotebookChanged, this);
-    for (const calls of [this._trialsCalls, this._detailCalls, this._compareCalls, this._graphCalls]) {
+    for (const calls of [
+      this._trialsCalls,
+      this._detailCalls,
+      this._compareCalls,
+      this._graphCalls
+    ]) {
       calls.cancel();
     }
     this._picked.clear();
@@ -357,7 +362,12 @@ export class ProvenanceModel {
 
   dispose(): void {
     this._notebook?.changed.disconnect(this.onNotebookChanged, this);
-    for (const calls of [this._trialsCalls, this._detailCalls, this._compareCalls, this._graphCalls]) {
+    for (const calls of [
+      this._trialsCalls,
+      this._detailCalls,
+      this._compareCalls,
+      this._graphCalls
+    ]) {
       calls.cancel();
     }
     Signal.clearData(this);

@@ -23,7 +23,9 @@ export class CompareView implements IDisposable {
       this._compareHost
     );
     this._onlyChanged.checked = model.onlyChanged;
-    this._onlyChanged.addEventListener('change', () => model.setOnlyChanged(this._onlyChanged.checked));
+    this._onlyChanged.addEventListener('change', () =>
+      model.setOnlyChanged(this._onlyChanged.checked)
+    );
     this._compareButton.addEventListener('click', () => void model.compare());
     model.changed.connect(this.onChange, this);
     this.renderButton();
@@ -70,7 +72,9 @@ export class CompareView implements IDisposable {
     }
     const groups = groupRows(result.rows, this.model.onlyChanged);
     if (!groups.length) {
-      this._compareHost.replaceChildren(h('p', { class: 'jp-nbprov-empty' }, 'No differences between these trials.'));
+      this._compareHost.replaceChildren(
+        h('p', { class: 'jp-nbprov-empty' }, 'No differences between these trials.')
+      );
       return;
     }
     const head = h(
@@ -105,7 +109,12 @@ export class CompareView implements IDisposable {
       h(
         'div',
         { class: 'jp-nbprov-scroll' },
-        h('table', { class: 'jp-nbprov-table jp-nbprov-compare' }, h('thead', {}, head), h('tbody', {}, body))
+        h(
+          'table',
+          { class: 'jp-nbprov-table jp-nbprov-compare' },
+          h('thead', {}, head),
+          h('tbody', {}, body)
+        )
       )
     );
   }

@@ -27,12 +27,23 @@ export class LineageView implements IDisposable {
         h('label', {}, 'Trial ', this._trialSelect),
         h('label', {}, 'Variable ', this._variableSelect)
       ),
-      h('div', { class: 'jp-nbprov-actions' }, this._graphButton, this._largeButton, this._scriptButton),
+      h(
+        'div',
+        { class: 'jp-nbprov-actions' },
+        this._graphButton,
+        this._largeButton,
+        this._scriptButton
+      ),
       this._graphHost,
       this._dotDetails
     );
-    this._trialSelect.addEventListener('change', () => void model.selectTrial(this._trialSelect.value));
-    this._variableSelect.addEventListener('change', () => model.selectVariable(this._variableSelect.value));
+    this._trialSelect.addEventListener(
+      'change',
+      () => void model.selectTrial(this._trialSelect.value)
+    );
+    this._variableSelect.addEventListener('change', () =>
+      model.selectVariable(this._variableSelect.value)
+    );
     this._graphButton.addEventListener('click', () => void model.showGraph());
     this._scriptButton.addEventListener('click', () => void this.exportScript());
     this._largeButton.addEventListener('click', () => {
@@ -76,9 +87,15 @@ export class LineageView implements IDisposable {
     const model = this.model;
     const trials = [...model.trials]
       .sort((a, b) => b.id - a.id)
-      .map((trial): [string, string] => [String(trial.id), `#${trial.id}${trial.name ? ` ${trial.name}` : ''}`]);
+      .map((trial): [string, string] => [
+        String(trial.id),
+        `#${trial.id}${trial.name ? ` ${trial.name}` : ''}`
+      ]);
     setOptions(this._trialSelect, trials, model.lineageTrial);
-    const variables = model.variables.map(({ name, role }): [string, string] => [name, `${name} (${role})`]);
+    const variables = model.variables.map(({ name, role }): [string, string] => [
+      name,
+      `${name} (${role})`
+    ]);
     setOptions(this._variableSelect, variables, model.variable);
   }
 
@@ -86,7 +103,9 @@ export class LineageView implements IDisposable {
     const features = this.model.features;
     const hasVariable = Boolean(this.model.variable);
     this._graphButton.disabled = !hasVariable || !features.deps;
-    this._graphButton.title = features.deps ? 'Draw the lineage of the variable' : 'This nbprov has no lineage yet';
+    this._graphButton.title = features.deps
+      ? 'Draw the lineage of the variable'
+      : 'This nbprov has no lineage yet';
     this._scriptButton.hidden = !features.scriptify;
     this._scriptButton.disabled = !hasVariable;
   }
@@ -129,7 +148,10 @@ export class LineageView implements IDisposable {
 
   private _disposed = false;
   private _trialSelect = h('select', { class: 'jp-nbprov-trial-select', 'aria-label': 'Trial' });
-  private _variableSelect = h('select', { class: 'jp-nbprov-variable-select', 'aria-label': 'Tagged variable' });
+  private _variableSelect = h('select', {
+    class: 'jp-nbprov-variable-select',
+    'aria-label': 'Tagged variable'
+  });
   private _graphButton = h(
     'button',
     { class: 'jp-nbprov-button jp-nbprov-graph-button', type: 'button' },
@@ -147,14 +169,25 @@ export class LineageView implements IDisposable {
   );
   private _graphHost = h('div', { class: 'jp-nbprov-graph', 'aria-live': 'polite' });
   private _dotSource = h('pre', { class: 'jp-nbprov-dot' });
-  private _dotDetails = h('details', { hidden: true }, h('summary', {}, 'DOT source'), this._dotSource);
+  private _dotDetails = h(
+    'details',
+    { hidden: true },
+    h('summary', {}, 'DOT source'),
+    this._dotSource
+  );
 }
 
 /** Give a select these [value, label] options, rebuilding them only if they differ. */
-function setOptions(select: HTMLSelectElement, options: Array<[string, string]>, value: string): void {
+function setOptions(
+  select: HTMLSelectElement,
+  options: Array<[string, string]>,
+  value: string
+): void {
   const current = Array.from(select.options, option => [option.value, option.text]);
   if (JSON.stringify(current) !== JSON.stringify(options)) {
-    select.replaceChildren(...options.map(([optionValue, label]) => h('option', { value: optionValue }, label)));
+    select.replaceChildren(
+      ...options.map(([optionValue, label]) => h('option', { value: optionValue }, label))
+    );
   }
   select.value = value;
 }

@@ -11,7 +11,7 @@ import {
   columnValue,
   formatDuration,
   formatTime,
-  IColumn,
+  type IColumn,
   sortTrials,
   trialColumns,
   trialDuration
@@ -57,7 +57,9 @@ export class TrialsView implements IDisposable {
       this._allNotebooks.checked = this.model.scope === 'all';
       this.renderTable();
     } else if (change === 'picked') {
-      for (const box of Array.from(this._tableHost.querySelectorAll<HTMLInputElement>('input[data-pick]'))) {
+      for (const box of Array.from(
+        this._tableHost.querySelectorAll<HTMLInputElement>('input[data-pick]')
+      )) {
         box.checked = this.model.picked.has(Number(box.dataset.pick));
       }
     }
@@ -74,7 +76,9 @@ export class TrialsView implements IDisposable {
         h(
           'p',
           { class: 'jp-nbprov-empty' },
-          model.loaded ? 'No trials recorded yet. Run a cell with %load_ext nbprov to start one.' : 'Loading…'
+          model.loaded
+            ? 'No trials recorded yet. Run a cell with %load_ext nbprov to start one.'
+            : 'Loading…'
         )
       );
       return;
@@ -83,7 +87,11 @@ export class TrialsView implements IDisposable {
     const head = h(
       'tr',
       {},
-      h('th', { class: 'jp-nbprov-pick', scope: 'col' }, h('span', { class: 'jp-nbprov-sr' }, 'Pick')),
+      h(
+        'th',
+        { class: 'jp-nbprov-pick', scope: 'col' },
+        h('span', { class: 'jp-nbprov-sr' }, 'Pick')
+      ),
       columns.map(column => this.header(column))
     );
     const current = model.currentTrial;
@@ -97,16 +105,26 @@ export class TrialsView implements IDisposable {
       box.addEventListener('change', () => model.pick(trial.id, box.checked));
       return h(
         'tr',
-        { 'data-trial': String(trial.id), class: trial.id === current ? 'jp-nbprov-current' : undefined },
+        {
+          'data-trial': String(trial.id),
+          class: trial.id === current ? 'jp-nbprov-current' : undefined
+        },
         h('td', { class: 'jp-nbprov-pick' }, box),
-        columns.map(column => h('td', { class: `jp-nbprov-col-${column.kind}` }, cell(trial, column.key)))
+        columns.map(column =>
+          h('td', { class: `jp-nbprov-col-${column.kind}` }, cell(trial, column.key))
+        )
       );
     });
     this._tableHost.replaceChildren(
       h(
         'div',
         { class: 'jp-nbprov-scroll' },
-        h('table', { class: 'jp-nbprov-table jp-nbprov-trials' }, h('thead', {}, head), h('tbody', {}, body))
+        h(
+          'table',
+          { class: 'jp-nbprov-table jp-nbprov-trials' },
+          h('thead', {}, head),
+          h('tbody', {}, body)
+        )
       )
     );
   }
@@ -146,7 +164,11 @@ function cell(trial: ITrial, key: string): string | HTMLElement {
     case 'duration':
       return formatDuration(trialDuration(trial));
     case 'status':
-      return h('span', { class: `jp-nbprov-status jp-nbprov-status-${trial.status}` }, trial.status);
+      return h(
+        'span',
+        { class: `jp-nbprov-status jp-nbprov-status-${trial.status}` },
+        trial.status
+      );
     default:
       return cellText(columnValue(trial, key));
   }
