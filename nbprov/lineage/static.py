@@ -619,11 +619,13 @@ class _Analyzer:
             self.control.append(self.resolve(it))
             targets = {n.id for n in ast.walk(s.target) if isinstance(n, ast.Name)}
             start = len(self.bind_log)
+            # A loop over a non-empty literal sequence runs its body at least once.
+            once = top and _runs_once(s)
             for _ in range(2):  # twice: later iterations see earlier ones' bindings
                 self.binding_loop_target = True
-                self.assign_target(s.target, self.resolve(it), definite=False)
+                self.assign_target(s.target, self.resolve(it), definite=once)
                 self.binding_loop_target = False
-                self.block(s.body, top=False)
+                self.block(s.body, top=once)
             for name in set(self.bind_log[start:]) - targets:
                 self.implies.setdefault(name, set()).update(targets)
             self.control.pop()
@@ -696,6 +698,25 @@ class _Analyzer:
         for sub in ast.walk(s):
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                 self.write(sub.id, deps, definite=False)
+
+
+def _runs_once(loop: ast.For | ast.AsyncFor) -> bool:
+    """Whether a loop's body surely runs, to its end, at least once: it iterates over a
+    non-empty literal or a constant non-empty ``range``, and nothing in it breaks out."""
+    if any(isinstance(n, (ast.Break, ast.Continue)) for b in loop.body for n in ast.walk(b)):
+        return False
+    it = loop.iter
+    if isinstance(it, (ast.List, ast.Tuple, ast.Set)):
+        return bool(it.elts) and not any(isinstance(e, ast.Starred) for e in it.elts)
+    if not (isinstance(it, ast.Call) and _chain(it.func) == ("range",) and not it.keywords):
+        return False
+    args = [a.value for a in it.args if isinstance(a, ast.Constant) and type(a.value) is int]
+    if len(args) != len(it.args) or not 1 <= len(args) <= 3:
+        return False
+    start, stop, step = (0, args[0], 1) if len(args) == 1 else (*args[:2], 1)
+    if len(args) == 3:
+        step = args[2]
+    return step != 0 and len(range(start, stop, step)) > 0
 
 
 def _const_key(node: ast.expr) -> str | int | None:

@@ -1039,7 +1039,6 @@ CASES: list[Case] = [
         ["v = 1", "for i in range(2):\n    v = i\nw = v + 1"],
         "w",
         {1},
-        miss="a name bound again to the identical object (a small int) looks unchanged",
     ),
     case(
         "part-list-delete-shifts",
@@ -1165,5 +1164,20 @@ CASES: list[Case] = [
         ],
         "x",
         {0, 1, 2, 3},
+    ),
+    case(
+        "flow-rebound-same-object-maybe-empty",
+        "flow-sensitive",
+        ["v = 1", "n = 2", "for i in range(n):\n    v = i\nw = v + 1"],
+        "w",
+        {1, 2},
+        miss="a name bound again to the identical object (a small int) looks unchanged when the loop may not run",
+    ),
+    case(
+        "flow-loop-with-break-keeps-read",
+        "flow-sensitive",
+        ["v = 5", "for i in range(3):\n    if i == 0:\n        break\n    v = i\nw = v + 1"],
+        "w",
+        {0, 1},
     ),
 ]
