@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import json
 import shutil
 import subprocess
@@ -86,11 +87,13 @@ def commands(db: Path) -> list[list[str]]:
             out.append(["deps", tid, name, "--depth", "2"])
     out.append(["scriptify", ids[0], next(iter(listing[0]["metrics"])), "-o", "script.py"])
     out.append(["export", ids[0], "-o", "trial.json"])
-    for pair in ([ids[0], ids[1]], [ids[0], ids[2]], ids):
+    for first, second in itertools.combinations(listing, 2):
+        pair = [str(first["id"]), str(second["id"])]
         out.append(["compare", *pair])
         out.append(["compare", *pair, "--all", "--code"])
-    shared = sorted(set(listing[0]["metrics"]) & set(listing[2]["metrics"]))
-    out.append(["compare", ids[0], ids[2], "--why", shared[0]])
+        for metric in sorted(set(first["metrics"]) & set(second["metrics"]))[:1]:
+            out.append(["compare", *pair, "--why", metric])
+    out.append(["compare", *ids])
     out.append(["show", "no-such-trial"])
     return [[*argv, "--db", str(db)] if "--help" not in argv else argv for argv in out]
 
@@ -115,6 +118,7 @@ def test_every_command_fits_80_columns(
     wide: dict[str, list[str]] = {}
     argvs = commands(db)
     assert len(argvs) > 40
+    assert any("--why" in argv for argv in argvs)
     for argv in argvs:
         code, out, err = run_80(argv, tmp_path, monkeypatch)
         assert code in (0, 2), (argv, err)
