@@ -1,5 +1,5 @@
 """The extension's TypeScript checks, run from pytest so CI runs them with the rest:
-the strict type check of src/ and test/, and the vitest unit tests."""
+the strict type check of src/ and test/, the vitest unit tests, eslint and prettier."""
 
 from __future__ import annotations
 
@@ -43,3 +43,15 @@ def test_vitest_unit_tests_pass() -> None:
     output = ANSI_ESCAPE.sub("", result.stdout + result.stderr)
     assert result.returncode == 0, output
     assert re.search(r"Tests\s+\d+ passed", output), output
+
+
+def test_eslint_reports_no_problems() -> None:
+    result = _npx("eslint", ".")
+    assert result.returncode == 0, ANSI_ESCAPE.sub("", result.stdout + result.stderr)
+
+
+def test_sources_are_prettier_formatted() -> None:
+    result = _npx("prettier", "--check", ".")
+    output = ANSI_ESCAPE.sub("", result.stdout + result.stderr)
+    assert result.returncode == 0, output
+    assert "All matched files use Prettier code style" in output, output
