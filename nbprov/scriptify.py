@@ -39,7 +39,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .lineage.runtime import PURE_METHODS as PURE_METHODS_BY_TYPE
-from .lineage.slicing import SliceError, Trace, backward_slice, load_trace, slice_json, to_json
+from .lineage.slicing import (
+    Slice,
+    SliceError,
+    Trace,
+    backward_slice,
+    load_trace,
+    slice_json,
+    to_json,
+)
 from .lineage.static import CellFacts, analyze
 from .store.models import Activation, Trial, Value
 from .store.queries import resolve_trial
@@ -637,14 +645,17 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
     target_seq = max(v["seq"] for v in sl["variables"] if v["name"] == variable)
     recorded = _recorded(session, trial.id, variable, target_seq)
     sliced = [a["seq"] for a in sl["activations"]]
-    trace: Trace | None = None
+    trace = load_trace(session.connection(), trial.id)
+    # Names any cell of the trial imports: modules, functions and classes, not data.
+    imported: set[str] = set()
+    for source in trace.sources.values():
+        try:
+            imported |= _imported(ast.parse(_plain_python(source)).body)
+        except SyntaxError:
+            continue
     for _ in range(MAX_PULLS):
-        script, missing = _compose(session, trial, variable, sl, recorded)
-        if not missing:
-            break
-        if trace is None:
-            trace = load_trace(session.connection(), trial.id)
-        if not _pull_in(sl, trace, missing):
+        script, missing = _compose(session, trial, variable, sl, recorded, imported)
+        if not missing or not _pull_in(sl, trace, missing):
             break
     counts = {a["seq"]: a["execution_count"] for a in sl["activations"]}
     script.added = [counts[q] for q in sorted(counts) if q not in sliced]
@@ -661,13 +672,18 @@ def _imported(stmts: Iterable[ast.stmt]) -> set[str]:
     return names
 
 
-def _alias_groups(stmts: Sequence[ast.stmt], imported: set[str]) -> dict[str, str]:
+def _alias_groups(
+    stmts: Sequence[ast.stmt], imported: set[str]
+) -> tuple[dict[str, str], dict[str, set[str]]]:
     """Union-find over a cell's names: a name bound to a value computed from another
     name's object, or by the same statement, may share objects with it, so changing one
     may change the other (``first = rows[0]``, ``for row in rows``, ``ax =
     fig.add_subplot()``, ``fig, axs = plt.subplots()``). Imported names (``np``, ``plt``)
-    join nothing: they would put every name in one group."""
+    join nothing: they would put every name in one group. Instead, the second map gives,
+    for each imported name, the names bound from an expression that uses it (``fig =
+    plt.figure()``): changing the module's state (``plt.plot(...)``) may change those."""
     parent: dict[str, str] = {}
+    derived: dict[str, set[str]] = {}
 
     def data(node: ast.AST | None) -> set[str]:
         if node is None:
@@ -684,7 +700,11 @@ def _alias_groups(stmts: Sequence[ast.stmt], imported: set[str]) -> dict[str, st
             name = parent[name]
         return name
 
-    def join(names: set[str]) -> None:
+    def join(names: set[str], value: ast.AST | None = None) -> None:
+        if value is not None:
+            for n in ast.walk(value):
+                if isinstance(n, ast.Name) and n.id in imported:
+                    derived.setdefault(n.id, set()).update(names - imported)
         roots = sorted({find(n) for n in names})
         for r in roots[1:]:
             parent[r] = roots[0]
@@ -695,16 +715,17 @@ def _alias_groups(stmts: Sequence[ast.stmt], imported: set[str]) -> dict[str, st
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Assign):
-                join(set().union(*(stored(t) for t in node.targets)) | data(node.value))
+                targets = set().union(*(stored(t) for t in node.targets))
+                join(targets | data(node.value), node.value)
             elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-                join(stored(node.target) | data(node.value))
+                join(stored(node.target) | data(node.value), node.value)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                join(stored(node.target) | data(node.iter))
+                join(stored(node.target) | data(node.iter), node.iter)
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-                join(stored(node.optional_vars) | data(node.context_expr))
+                join(stored(node.optional_vars) | data(node.context_expr), node.context_expr)
             elif isinstance(node, ast.NamedExpr):
-                join({node.target.id} | data(node.value))
-    return {name: find(name) for name in list(parent)}
+                join({node.target.id} | data(node.value), node.value)
+    return {name: find(name) for name in list(parent)}, derived
 
 
 def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: set[str]) -> set[int]:
@@ -721,7 +742,7 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: se
     """
     live = {n for n in wanted if not n.startswith(PSEUDO_PREFIXES)}
     effects = any(n.startswith(PSEUDO_PREFIXES) for n in wanted)
-    groups = _alias_groups(stmts, imported)
+    groups, derived = _alias_groups(stmts, imported)
     # A wanted name no statement may write changed through an object it shares with a
     # name of another cell: any statement that may change an object can be the one.
     facts_all = [analyze(ast.unparse(stmt)) for stmt in stmts]
@@ -730,16 +751,20 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: se
     keep: set[int] = set()
     for i in range(len(stmts) - 1, -1, -1):
         stmt, facts = stmts[i], facts_all[i]
-        writes = facts.binds | facts.candidates | facts.deletes
-        shared = {groups.get(n, n) for n in live}
+        # An imported name is needed bound (imports are kept), not in any given state;
+        # its state matters only through the names derived from it.
+        changed = facts.candidates - imported
+        shared = {groups.get(n, n) for n in live - imported}
+        through_module = any(derived.get(m, set()) & live for m in facts.candidates & imported)
         calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))
         if (
             isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal))
             or not facts.parsed
             or facts.dynamic
             or facts.seed_calls
-            or writes & live
-            or any(groups.get(n, n) in shared for n in facts.candidates)
+            or (facts.binds | facts.deletes | changed) & live
+            or any(groups.get(n, n) in shared for n in changed)
+            or through_module
             or (unplaced and facts.candidates)
             or (effects and calls)
         ):
@@ -795,6 +820,16 @@ def _missing_names(parts: Sequence[tuple[int, str]]) -> list[tuple[str, int]]:
     return missing
 
 
+def _imports_name(source: str | None, name: str) -> bool:
+    if source is None:
+        return False
+    try:
+        body = ast.parse(_plain_python(source)).body
+    except SyntaxError:
+        return False
+    return name in _imported(body)
+
+
 def _pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]]) -> bool:
     """Add to ``sl`` the slice of each missing name as it was before the activation that
     needs it; False when nothing could be added."""
@@ -803,12 +838,21 @@ def _pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]
     versions = {(v["name"], v["seq"]) for v in sl["variables"]}
     grew = False
     for name, seq in missing:
+        binder = next((s for s in reversed(steps) if s.seq < seq and name in s.binds), None)
         writer = next((s for s in reversed(steps) if s.seq < seq and name in s.writes), None)
-        if writer is None or (name, writer.seq) in versions:
+        if binder is not None and _imports_name(trace.sources.get(binder.cell_hash), name):
+            # A module (or a name imported from one) needs its import alone, not the
+            # slice of everything later passed to it.
+            sub = Slice(trace, name, [binder], [(name, binder.seq)], [])
+            extra = to_json(sub)
+        elif writer is None:
             continue
-        try:
-            extra = to_json(backward_slice(trace, name, as_of=writer.seq))
-        except SliceError:
+        else:
+            try:
+                extra = to_json(backward_slice(trace, name, as_of=writer.seq))
+            except SliceError:
+                continue
+        if all((v["name"], v["seq"]) in versions for v in extra["variables"]):
             continue
         for a in extra["activations"]:
             if a["seq"] not in have:
@@ -829,6 +873,7 @@ def _compose(
     variable: str,
     sl: dict[str, Any],
     recorded: RecordedValue | None,
+    imported: set[str],
 ) -> tuple[Script, list[tuple[str, int]]]:
     """The script of the slice ``sl``, and the names it misses (see _missing_names)."""
     activations = sl["activations"]
@@ -857,7 +902,6 @@ def _compose(
         parsed = [ast.parse(code).body for code in plain]
     except SyntaxError as exc:
         raise ScriptifyError(f"cannot parse a cell of the slice: {exc}") from exc
-    imported = _imported(s for stmts in parsed for s in stmts)
     keeps = [
         _statements_needed(stmts, needed.get(a["seq"], set()), imported)
         for a, stmts in zip(activations, parsed, strict=True)
