@@ -133,11 +133,15 @@ class CallWatch:
             sys.settrace(None)
         else:
             self._complete = False  # replaced while the cell ran (pdb, a profiler)
+        # A suspended generator keeps this watch as its frame's trace function: keep
+        # nothing of the cell's in it.
+        self._pending = {}
         return self.found if self._complete else None
 
     def _give_up(self) -> None:
         self._complete = False
         self._active = False
+        self._pending = {}
         sys.settrace(None)
 
     def _call(self, frame: types.FrameType, event: str, arg: Any) -> Any:
