@@ -195,14 +195,7 @@ export class ProvenanceModel {
     this._notebook?.changed.disconnect(this.onNotebookChanged, this);
     this._notebook = notebook;
     this._notebook?.changed.connect(this.onNotebookChanged, this);
-    for (const calls of [
-      this._trialsCalls,
-      this._detailCalls,
-      this._compareCalls,
-      this._graphCalls
-    ]) {
-      calls.cancel();
-    }
+    this.cancelCalls();
     this._picked.clear();
     this._trialPicked = false;
     this._comparison = null;
@@ -362,6 +355,12 @@ export class ProvenanceModel {
 
   dispose(): void {
     this._notebook?.changed.disconnect(this.onNotebookChanged, this);
+    this.cancelCalls();
+    Signal.clearData(this);
+  }
+
+  /** Drop the replies of every call under way. */
+  private cancelCalls(): void {
     for (const calls of [
       this._trialsCalls,
       this._detailCalls,
@@ -370,7 +369,6 @@ export class ProvenanceModel {
     ]) {
       calls.cancel();
     }
-    Signal.clearData(this);
   }
 
   private onNotebookChanged(): void {
