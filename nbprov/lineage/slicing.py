@@ -138,6 +138,7 @@ class _Versions:
     def __init__(self, steps: list[Step]) -> None:
         self.steps = steps
         self.writers: dict[str, list[int]] = {}
+        self.whole: dict[str, list[int]] = {}  # the steps that wrote (or deleted) it whole
         # step index -> base name -> the parts of it the step wrote (not the whole)
         self.partial: dict[int, dict[str, set[str]]] = {}
         for i, s in enumerate(steps):
@@ -150,6 +151,8 @@ class _Versions:
                 idx = self.writers.setdefault(n, [])
                 if not idx or idx[-1] != i:
                     idx.append(i)
+        for n, idx in self.writers.items():
+            self.whole[n] = [i for i in idx if n not in self.partial.get(i, {})]
 
     def parts_written(self, i: int, base: str) -> set[str] | None:
         return self.partial.get(i, {}).get(base)
@@ -159,6 +162,15 @@ class _Versions:
         step index); ``holder``: only the write that made the object holding the part."""
         base = base_of(name)
         part = name if base != name else None
+        if holder and part is None:
+            # The object itself: its last whole write (parts written since do not make it).
+            whole = self.whole.get(base) or []
+            k = bisect_left(whole, before) - 1
+            if k < 0:
+                return []
+            i = whole[k]
+            s = self.steps[i]
+            return [] if base in s.deletes and base not in s.writes else [(base, i)]
         idx = self.writers.get(base)
         if not idx:
             return []

@@ -31,11 +31,15 @@ def state_token(obj: object) -> str | None:
             token = None
         if token is not None:
             return token
-    if not isinstance(obj, (list, tuple, dict, set, frozenset)) and hasattr(obj, "__dict__"):
-        # Composite models keep their state a few levels down (a pipeline's steps hold
-        # fitted estimators whose arrays changed): look deeper than a stored summary does.
-        return fingerprint(obj, depth=OBJECT_DEPTH)
-    return fingerprint(obj)
+    try:
+        record = not isinstance(obj, (list, tuple, dict, set, frozenset)) and isinstance(
+            getattr(obj, "__dict__", None), dict
+        )
+    except Exception:
+        record = False
+    # Composite models keep their state a few levels down (a pipeline's steps hold fitted
+    # estimators whose arrays changed): look deeper than a stored summary does.
+    return fingerprint(obj, depth=OBJECT_DEPTH) if record else fingerprint(obj)
 
 
 def _raw(dtype: Any) -> bool:
