@@ -1,10 +1,17 @@
-"""The default dependency tracer: static def-use plus cheap runtime facts, no line tracing.
+"""The default dependency tracer: static def-use plus cheap runtime facts.
 
 Per cell it does work proportional to what the cell touched: it ids the names the cell's
 code could bind or change, fingerprints only candidate objects (method receivers, call
 arguments, subscript and attribute targets, globals of called user functions), and diffs
 the namespace's key set. A full id snapshot of the namespace is taken only for cells that
 bind names dynamically (``exec``, ``globals()``, unknown magics, ``import *``).
+
+Refinements, each confined to what the cell reached: parts of objects written and read
+(:mod:`.parts`), output history (:mod:`.history`), class attributes and closure cells
+changed through other names, modules the notebook bound (:mod:`.shared_state`), and, for
+cells that can run notebook-defined code, the globals that code actually read
+(:mod:`.calls`, a trace function bounded by an event budget; the cell's own code is never
+traced).
 """
 
 from __future__ import annotations
