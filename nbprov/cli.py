@@ -315,6 +315,8 @@ def _input_error(exc: Exception, args: argparse.Namespace) -> str | None:
         return os_error_text(exc)
     if isinstance(exc, ImportError):
         return f"a package this needs is not installed: {exc}"
+    if isinstance(exc, UnicodeEncodeError):  # argv bytes that were not UTF-8 (surrogateescape)
+        return f"cannot use {exc.object[exc.start : exc.end + 10]!r}: it is not UTF-8 text"
     return _store_damage(getattr(args, "db", None))
 
 

@@ -28,12 +28,22 @@ def _label(text: str, what: str) -> str:
 
 
 def _trial_name(text: str | None) -> str | None:
-    if text is not None and (has_control(text) or len(text) > TRIAL_NAME_LIMIT):
+    if text is not None and (
+        has_control(text) or len(text) > TRIAL_NAME_LIMIT or not _is_utf8(text)
+    ):
         raise UsageError(
             f"a trial name is printable text of at most {TRIAL_NAME_LIMIT} characters, "
             f"got {cut(neutralise(text), 40)!r}"
         )
     return text
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, as a JSON message may carry
+        return False
+    return True
 
 
 def _parse(magic: Any, line: str) -> Any:

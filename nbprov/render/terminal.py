@@ -12,7 +12,8 @@ import io
 from typing import TextIO
 
 # C0 controls and DEL show as their Unicode control pictures (U+2400..U+2421); C1
-# controls and the bidirectional overrides that reorder what a reader sees, as U+FFFD.
+# controls, the bidirectional overrides that reorder what a reader sees and lone
+# surrogates, as U+FFFD.
 _PICTURES = {code: 0x2400 + code for code in range(0x20)}
 _PICTURES[0x7F] = 0x2421
 _REPLACED = [
@@ -22,6 +23,7 @@ _REPLACED = [
     0x061C,
     0x200E,
     0x200F,
+    *range(0xD800, 0xE000),  # lone surrogates (argv bytes that were not UTF-8): unprintable
 ]
 _TABLE = {**_PICTURES, **{code: 0xFFFD for code in _REPLACED}}
 _TABLE_KEEP_NEWLINES = {k: v for k, v in _TABLE.items() if k != 0x0A}

@@ -72,6 +72,14 @@ def trial_ended_at(trial: Trial) -> datetime | None:
     return None if trial_status(trial) == "running" else trial.ended_at
 
 
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def resolve_trial(session: Session, ref: str | int) -> Trial:
     """A trial by id, name, ``latest``, or negative index (-1 latest, -2 the one before).
 
@@ -79,6 +87,8 @@ def resolve_trial(session: Session, ref: str | int) -> Trial:
     """
     text = str(ref).strip()
     trial: Trial | None = None
+    if not text.isascii() and not _is_utf8(text):  # a stray surrogate: no stored name has one
+        raise StoreError(f"no trial {text!r} (give an id, a name, 'latest' or -1, -2, ...)")
     if text == "latest":
         text = "-1"
     # ASCII digits only, within SQL's 64-bit integers: anything else is looked up as a name.

@@ -144,6 +144,21 @@ def test_bad_arguments_are_one_line_not_a_usage_block(db: str) -> None:
         assert "--help" in message
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "\udcff"],
+        ["deps", "latest", "\udcff"],
+        ["trials", "--notebook", "caf\udce9.ipynb"],
+        ["compare", "1", "2", "--why", "\udcff"],
+        ["scriptify", "latest", "\udcff"],
+    ],
+)
+def test_arguments_that_are_not_utf8(db: str, argv: list[str]) -> None:
+    # How Python hands over argv bytes that are not UTF-8 (surrogateescape).
+    failure([*argv, "--db", db])
+
+
 def test_escapes_in_arguments_are_not_echoed_raw(db: str) -> None:
     message = failure(["show", "\x1b]0;owned\x07", "--db", db])
     assert not raw_controls(message)
@@ -162,7 +177,7 @@ WORDS = [
     "latest", "-1", "-2", "0", "1", "2", HUGE, "-" + HUGE, "m", "a", "xs", "table", "json",
     "csv", "md", "text", "dot", "prov-json", "prov-n", "metric.m > 1", "(", "-m", ":desc",
     "bogus://x", "dir", "notes.txt", "broken.ipynb", "store.db", "\x1b[2J", "\x9b31m",
-    '"', "'", "", "a=1,2", "=", "1e999", "nan", "3", "-0",
+    '"', "'", "", "a=1,2", "=", "1e999", "nan", "3", "-0", "\udcff", "x\udce9",
 ]  # fmt: skip
 # Text that never names a path outside the working folder, nor a database server.
 FREE_TEXT = st.text(max_size=12).filter(

@@ -67,6 +67,9 @@ def test_an_unclosed_quote_is_a_usage_error(
         "%trial new " + "n" * 201,
         "%tag_var x\x1b[31m metric",
         "%tag \x9b31m",
+        "%compare \ud800 x",
+        "%trial name \ud800",
+        "%deps \udcff",
     ],
 )
 def test_bad_arguments_are_usage_errors(magic_shell: InteractiveShell, line: str) -> None:
@@ -93,6 +96,7 @@ PIECES = [
     '"', "'", "\\", "x", "y", "new", "name", "-o", "--depth", "--at", "--trial", "--check",
     "--verify", "--requirements", "--help", "-h", "--", "-", "0", "-1", "99999999999999999999",
     "dir", "a b", "\x1b[31m", "\x00", "\x9b", "\u202e", "é", "1x", "x" * 300, "#", "$x",
+    "\ud800", "\udcff",
 ]  # fmt: skip
 # A magic's line: never a line break (that would end the magic), never a path that leaves
 # the working folder.
