@@ -15,6 +15,7 @@ the budget's worth of events (about 10 ms), whatever it runs.
 from __future__ import annotations
 
 import dis
+import inspect
 import sys
 import types
 import weakref
@@ -116,6 +117,8 @@ class CallWatch:
         self._active = False
         self._complete = True
         self.found: set[Read] = set()
+        # Notebook code that ran in this thread while the cell did (dropped by ``ran``).
+        self._entered: set[types.CodeType] = set()
 
     def start(self) -> bool:
         if sys.gettrace() is not None:  # a debugger or coverage tool is in charge
@@ -138,6 +141,14 @@ class CallWatch:
         self._pending = {}
         return self.found if self._complete else None
 
+    def ran(self, codes: list[types.CodeType]) -> bool:
+        """Whether any of ``codes`` ran while the cell did (generator and coroutine code
+        counts as run: building one runs nothing)."""
+        return any(code in self._entered or code.co_flags & _LAZY_FLAGS for code in codes)
+
+    def forget(self) -> None:
+        self._entered = set()
+
     def _give_up(self) -> None:
         self._complete = False
         self._active = False
@@ -157,6 +168,7 @@ class CallWatch:
             code = frame.f_code
             if code.co_name == "<module>":  # the cell itself, or code it exec'd
                 return None
+            self._entered.add(code)
             pending = self._pending.get(code)
             if pending is None:
                 pending = self._pending[code] = set(line_globals(code)) - _BRANCHY[code]
@@ -205,6 +217,7 @@ class CallWatch:
 
 # -- when to watch ------------------------------------------------------------------
 
+_LAZY_FLAGS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 _LAZY_TYPES = frozenset({"map", "filter", "zip", "enumerate", "partial", "reversed"})
 MAX_SCAN = 1000
 

@@ -379,6 +379,11 @@ def _user_codes(obj: object, ns: dict[str, Any], wanted: set[str]) -> Iterator[t
     yield from _class_codes(cls, ns, wanted, instance=instance)
 
 
+def user_codes(obj: object, ns: dict[str, Any], wanted: set[str]) -> list[types.CodeType]:
+    """The code of notebook functions and methods a use of ``obj`` can run."""
+    return list(_user_codes(obj, ns, wanted))
+
+
 def called_globals(
     names: Iterable[str], ns: dict[str, Any], methods: dict[str, frozenset[str]]
 ) -> tuple[set[str], set[str]]:

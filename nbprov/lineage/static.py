@@ -138,6 +138,8 @@ class CellFacts:
     part_deletes: dict[str, frozenset[Path]] = field(default_factory=dict)
     # Roots whose parts come from dict methods (``get``, ``update``...): exact dicts only.
     dict_calls: frozenset[str] = frozenset()
+    # Names called directly (``f(...)``); with ``passed``, the user code a cell may run.
+    called: frozenset[str] = frozenset()
     part_updates: dict[str, frozenset[Path]] = field(default_factory=dict)
     part_calls: dict[str, frozenset[tuple[Path, str]]] = field(default_factory=dict)
     whole: frozenset[str] = frozenset()
@@ -214,6 +216,7 @@ class _Analyzer:
         self.part_stores: dict[str, set[Path]] = {}
         self.part_deletes: dict[str, set[Path]] = {}
         self.dict_calls: set[str] = set()
+        self.called: set[str] = set()
         self.part_updates: dict[str, set[Path]] = {}
         self.part_calls: dict[str, set[tuple[Path, str]]] = {}
         self.whole: set[str] = set()
@@ -445,6 +448,8 @@ class _Analyzer:
 
         if fname == "seed" and chain is not None:
             self.seed_calls.append(chain)
+        if isinstance(node.func, ast.Name) and node.func.id not in shadow:
+            self.called.add(node.func.id)
         if chain == ("exec",) or chain == ("eval",):
             self.dynamic = True
             code = _const_str(node.args[0]) if node.args else None
@@ -816,6 +821,7 @@ def _analyze_cached(source: str) -> CellFacts:
         part_stores={k: frozenset(v) for k, v in a.part_stores.items()},
         part_deletes={k: frozenset(v) for k, v in a.part_deletes.items()},
         dict_calls=frozenset(a.dict_calls),
+        called=frozenset(a.called),
         part_updates={k: frozenset(v) for k, v in a.part_updates.items()},
         part_calls={k: frozenset(v) for k, v in a.part_calls.items()},
         whole=frozenset(a.whole),

@@ -147,6 +147,9 @@ class Tracer:
         before = self._stack.pop()
         if before.watch is not None:
             before.code_reads = before.watch.stop()
+            if before.code_reads is not None:
+                before.code_reads |= _quietly(lambda: self._unseen(before, user_ns), set())
+            before.watch.forget()
         files.stop(before.files)
         changes = None
         try:
@@ -166,6 +169,23 @@ class Tracer:
             files.stop(before.files)
 
     # -- internals -------------------------------------------------------------------
+
+    @staticmethod
+    def _unseen(b: _Before, ns: dict[str, Any]) -> set[calls.Read]:
+        """Static reach of the notebook code the cell called or handed on that never ran
+        in this thread (run by worker threads or processes, or not run at all)."""
+        watch = b.watch
+        assert watch is not None
+        facts = b.facts
+        missed = []
+        for name in (facts.called | facts.passed) & ns.keys():
+            codes = runtime.user_codes(ns[name], ns, set(facts.methods.get(name, ())))
+            if codes and not watch.ran(codes):
+                missed.append(name)
+        if not missed:
+            return set()
+        reads, _ = runtime.called_globals(missed, ns, facts.methods)
+        return {(n, None) for n in reads}
 
     @staticmethod
     def _runs_user_code(facts: CellFacts, ns: dict[str, Any]) -> bool:

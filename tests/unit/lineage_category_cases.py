@@ -1345,4 +1345,16 @@ CASES: list[Case] = [
         "y",
         {1},
     ),
+    case(
+        "dispatch-worker-threads",
+        "dispatch",
+        [
+            "def work(x):\n    return x * factor",
+            "factor = 3",
+            "from concurrent.futures import ThreadPoolExecutor",
+            "with ThreadPoolExecutor(2) as ex:\n    out = list(ex.map(work, [1, 2]))",
+        ],
+        "out",
+        {0, 1, 2, 3},
+    ),
 ]
