@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .capture.environment import base_facts, git_state, imported_packages
 from .capture.privacy import is_secret_name, redacted
+from .capture.source import storable, storable_or_none
 from .capture.values import summarize, type_name
 from .lineage.protocol import CellAccess, CellTracer
 from .store.activations import (
@@ -286,8 +287,8 @@ class Recorder:
         ref = TrialRef()
         row = {
             "uuid": str(uuid.uuid4()),
-            "name": name,
-            "notebook": notebook,
+            "name": storable_or_none(name),
+            "notebook": storable_or_none(notebook),
             "started_at": utcnow(),
             "status": "running",
             "environment": base_facts(),
@@ -325,7 +326,7 @@ class Recorder:
     def rename_trial(self, name: str) -> None:
         ref = self.trial.ref
         self.trial.name = name
-        self.writer.submit(lambda conn: _writes().rename_trial(conn, int(ref), name))
+        self.writer.submit(lambda conn: _writes().rename_trial(conn, int(ref), storable(name)))
 
     @property
     def trial_id(self) -> int:
@@ -648,7 +649,7 @@ def _error_message(error: BaseException | None) -> str | None:
     if error is None:
         return None
     try:
-        return str(error)[:2000]
+        return storable(str(error)[:2000])
     except Exception:  # an exception whose __str__ raises
         return f"<{type(error).__name__}>"
 

@@ -17,3 +17,17 @@ def first_line(source: str, width: int = 60) -> str:
         if line:
             return line if len(line) <= width else line[: width - 1] + "…"
     return ""
+
+
+def storable(text: str) -> str:
+    """``text`` as a database can hold it: lone surrogates (from undecodable bytes, say)
+    are not UTF-8, so they are written as ``\\udcff`` escapes; any other text is kept."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def storable_or_none(text: str | None) -> str | None:
+    return None if text is None else storable(text)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..capture.source import cell_hash
+from ..capture.source import cell_hash, storable, storable_or_none
 from ..capture.values import exact_fingerprint
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class PendingCell:
             "trial_id": int(self.trial),
             "execution_count": self.execution_count,
             "seq": self.seq,
-            "cell_id": self.cell_id,
+            "cell_id": storable_or_none(self.cell_id),
             "cell_hash": self.digest,
             "stage": self.stage,
             "started_at": datetime.fromtimestamp(self.started, timezone.utc).replace(tzinfo=None),
@@ -186,7 +186,7 @@ class KnownSources:
         rows: dict[str, dict[str, Any]] = {}
         for cell in cells:
             if cell.digest not in self._known:
-                rows[cell.digest] = {"hash": cell.digest, "source": cell.source}
+                rows[cell.digest] = {"hash": cell.digest, "source": storable(cell.source)}
         return list(rows.values())
 
     def stored(self, rows: list[dict[str, Any]]) -> None:
@@ -206,7 +206,7 @@ class RunningRow:
         if cell.ending is not None or cell.id is not None:
             return
         writes = cell_writes(conn.dialect)
-        writes.code(conn, [{"hash": cell.digest, "source": cell.source}])
+        writes.code(conn, [{"hash": cell.digest, "source": storable(cell.source)}])
         cell.id = writes.activations(conn, [cell.start_row()])[0]
         self._gave_id = True
         from sqlalchemy import update

@@ -479,3 +479,19 @@ def test_an_open_error_shows_no_frame_of_nbprov(
     assert isinstance(result.error_in_exec, FileNotFoundError)
     shown = capsys.readouterr()
     assert "nbprov" not in shown.out + shown.err
+
+
+def test_a_cell_whose_source_is_not_utf8_is_recorded(shell: InteractiveShell) -> None:
+    """A source holding a lone surrogate (undecodable bytes, a fuzzed line) is stored
+    with the surrogate escaped; its hash is still of the text as run."""
+    from nbprov.capture.source import cell_hash
+
+    source = "x = '\udcff'  # \ud800"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NbprovRecordingWarning)
+        run(shell, source)
+        run(shell, "after = 1")
+        found = record(shell)
+    first = found["activations"][-2]
+    assert first["cell_hash"] == cell_hash(source)
+    assert first["source"] == "x = '\\udcff'  # \\ud800"
