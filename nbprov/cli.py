@@ -24,14 +24,16 @@ from .usage import BadUsage, CommandParser, os_error_text
 
 Handler = Callable[[argparse.Namespace], int]
 
-# Modules that add their own subcommands through ``register(subparsers, common)``.
-COMMAND_MODULES = (
-    "nbprov.lineage.commands",
-    "nbprov.compare_cli",
-    "nbprov.scriptify_cli",
-    "nbprov.run_cli",
-    "nbprov.prov_export",
-)
+# Subcommands added by their own modules through ``register(subparsers, common)``. Only
+# the module of the command being run is imported (each pulls in what its command needs),
+# so a command starts as quickly as its own imports allow; help imports them all.
+COMMAND_MODULES = {
+    "deps": "nbprov.lineage.commands",
+    "compare": "nbprov.compare_cli",
+    "scriptify": "nbprov.scriptify_cli",
+    "run": "nbprov.run_cli",
+    "export": "nbprov.prov_export",
+}
 
 
 class CommandError(Exception):
@@ -212,7 +214,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo_main(args.forwarded)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command's parser; with ``command``, only that subcommand's module is loaded
+    (every subcommand is still listed when it is unknown, so help and errors are whole)."""
     parser = CommandParser(
         prog="nbprov", description="Provenance of notebook runs: list, show, compare, trace."
     )
@@ -248,7 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_demo, forwards_arguments=True)
 
-    for name in COMMAND_MODULES:
+    modules = list(COMMAND_MODULES.values())
+    if command in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[command]]
+    elif command in ("trials", "show", "demo"):
+        modules = []
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -263,9 +272,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; bad input of any kind is one line on stderr and status 2."""
     stdout, stderr = sys.stdout, sys.stderr
     sys.stderr = SafeStream(stderr)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words == ["--version"]:  # the quickest answer: nothing to load
+        print(f"nbprov {__version__}")
+        return 0
     try:
-        parser = build_parser()
-        args, forwarded = parser.parse_known_args(argv)
+        parser = build_parser(words[0] if words else None)
+        args, forwarded = parser.parse_known_args(words)
         if forwarded and not getattr(args, "forwards_arguments", False):
             parser.error(f"unrecognized arguments: {' '.join(forwarded)}")
         args.forwarded = forwarded
