@@ -108,21 +108,12 @@ def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[st
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
-    from .compare import CompareError, select_trials
     from .store import Store
 
     store = Store.open(args.db)
     try:
         with store.session() as session:
-            records = select_trials(
-                session,
-                notebook=args.notebook,
-                filter=args.filter,
-                sort_by=args.sort_by,
-                limit=args.limit,
-            )
-    except CompareError as exc:
-        raise CommandError(str(exc)) from exc
+            records = _select_trials(session, args)
     finally:
         store.close()
     if not records:
@@ -134,6 +125,29 @@ def cmd_trials(args: argparse.Namespace) -> int:
     else:
         print(render(args.format, *trials_table(records)))
     return 0
+
+
+def _select_trials(session: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    if args.filter is None and args.sort_by is None:
+        # The plain listing needs no filter language: skip loading it.
+        from .store.queries import list_trials
+
+        if args.limit is not None and args.limit < 0:
+            raise CommandError("--limit must be zero or more")
+        limit = None if args.limit is None else min(args.limit, 2**62)
+        return list_trials(session, notebook=args.notebook, limit=limit)
+    from .compare import CompareError, select_trials
+
+    try:
+        return select_trials(
+            session,
+            notebook=args.notebook,
+            filter=args.filter,
+            sort_by=args.sort_by,
+            limit=args.limit,
+        )
+    except CompareError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def cmd_show(args: argparse.Namespace) -> int:
