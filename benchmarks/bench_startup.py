@@ -6,6 +6,10 @@
   store of 10,000 trials (built as ``bench_compare.py`` builds it): the wall time of a
   fresh process, start-up included.
 
+- kernel shutdown: a real kernel runs a few cells (with ``%load_ext nbprov`` first, or
+  plain), then the wall time of a graceful ``shutdown_kernel()``; nbprov ends its trial
+  and writes what is queued at exit, and may add at most 0.5 s.
+
 Each is run ``--repeat`` times; the median and the range are printed with the target.
 
 Usage::
@@ -49,6 +53,26 @@ def load_ext_seconds(db: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def shutdown_seconds(with_nbprov: bool, db: str) -> float:
+    import time
+
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(env={**os.environ, "NBPROV_DB": db})
+    client = km.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    cells = ["%load_ext nbprov"] if with_nbprov else ["pass"]
+    cells += ["%tag_var a hyperparam" if with_nbprov else "pass", "a = 1", "b = [a] * 10"]
+    for code in cells:
+        client.execute_interactive(code, timeout=60)
+    client.stop_channels()
+    started = time.perf_counter()
+    km.shutdown_kernel()
+    return time.perf_counter() - started
+
+
 def command_seconds(args: list[str]) -> float:
     import time
 
@@ -70,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             "nbprov --version": lambda: command_seconds(["--version"]),
             "nbprov trials": lambda: command_seconds([*TRIALS_ARGS, "--db", url]),
         }
+        shutdown: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(3):  # interleaved, so that drift in the machine's speed cancels
+            for flag in (False, True):
+                shutdown[flag].append(shutdown_seconds(flag, str(Path(scratch) / "k.db")))
         print(f"load average {os.getloadavg()[0]:.1f}; {options.repeat} runs each")
         print(f"{'what':<20} {'median':>8} {'min':>8} {'max':>8} {'target':>8}  met")
         failed = 0
@@ -83,6 +111,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"{label:<20} {median:8.3f} {min(times):8.3f} {max(times):8.3f} "
                 f"{TARGETS[label]:8.3f}  {'yes' if met else 'NO'}"
             )
+    plain, recorded = (statistics.median(shutdown[f]) for f in (False, True))
+    added = recorded - plain
+    print(
+        f"kernel shutdown: plain {plain:.3f} s, with nbprov {recorded:.3f} s "
+        f"(+{added:.3f} s; target +0.5 s): {'yes' if added <= 0.5 else 'NO'}"
+    )
+    failed += added > 0.5
     return 1 if failed else 0
 
 
