@@ -103,6 +103,17 @@ def test_notebook_through_nbclient_then_the_cli(tmp_path: Path, monkeypatch: Any
     assert all(len(line) <= 80 for line in table.stdout.splitlines())
 
 
+def test_none_loses_nothing_in_a_real_kernel(kernel: tuple[KernelManager, Any, Path]) -> None:
+    km, client, db = kernel
+    for code in ("%load_ext nbprov", "best = None", "a = 1", "b = a + 1"):
+        execute(client, code)
+    client.stop_channels()
+    km.shutdown_kernel()  # graceful: the trial ends at exit
+    shown = cli_json(db, "show", "latest")
+    assert [a["source"] for a in shown["activations"]] == ["best = None", "a = 1", "b = a + 1"]
+    assert shown["status"] == "ok"
+
+
 def test_a_kernel_killed_after_its_last_cell_leaves_a_finished_trial(
     kernel: tuple[KernelManager, Any, Path],
 ) -> None:
