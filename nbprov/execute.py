@@ -20,7 +20,6 @@ Typical use::
 from __future__ import annotations
 
 import atexit
-import contextlib
 import importlib.metadata
 import os
 import tempfile
@@ -359,6 +358,7 @@ def run_notebook(
     if sockets is not None:
         options["km"] = _ipc_kernel_manager(kernel_name or _notebook_kernel(nb), sockets.name)
     client = NotebookClient(nb, **options)
+    client.owns_km = True  # shut down the kernel made here, as nbclient does its own
 
     start = datetime.now()
     failure: CellFailure | None = None
@@ -375,10 +375,6 @@ def run_notebook(
         else:
             failure = _cell_failure(nb, started, ename, str(exc), "")
     if sockets is not None:
-        # nbclient shuts down only the kernels it made itself.
-        with contextlib.suppress(Exception):
-            if client.km is not None and client.km.has_kernel:
-                client.km.shutdown_kernel()
         sockets.cleanup()
     wall = (datetime.now() - start).total_seconds()
 
@@ -415,9 +411,13 @@ def _local_sockets() -> tempfile.TemporaryDirectory[str] | None:
 
 
 def _ipc_kernel_manager(kernel_name: str, folder: str) -> Any:
-    from jupyter_client.manager import KernelManager
+    # The asynchronous manager, as nbclient makes its own: with a blocking client, a wait
+    # for output would hold up the per-cell timeout.
+    from jupyter_client.manager import AsyncKernelManager
 
-    return KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "k"))
+    return AsyncKernelManager(
+        kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "k")
+    )
 
 
 def _notebook_kernel(nb: NotebookNode) -> str:
