@@ -737,7 +737,8 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: se
     :func:`_alias_groups`), and then every name it loads (also in the bodies of
     functions and classes it defines) is wanted from the statements before it. Imports
     are always kept (importing can have effects other cells rely on), and so are
-    statements the analysis cannot see through (exec, star imports) and random seeding.
+    statements the analysis cannot see through (exec, star imports), random seeding, and
+    statements that change a module's state using nothing but modules and literals.
     A cell that read a file or random state keeps every statement that calls something.
     """
     live = {n for n in wanted if not n.startswith(PSEUDO_PREFIXES)}
@@ -756,6 +757,10 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: se
         changed = facts.candidates - imported
         shared = {groups.get(n, n) for n in live - imported}
         through_module = any(derived.get(m, set()) & live for m in facts.candidates & imported)
+        # A statement that changes a module using nothing but modules sets state later
+        # cells may rely on unnamed (sklearn.set_config(...), plt.rcParams[k] = v).
+        loaded = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        settings = bool(facts.candidates & imported) and not loaded - imported
         calls = any(isinstance(n, ast.Call) for n in ast.walk(stmt))
         if (
             isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal))
@@ -765,6 +770,7 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: se
             or (facts.binds | facts.deletes | changed) & live
             or any(groups.get(n, n) in shared for n in changed)
             or through_module
+            or settings
             or (unplaced and facts.candidates)
             or (effects and calls)
         ):

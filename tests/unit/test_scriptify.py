@@ -297,3 +297,20 @@ def test_a_change_through_a_name_from_another_cell_is_kept(
         "total = sum(len(r) for r in rows)",
     ]
     script_for(shell, cells, "total", tmp_path)
+
+
+def test_settings_changed_through_a_module_are_kept(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    # Like sklearn.set_config(...) or plt.rcParams[...] = ...: module state later cells
+    # depend on without naming the statement that set it.
+    cells = [
+        "import string\nstring.scriptify_test_setting = 3\nother = 1",
+        "v = string.scriptify_test_setting * 2",
+    ]
+    try:
+        script_for(shell, cells, "v", tmp_path)
+    finally:
+        import string
+
+        vars(string).pop("scriptify_test_setting", None)
