@@ -33,7 +33,17 @@ if os.environ.get("NBPROV_BENCH_INSTALLED") != "1":
     sys.path.insert(0, str(HERE.parent))
 
 TOLERANCE_MS = 0.05
-CELLS = ["x = 1", "y = x + 1", "print(y, file=_sink)", "z = [y, y]\nz.append(3)", "w = len(z)"]
+# ``z.append(4)`` changes an existing object in place: the tracer looks for other names
+# sharing it (aliases, containers holding it, array views), the step most at risk of
+# growing with the namespace.
+CELLS = [
+    "x = 1",
+    "y = x + 1",
+    "print(y, file=_sink)",
+    "z = [y, y]\nz.append(3)",
+    "z.append(4)",
+    "w = len(z)",
+]
 
 
 def make_big_namespace(ns: dict[str, Any], folder: Path) -> None:

@@ -31,6 +31,9 @@ class KeysBefore:
     names: set[str]
     last: str | None
     shared: bool  # ``names`` is the tracker's running set (updated after the cell)
+    # The names changed since the last cell ended (or are not known): what was kept about
+    # the namespace from one cell to the next may be out of date.
+    outside: bool = False
 
 
 @dataclass
@@ -57,7 +60,7 @@ class NamespaceKeys:
         if not self._in_use:  # a nested cell must not replace the outer cell's set
             self._names, self._last = fresh, last
             self._in_use = True
-            return KeysBefore(fresh, last, shared=True)
+            return KeysBefore(fresh, last, shared=True, outside=True)
         return KeysBefore(set(fresh), last, shared=False)
 
     @staticmethod

@@ -2,8 +2,8 @@
 through an instance, closure cells shared by several functions, and modules the notebook
 bound to a name and changed (read again by ``from M import ...``).
 
-Both are checked only for objects the cell touched; the namespace is scanned only when a
-closure's state did change (rare, and like the alias scan of a mutation).
+Both are checked only for objects the cell touched; the other functions sharing a changed
+closure cell are found through the alias index (:mod:`.aliases`), not by a scan.
 """
 
 from __future__ import annotations
@@ -59,28 +59,6 @@ def class_token(cls: object) -> str | None:
         and not isinstance(value, (staticmethod, classmethod, property))
     }
     return fingerprint(data)
-
-
-def sharing_closures(ns: dict[str, Any], changed: set[str]) -> set[str]:
-    """Other notebook functions that close over a cell of the functions ``changed``."""
-    cells: set[int] = set()
-    for name in changed:
-        func = ns.get(name)
-        if isinstance(func, types.FunctionType) and func.__closure__:
-            cells.update(id(c) for c in func.__closure__)
-    if not cells:
-        return set()
-    out: set[str] = set()
-    for name, obj in ns.items():
-        if (
-            name not in changed
-            and type(obj) is types.FunctionType  # no isinstance: it may run a hook
-            and obj.__closure__
-            and obj.__globals__ is ns
-            and any(id(c) in cells for c in obj.__closure__)
-        ):
-            out.add(name)
-    return out
 
 
 class BoundModules:

@@ -17,13 +17,13 @@ traced).
 from __future__ import annotations
 
 import re
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..ipython_names import HISTORY_NAME
 from . import calls, files, parts, runtime, shared_state
+from .aliases import AliasIndex
 from .history import OutputHistory
 from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from .protocol import CellAccess
@@ -68,6 +68,8 @@ class Tracer:
         # (for any other name a read of the whole says the same and costs less to store).
         self._parted: set[str] = set()
         self._modules = shared_state.BoundModules(self._parted)
+        # Other names sharing a changed object, kept up to date from each cell's changes.
+        self._aliases = AliasIndex(self._hidden)
 
     # -- protocol ------------------------------------------------------------------
 
@@ -119,9 +121,12 @@ class Tracer:
         uses_std = any(
             runtime.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
         )
+        names = self._names.before(ns)
+        if names.outside:
+            self._aliases.invalidate()  # names came or went between cells, unseen
         before = _Before(
             facts=facts,
-            names=self._names.before(ns),
+            names=names,
             ids=ids,
             prints=prints,
             fn_reads=fn_reads,
@@ -157,6 +162,9 @@ class Tracer:
                 before.names, user_ns, last_may_go=self._last_may_go(before)
             )
             return self._access(before, user_ns, error, changes)
+        except Exception:
+            self._aliases.invalidate()  # it may have seen only part of the cell's changes
+            raise
         finally:
             before.files.written.clear()
             self._names.after(before.names, user_ns, changes)
@@ -220,14 +228,15 @@ class Tracer:
         for name in added:
             if not self._hidden_name(name, facts):
                 acc.binds.add(name)
-        for name, old in b.ids.items():
-            if name in ns and id(ns[name]) != old and not self._hidden_name(name, facts):
-                acc.binds.add(name)
+        moved = {n for n, old in b.ids.items() if n in ns and id(ns[n]) != old}
+        acc.binds.update(n for n in moved if not self._hidden_name(n, facts))
         if ok:
             acc.binds |= facts.definite_binds & keys
         for name in changes.removed:
             if not self._hidden_name(name, facts):
                 acc.deletes.add(name)
+        # Hidden names too: an output history entry ``_N`` shares the object it shows.
+        self._aliases.update(ns, added | changes.removed | moved | acc.binds)
         acc.binds |= self._history.shown(added)
         self._modules.bound(acc.binds, ns)
 
@@ -248,7 +257,7 @@ class Tracer:
             if name in ns and runtime.closure_token(ns[name], ns) not in (None, token)
         }
         if closed:
-            mutated |= closed | shared_state.sharing_closures(ns, closed)
+            mutated |= closed | self._aliases.sharing_closures(ns, closed)
         for name, token in b.class_prints.items():
             if token is not None and shared_state.class_token(ns.get(name)) != token:
                 mutated.add(name)
@@ -257,7 +266,7 @@ class Tracer:
             mutated.update(
                 n for n, rp in b.parts.items() if rp.writable and rp.assigned and n in ns
             )
-        aliases = _aliases(ns, mutated, acc.binds) if mutated else set()
+        aliases = self._aliases.aliases(ns, mutated, acc.binds) if mutated else set()
         # An output shown earlier that is the changed object changes with it.
         shown = {f"out:{m.group(1)}" for n in aliases if (m := _NUMBERED.fullmatch(n))}
         acc.mutates |= shown
@@ -267,6 +276,7 @@ class Tracer:
         parted = self._part_writes(b, mutated, acc) if not aliases else set()
         mutated |= aliases
         acc.mutates |= mutated
+        self._aliases.update(ns, mutated)  # what they hold may have changed
 
         # Reads: names the code loads (directly or through called user functions) that
         # existed before the cell; a mutation reads the prior state too.
@@ -419,50 +429,4 @@ def _quietly(compute: Callable[[], _T], default: _T) -> _T:
         return default
 
 
-def _aliases(ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[str]:
-    """Other names bound to a mutated object (or to a NumPy view sharing its memory)."""
-    ids = {id(ns[n]) for n in mutated}
-    main = str(ns.get("__name__", "__main__"))
-    bases = {id(b) for n in mutated if (b := _array_base(ns[n])) is not None}
-    out: set[str] = set()
-    for name, obj in ns.items():
-        if name in mutated or name in rebound:
-            continue
-        base = _array_base(obj) if bases else None
-        if id(obj) in ids or (base is not None and id(base) in bases) or _holds(obj, ids, main):
-            out.add(name)
-    return out
-
-
 _NUMBERED = re.compile(r"_(\d+)")
-
-
-_CONTAINERS = (list, tuple, dict, set, frozenset)
-MAX_CONTAINER_SCAN = 1000  # a container holding a changed object changes too; bounded scan
-
-
-def _holds(obj: object, ids: set[int], main: str = "__main__") -> bool:
-    """Whether a small built-in container, or an instance of a notebook-defined class,
-    directly holds one of the objects ``ids``."""
-    items: Any
-    # Exact built-in types only: a subclass's ``__len__``/``__iter__`` is user code.
-    if type(obj) in _CONTAINERS:
-        items = obj.values() if isinstance(obj, dict) else obj
-    elif (attrs := parts.instance_dict(obj, main)) is not None:
-        items = attrs.values()
-    else:
-        return False
-    if len(items) > MAX_CONTAINER_SCAN:
-        return False
-    return any(id(item) in ids for item in items)
-
-
-def _array_base(obj: object) -> object | None:
-    """The array owning an ndarray's memory (itself when it owns it)."""
-    if type(obj).__name__ != "ndarray" or isinstance(obj, types.ModuleType):
-        return None
-    base: Any = obj
-    while getattr(base, "base", None) is not None and type(base.base).__name__ == "ndarray":
-        base = base.base
-    owner: object = base
-    return owner
