@@ -102,6 +102,49 @@ def test_mutation_reaches_aliases(traced: Traced) -> None:
     assert "b" in access.reads
 
 
+def test_aliases_follow_later_binds_deletes_and_changes(traced: Traced) -> None:
+    traced.run("a = [1]\nb = a\nc = {'k': a}")
+    assert traced.run("b.append(2)").mutates == {"a", "b", "c"}  # builds the index
+    traced.run("del b")
+    assert traced.run("a.append(3)").mutates == {"a", "c"}
+    traced.run("c = {}")
+    assert traced.run("a.append(4)").mutates == {"a"}
+    traced.run("e = []")
+    traced.run("e.append(a)")  # a holder changed in place holds it from now on
+    assert traced.run("a.append(5)").mutates == {"a", "e"}
+    traced.run("e.clear()")
+    assert traced.run("a.append(6)").mutates == {"a"}
+    traced.run("import numpy as np\nm = np.zeros(4)\nv = m[1:]")
+    assert traced.run("v[0] = 1").mutates == {"m", "v"}
+    traced.run("del v")
+    assert traced.run("m[1] = 2").mutates == {"m"}
+
+
+def test_an_alias_entry_is_checked_before_it_is_believed(traced: Traced) -> None:
+    ns = traced.shell.user_ns
+    traced.run("a = [1]\nholder = [a]\nother = [a]\nlast = 0")
+    assert traced.run("a.append(2)").mutates == {"a", "holder", "other"}
+    # Changed between cells where the tracer cannot see (same names, same last name).
+    ns["holder"] = []
+    ns["other"].clear()
+    assert traced.run("a.append(3)").mutates == {"a"}
+
+
+def test_the_alias_index_keeps_no_object_alive(traced: Traced) -> None:
+    traced.run("import numpy as np\nclass Box:\n    pass\na = np.zeros(3)\nbox = Box()\nbox.a = a")
+    assert traced.run("a[0] = 1").mutates == {"a", "box"}
+    refs = [weakref.ref(traced.shell.user_ns[n]) for n in ("a", "box")]
+    traced.run("del a, box")
+    gc.collect()
+    assert [r() for r in refs] == [None, None]
+
+
+def test_ipythons_own_history_containers_are_not_aliases(traced: Traced) -> None:
+    traced.run("lst = [1]")
+    shown = traced.run("lst").binds
+    assert traced.run("lst.append(2)").mutates == {"lst"} | shown  # ``out:N``, not ``Out``
+
+
 def test_raising_cell_reports_only_what_changed(traced: Traced) -> None:
     traced.run("x = 1\ny = 2")
     access = traced.run("x = 10\nraise ValueError\ny = 20")
