@@ -783,30 +783,34 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: se
     return keep
 
 
-def _needs(stmt: ast.stmt, facts: CellFacts) -> set[str]:
-    """Names a statement reads from outside it when it runs, or when the functions and
-    classes it defines run (their global references)."""
-    names = set(facts.reads)
+def _needs(stmt: ast.stmt, facts: CellFacts) -> tuple[set[str], set[str]]:
+    """Names a statement reads from outside it when it runs, and names the functions it
+    defines read as globals when they are called later (the notebook may bind those only
+    after the definition, as long as before the call)."""
+    now: set[str] = set(facts.reads)
+    later: set[str] = set()
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         try:
             table = symtable.symtable(ast.unparse(stmt), "<cell>", "exec")
         except SyntaxError:
-            return names
-        todo = list(table.get_children())
+            return now, later
+        todo = [(scope, scope.get_type() == "function") for scope in table.get_children()]
         while todo:
-            scope = todo.pop()
-            todo += scope.get_children()
+            scope, deferred = todo.pop()
+            todo += [(c, deferred or c.get_type() == "function") for c in scope.get_children()]
             for sym in scope.get_symbols():
                 if sym.is_referenced() and sym.is_global() and not sym.is_assigned():
-                    names.add(sym.get_name())
-    return names
+                    (later if deferred else now).add(sym.get_name())
+    return now, later
 
 
 def _missing_names(parts: Sequence[tuple[int, str]]) -> list[tuple[str, int]]:
     """(name, seq) for each name the script needs before any statement binds it; seq is
-    the activation whose part first needs it."""
+    the activation whose part first needs it (for a name a function reads when called:
+    one past the last activation, since any binding before the end may do)."""
     bound = set(dir(builtins)) | SCRIPT_NAMES
     missing: list[tuple[str, int]] = []
+    deferred: dict[str, int] = {}
     for seq, text in parts:
         try:
             body = ast.parse(text).body
@@ -819,10 +823,15 @@ def _missing_names(parts: Sequence[tuple[int, str]]) -> list[tuple[str, int]]:
             ):
                 return missing  # the names a star import binds are unknown
             facts = analyze(ast.unparse(stmt))
-            for name in sorted(_needs(stmt, facts) - bound):
+            now, later = _needs(stmt, facts)
+            for name in sorted(now - bound):
                 missing.append((name, seq))
                 bound.add(name)
+            for name in later:
+                deferred.setdefault(name, seq)
             bound |= facts.binds
+    end = max((seq for seq, _ in parts), default=0) + 1
+    missing += [(name, end) for name in sorted(set(deferred) - bound)]
     return missing
 
 

@@ -314,3 +314,15 @@ def test_settings_changed_through_a_module_are_kept(
         import string
 
         vars(string).pop("scriptify_test_setting", None)
+
+
+def test_a_function_may_use_a_name_bound_after_its_definition(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    cells = [
+        "def rescale(v):\n    return math.sqrt(v)",
+        "import math\nunused = 3",
+        "r = rescale(16.0)",
+    ]
+    text = script_for(shell, cells, "r", tmp_path).read_text()
+    assert "unused" not in text
