@@ -484,8 +484,12 @@ def test_an_open_error_shows_no_frame_of_nbprov(
 def test_a_cell_whose_source_is_not_utf8_is_recorded(shell: InteractiveShell) -> None:
     """A source holding a lone surrogate (undecodable bytes, a fuzzed line) is stored
     with the surrogate escaped; its hash is still of the text as run."""
+    import IPython
+
     from nbprov.capture.source import cell_hash
 
+    if IPython.version_info < (9,):
+        pytest.skip("IPython 8 itself cannot compile a cell whose source is not UTF-8")
     source = "x = '\udcff'  # \ud800"
     with warnings.catch_warnings():
         warnings.simplefilter("error", NbprovRecordingWarning)
