@@ -131,6 +131,20 @@ class AliasIndex:
             if obj is not _MISSING:
                 self._link(name, obj, ns, main, entries)
 
+    def changed(self, ns: dict[str, Any], names: Iterable[str]) -> None:
+        """Index afresh the objects ``names`` are bound to (changed in place: what they hold
+        may differ), under every name bound to them; the containers holding them are left
+        as they are."""
+        if self._entries is None:
+            return
+        again = set(names)
+        for name in names:
+            obj = ns.get(name, _MISSING)
+            self.inspected += 1
+            if obj is not _MISSING:
+                again.update(self._by_id.get(id(obj)))
+        self.update(ns, again)
+
     def aliases(self, ns: dict[str, Any], mutated: set[str], rebound: set[str]) -> set[str]:
         """Names other than ``mutated`` and ``rebound`` bound to one of the objects
         ``mutated`` names, to a NumPy view sharing its memory, or to a small container or

@@ -274,9 +274,9 @@ class Tracer:
         aliases = {n for n in aliases if not HISTORY_NAME.fullmatch(n)}
         # A change seen through another name is not confined to the parts this one names.
         parted = self._part_writes(b, mutated, acc) if not aliases else set()
+        self._aliases.changed(ns, mutated)  # what they hold may differ now
         mutated |= aliases
         acc.mutates |= mutated
-        self._aliases.update(ns, mutated)  # what they hold may have changed
 
         # Reads: names the code loads (directly or through called user functions) that
         # existed before the cell; a mutation reads the prior state too.
