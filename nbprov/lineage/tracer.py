@@ -4,7 +4,9 @@ Per cell it does work proportional to what the cell touched: it ids the names th
 code could bind or change, fingerprints only candidate objects (method receivers, call
 arguments, subscript and attribute targets, globals of called user functions), and diffs
 the namespace's key set. A full id snapshot of the namespace is taken only for cells that
-bind names dynamically (``exec``, ``globals()``, unknown magics, ``import *``).
+bind names dynamically (``exec``, ``globals()``, unknown magics, ``import *``). Other names
+sharing a changed object are looked up in an index by id kept up to date from each cell's
+changes (:mod:`.aliases`), not found by a scan.
 
 Refinements, each confined to what the cell reached: parts of objects written and read
 (:mod:`.parts`), output history (:mod:`.history`), class attributes and closure cells
