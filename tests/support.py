@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +88,46 @@ def write_notebook(path: Path, cells: list[Any]) -> Path:
     }
     nbformat.write(nb, path)
     return path
+
+
+@contextmanager
+def shell_recording_into(folder: Path) -> Iterator[InteractiveShell]:
+    """A shell with nbprov loaded, recording into a store in ``folder`` (``NBPROV_DB``
+    points there meanwhile, and is put back after)."""
+    saved = os.environ.get("NBPROV_DB")
+    os.environ["NBPROV_DB"] = str(folder / "nbprov.db")
+    shell = new_shell()
+    run(shell, "%load_ext nbprov")
+    try:
+        yield shell
+    finally:
+        close_shell(shell)
+        if saved is None:
+            os.environ.pop("NBPROV_DB", None)
+        else:
+            os.environ["NBPROV_DB"] = saved
+
+
+def slice_of_cells(
+    shell: InteractiveShell,
+    trial: str,
+    cells: Sequence[str],
+    target: str,
+    rewrite: Callable[[str, int], str] = lambda cell, _first: cell,
+) -> frozenset[int]:
+    """Run ``cells`` as a new trial (``rewrite(cell, first execution count)`` first) and
+    return the indices of the cells in ``target``'s backward slice."""
+    from nbprov.lineage.slicing import slice_json
+
+    recorder = nbprov.get_recorder(shell)
+    assert recorder is not None
+    recorder.new_trial(trial)
+    shell.reset(new_session=False)
+    first = shell.execution_count
+    for cell in cells:
+        run(shell, rewrite(cell, first))
+    flush(shell)
+    with recorder.store.engine.connect() as conn:
+        answer = slice_json(conn, recorder.trial_id, target)
+    # Activations are numbered 1.. within the trial, in execution order.
+    return frozenset(a["seq"] - 1 for a in answer["activations"])

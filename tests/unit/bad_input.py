@@ -8,8 +8,10 @@ import io
 import traceback
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from support import close_shell, flush, new_shell, run
 
 from nbprov.cli import main
 
@@ -52,3 +54,24 @@ def assert_clean_failure(outcome: Outcome, argv: list[str]) -> None:
     if outcome.code == 2:
         lines = outcome.err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("nbprov"), (argv, outcome.err)
+
+
+def record_two_trials(path: Path) -> None:
+    """Two recorded trials of the same three cells into the store at ``path``: a
+    hyperparameter ``a`` (1, then 2), a list, and a metric ``m`` computed from both."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NBPROV_DB", str(path))
+        mp.delenv("NBPROV_NOTEBOOK", raising=False)
+        mp.delenv("NBPROV_TRIAL_NAME", raising=False)
+        shell = new_shell()
+        try:
+            run(shell, "%load_ext nbprov")
+            run(shell, "%tag_var a hyperparam\n%tag_var m metric")
+            for value in (1, 2):
+                run(shell, f"%tag read\na = {value}\nxs = [1, 2, 3]")
+                run(shell, "%tag score\nm = sum(x * a for x in xs)")
+                if value == 1:
+                    run(shell, "%trial new second")
+            flush(shell)
+        finally:
+            close_shell(shell)

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bad_input import assert_clean_failure, raw_controls, run_cli
+from bad_input import assert_clean_failure, raw_controls, record_two_trials, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from support import close_shell, flush, new_shell, run
 
 HUGE = "99999999999999999999999"
 
@@ -22,22 +21,7 @@ HUGE = "99999999999999999999999"
 def small_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Two recorded trials of a three-cell notebook (a metric m, a hyperparameter a)."""
     path = tmp_path_factory.mktemp("cli") / "base.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NBPROV_DB", str(path))
-        mp.delenv("NBPROV_NOTEBOOK", raising=False)
-        mp.delenv("NBPROV_TRIAL_NAME", raising=False)
-        shell = new_shell()
-        try:
-            run(shell, "%load_ext nbprov")
-            run(shell, "%tag_var a hyperparam\n%tag_var m metric")
-            for value in (1, 2):
-                run(shell, f"%tag read\na = {value}\nxs = [1, 2, 3]")
-                run(shell, "%tag score\nm = sum(x * a for x in xs)")
-                if value == 1:
-                    run(shell, "%trial new second")
-            flush(shell)
-        finally:
-            close_shell(shell)
+    record_two_trials(path)
     yield path
 
 

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bad_input import Outcome, assert_clean_failure, raw_controls, run_cli
+from bad_input import Outcome, assert_clean_failure, raw_controls, record_two_trials, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from support import close_shell, flush, new_shell, run
 
 from nbprov.store.models import Base
 
@@ -32,22 +31,7 @@ def base_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Two recorded trials of the same three cells, every table with rows; NOT NULL
     constraints dropped from the schema so that crafted rows can hold NULLs."""
     path = tmp_path_factory.mktemp("hostile") / "base.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NBPROV_DB", str(path))
-        mp.delenv("NBPROV_NOTEBOOK", raising=False)
-        mp.delenv("NBPROV_TRIAL_NAME", raising=False)
-        shell = new_shell()
-        try:
-            run(shell, "%load_ext nbprov")
-            run(shell, "%tag_var a hyperparam\n%tag_var m metric")
-            for value in (1, 2):
-                run(shell, f"%tag read\na = {value}\nxs = [1, 2, 3]")
-                run(shell, "%tag score\nm = sum(x * a for x in xs)")
-                if value == 1:
-                    run(shell, "%trial new second")
-            flush(shell)
-        finally:
-            close_shell(shell)
+    record_two_trials(path)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA writable_schema=ON")
     conn.execute("UPDATE sqlite_master SET sql = replace(sql, 'NOT NULL', '') WHERE type='table'")

@@ -7,7 +7,6 @@ included) in pytest's terminal summary.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,7 @@ from typing import Any
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from lineage_cases import CASES, Case
-from support import close_shell, flush, new_shell, run
-
-import nbprov
-from nbprov.lineage.slicing import slice_json
+from support import shell_recording_into, slice_of_cells
 
 
 @dataclass(eq=False)
@@ -60,34 +56,16 @@ def traced_shell(
     manager = request.config.pluginmanager
     if not manager.is_registered(_TALLY):
         manager.register(_TALLY, "nbprov-lineage-accuracy")
-    saved = os.environ.get("NBPROV_DB")
-    os.environ["NBPROV_DB"] = str(tmp_path_factory.mktemp("lineage") / "nbprov.db")
-    shell = new_shell()
-    run(shell, "%load_ext nbprov")
-    try:
+    with shell_recording_into(tmp_path_factory.mktemp("lineage")) as shell:
         yield shell
-    finally:
-        close_shell(shell)
-        if saved is None:
-            os.environ.pop("NBPROV_DB", None)
-        else:
-            os.environ["NBPROV_DB"] = saved
 
 
 def predicted_slice(shell: InteractiveShell, case: Case, tmp: Path) -> frozenset[int]:
     """Run the case's cells as a new trial and return the cell indices of the slice."""
-    recorder = nbprov.get_recorder(shell)
-    assert recorder is not None
-    recorder.new_trial(case.id)
-    shell.reset(new_session=False)
     path = repr(str(tmp / "data.txt"))
-    for cell in case.cells:
-        run(shell, cell.replace("PATH", path))
-    flush(shell)
-    with recorder.store.engine.connect() as conn:
-        answer = slice_json(conn, recorder.trial_id, case.target)
-    # Activations are numbered 1.. within the trial, in execution order.
-    return frozenset(a["seq"] - 1 for a in answer["activations"])
+    return slice_of_cells(
+        shell, case.id, case.cells, case.target, lambda cell, _: cell.replace("PATH", path)
+    )
 
 
 def _param(case: Case) -> Any:

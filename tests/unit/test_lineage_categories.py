@@ -9,7 +9,6 @@ recall over cell memberships (known misses included) in pytest's terminal summar
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,10 +19,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from lineage_cases import Case
 from lineage_category_cases import CASES
-from support import close_shell, flush, new_shell, run
-
-import nbprov
-from nbprov.lineage.slicing import slice_json
+from support import shell_recording_into, slice_of_cells
 
 _OUT = re.compile(r"OUT\((\d+)\)")
 
@@ -72,34 +68,18 @@ def traced_shell(
     manager = request.config.pluginmanager
     if not manager.is_registered(_TALLY):
         manager.register(_TALLY, "nbprov-lineage-categories")
-    saved = os.environ.get("NBPROV_DB")
-    os.environ["NBPROV_DB"] = str(tmp_path_factory.mktemp("categories") / "nbprov.db")
-    shell = new_shell()
-    run(shell, "%load_ext nbprov")
-    try:
+    with shell_recording_into(tmp_path_factory.mktemp("categories")) as shell:
         yield shell
-    finally:
-        close_shell(shell)
-        if saved is None:
-            os.environ.pop("NBPROV_DB", None)
-        else:
-            os.environ["NBPROV_DB"] = saved
 
 
 def predicted_slice(shell: InteractiveShell, case: Case, tmp: Path) -> frozenset[int]:
     """Run the case's cells as a new trial and return the cell indices of the slice."""
-    recorder = nbprov.get_recorder(shell)
-    assert recorder is not None
-    recorder.new_trial(case.id)
-    shell.reset(new_session=False)
-    first = shell.execution_count
-    for cell in case.cells:
-        source = _OUT.sub(lambda m: str(first + int(m.group(1))), cell)
-        run(shell, source.replace("PATH", repr(str(tmp / "data.txt"))))
-    flush(shell)
-    with recorder.store.engine.connect() as conn:
-        answer = slice_json(conn, recorder.trial_id, case.target)
-    return frozenset(a["seq"] - 1 for a in answer["activations"])
+    path = repr(str(tmp / "data.txt"))
+
+    def rewrite(cell: str, first: int) -> str:
+        return _OUT.sub(lambda m: str(first + int(m.group(1))), cell).replace("PATH", path)
+
+    return slice_of_cells(shell, case.id, case.cells, case.target, rewrite)
 
 
 def _param(case: Case) -> Any:
