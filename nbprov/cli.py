@@ -262,7 +262,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     # The demo's own parser takes every option (nbprov demo --help shows them).
     p = sub.add_parser(
-        "demo", help="run the demo notebooks as trials, then list them", add_help=False
+        "demo", help="run the demo notebooks as trials, then show them", add_help=False
     )
     p.set_defaults(handler=cmd_demo, forwards_arguments=True)
 

@@ -76,7 +76,10 @@ def _store(db: str | None) -> str:
 def _parser() -> argparse.ArgumentParser:
     parser = CommandParser(
         prog="nbprov demo",
-        description=("Run the demo notebooks headless as recorded trials, then list the trials."),
+        description=(
+            "Run the demo notebooks headless as recorded trials, then show each trial's "
+            "hyperparameters and metrics."
+        ),
     )
     parser.add_argument(
         "--db",
