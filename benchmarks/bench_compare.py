@@ -154,7 +154,7 @@ def build(url: str, trials: int, values: int) -> float:
 def command() -> list[str]:
     """The installed console script next to this interpreter (not a version-manager shim)."""
     script = Path(sys.executable).parent / "nbprov"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "nbprov.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "nbprov"]
 
 
 def timed(args: list[str], repeat: int) -> tuple[float, float]:

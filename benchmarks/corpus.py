@@ -58,7 +58,7 @@ import nbformat  # noqa: E402
 from corpus_checker import Checker  # noqa: E402
 from nbformat.v4 import new_code_cell  # noqa: E402
 
-from nbprov.execute import cell_kernel_seconds, kernel_env  # noqa: E402
+from nbprov.runs.execute import cell_kernel_seconds, kernel_env  # noqa: E402
 
 # A memory address; also its tail when a repr was cut short ("<obj...x7f70a2b5c310>").
 ADDRESS = re.compile(r"(?:0x|(?<=\.\.\.)x)[0-9a-fA-F]{4,}")
@@ -243,7 +243,7 @@ def check_variable(
     script_timeout: float,
     deadline: float,
 ) -> VariableCheck:
-    from nbprov.scriptify import ScriptifyError, scriptify
+    from nbprov.core.scriptify import ScriptifyError, scriptify
 
     check = VariableCheck(name)
     try:

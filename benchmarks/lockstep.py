@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 if os.environ.get("NBPROV_BENCH_INSTALLED") != "1":  # else: the installed nbprov (user_env.py)
     sys.path.insert(0, str(HERE.parent))
 
-from nbprov.execute import (  # noqa: E402
+from nbprov.runs.execute import (  # noqa: E402
     EXTENSION_ARGUMENTS,
     cell_kernel_seconds,
     kernel_cpu,

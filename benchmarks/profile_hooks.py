@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from notebooks import NOTEBOOKS  # noqa: E402
 
-from nbprov.execute import run_notebook  # noqa: E402
+from nbprov.runs.execute import run_notebook  # noqa: E402
 
 SETUP = """\
 import cProfile as _bench_cprofile

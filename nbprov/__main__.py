@@ -2,6 +2,6 @@
 
 import sys
 
-from nbprov.cli import main
+from nbprov.cli.main import main
 
 sys.exit(main())

@@ -12,7 +12,7 @@ import shlex
 import sys
 from typing import NoReturn
 
-from .render.terminal import neutralise
+from nbprov.render.terminal import neutralise
 
 
 class BadUsage(Exception):

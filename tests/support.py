@@ -62,7 +62,7 @@ def subprocess_env() -> dict[str, str]:
 def nbprov_cli(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
     """The nbprov command in a fresh interpreter, reading the store ``db``."""
     return subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db)],
+        [sys.executable, "-m", "nbprov", *args, "--db", str(db)],
         capture_output=True,
         text=True,
         check=False,

@@ -15,7 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .git import git_facts
+from nbprov.capture.git import git_facts
 
 
 def base_facts() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Cell source identity."""
+"""Cell source: its identity, its label, and its text as a database can hold it."""
 
 from __future__ import annotations
 
@@ -10,13 +10,20 @@ def cell_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def first_line(source: str, width: int = 60) -> str:
-    """The first non-blank line of a cell, cut to ``width`` characters, for listings."""
-    for line in source.splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= width else line[: width - 1] + "…"
-    return ""
+# Lines that say nothing about what a cell does: comments and nbprov's own magics.
+_LABEL_SKIP = ("#", "%tag ", "%tag_var ", "%load_ext ")
+
+
+def cell_label(source: str | None, width: int | None = None) -> str:
+    """The one rule every front labels a cell by: its first line that says what it does
+    (not blank, a comment or a tag), else its first non-blank line; cut to ``width``."""
+    lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
+    label = next((line for line in lines if not (line + " ").startswith(_LABEL_SKIP)), None)
+    if label is None:
+        label = lines[0] if lines else ""
+    if width is not None and len(label) > width:
+        return label[: width - 1] + "…"
+    return label
 
 
 def storable(text: str) -> str:

@@ -28,7 +28,7 @@ import types
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from .parts import instance_dict
+from nbprov.lineage.parts import instance_dict
 
 MAX_CONTAINER_SCAN = 1000  # a container holding a changed object changes too; bounded
 _CONTAINERS = (list, tuple, dict, set, frozenset)

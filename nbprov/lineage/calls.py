@@ -1,6 +1,6 @@
 """The globals notebook-defined code actually read while a cell ran.
 
-Static reach (``runtime.called_globals``) over-approximates: every branch of a function,
+Static reach (``callees.called_globals``) over-approximates: every branch of a function,
 every method a name might dispatch to. It also misses code reached only at run time: a
 method of an object held in a container, a function looked up in a dict, the body of a
 generator or lambda consumed long after it was built. For cells that can run notebook

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .static import LAST_EXPR, CellFacts
+from nbprov.lineage.static import LAST_EXPR, CellFacts
 
 PREFIX = LAST_EXPR
 _NUMBERED = re.compile(r"_(\d+)")

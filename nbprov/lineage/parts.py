@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .static import CellFacts
+    from nbprov.lineage.static import CellFacts
 
 # A step of a path: ("attr", name) | ("key", constant) | ("var", variable holding the key)
 Step = tuple[str, Any]

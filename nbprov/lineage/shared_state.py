@@ -12,10 +12,10 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from ..capture.values import fingerprint
+from nbprov.capture.values import fingerprint
 
 if TYPE_CHECKING:
-    from .static import CellFacts
+    from nbprov.lineage.static import CellFacts
 
 
 def notebook_class(obj: object, ns: dict[str, Any]) -> str | None:

@@ -49,9 +49,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..store.models import Access, Activation, Code, Value, VariableTag
-from .parts import base_of, covers, is_part, parent_of, related
-from .static import LAST_EXPR, CellFacts, analyze
+from nbprov.capture.ipython_syntax import plain_python
+from nbprov.lineage.parts import base_of, covers, is_part, parent_of, related
+from nbprov.lineage.static import LAST_EXPR, CellFacts, analyze
+from nbprov.store.models import Access, Activation, Code, Value, VariableTag
 
 
 @dataclass
@@ -105,10 +106,7 @@ def _facts(source: str) -> CellFacts:
     except SyntaxError:
         pass
     try:  # magics and shell escapes: analyse what IPython would run
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        manager = TransformerManager()  # type: ignore[no-untyped-call]
-        return analyze(manager.transform_cell(source))
+        return analyze(plain_python(source))
     except Exception:
         return CellFacts(parsed=False)
 

@@ -13,7 +13,7 @@ import hashlib
 import sys
 from typing import Any
 
-from ..capture.values import SAMPLE_ROWS, fingerprint
+from nbprov.capture.values import SAMPLE_ROWS, fingerprint
 
 # NumPy dtype kinds whose raw bytes are the values themselves (no Python objects).
 _RAW_KINDS = frozenset("biufcmM")

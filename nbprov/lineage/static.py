@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .parts import Path, path_of
+from nbprov.lineage.parts import Path, path_of
 
 # Calls of these builtins never change their arguments (iterators aside: see CONSUMING).
 NON_CONSUMING = frozenset(

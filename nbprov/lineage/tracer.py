@@ -23,14 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..ipython_names import HISTORY_NAME
-from . import calls, files, parts, runtime, shared_state
-from .aliases import AliasIndex
-from .history import OutputHistory
-from .namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
-from .protocol import CellAccess
-from .state_tokens import state_token
-from .static import CellFacts, analyze
+from nbprov.capture.ipython_names import HISTORY_NAME
+from nbprov.lineage import callees, calls, files, mutations, parts, rng, shared_state
+from nbprov.lineage.aliases import AliasIndex
+from nbprov.lineage.history import OutputHistory
+from nbprov.lineage.namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
+from nbprov.lineage.protocol import CellAccess
+from nbprov.lineage.state_tokens import state_token
+from nbprov.lineage.static import CellFacts, analyze
 
 RANDOM_NUMPY = "random:numpy"
 RANDOM_STDLIB = "random:random"
@@ -80,7 +80,7 @@ class Tracer:
     ) -> None:
         facts = analyze(transformed_source)
         ns = user_ns
-        fn_reads, fn_stores = runtime.called_globals(facts.loads, ns, facts.methods)
+        fn_reads, fn_stores = callees.called_globals(facts.loads, ns, facts.methods)
         watch_all = facts.dynamic or not facts.parsed
         watched = (
             ns.keys() if watch_all else facts.binds | facts.candidates | facts.consumed | fn_stores
@@ -89,7 +89,7 @@ class Tracer:
         prints: dict[str, str | None] = {}
         for name in facts.candidates | (fn_reads - facts.loads):
             obj = ns.get(name, _MISSING)
-            if obj is _MISSING or runtime.never_mutated(obj) or runtime.is_stateful(obj):
+            if obj is _MISSING or mutations.never_mutated(obj) or mutations.is_stateful(obj):
                 continue
             if self._pure_use(name, obj, facts):
                 continue
@@ -97,7 +97,7 @@ class Tracer:
         # Calling a closure can change the state it closed over (a counter, a cache).
         closures = {}
         for name in facts.loads | fn_reads:
-            token = runtime.closure_token(ns.get(name), ns)
+            token = callees.closure_token(ns.get(name), ns)
             if token is not None:
                 closures[name] = token
         # Refinements (parts, class state, output history, modules): a failure in one
@@ -112,7 +112,7 @@ class Tracer:
                     facts,
                     ns,
                     shared=fn_reads | fn_stores,
-                    mutators=runtime.MAY_MUTATE,
+                    mutators=mutations.MAY_MUTATE,
                     hidden=lambda n: self._hidden_name(n, facts),
                 ),
                 {},
@@ -121,7 +121,7 @@ class Tracer:
             lambda: self._history.reads(facts, ns) | self._modules.reads(facts, ns), set()
         )
         uses_std = any(
-            runtime.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
+            rng.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
         )
         names = self._names.before(ns)
         if names.outside:
@@ -133,8 +133,8 @@ class Tracer:
             prints=prints,
             fn_reads=fn_reads,
             fn_stores=fn_stores,
-            np_rng=runtime.numpy_rng_token(),
-            std_rng=runtime.stdlib_rng_token() if uses_std else None,
+            np_rng=rng.numpy_rng_token(),
+            std_rng=rng.stdlib_rng_token() if uses_std else None,
             files=files.start(),
             closures=closures,
             watch_all=watch_all,
@@ -189,12 +189,12 @@ class Tracer:
         facts = b.facts
         missed = []
         for name in (facts.called | facts.passed) & ns.keys():
-            codes = runtime.user_codes(ns[name], ns, set(facts.methods.get(name, ())))
+            codes = callees.user_codes(ns[name], ns, set(facts.methods.get(name, ())))
             if codes and not watch.ran(codes):
                 missed.append(name)
         if not missed:
             return set()
-        reads, _ = runtime.called_globals(missed, ns, facts.methods)
+        reads, _ = callees.called_globals(missed, ns, facts.methods)
         return {(n, None) for n in reads}
 
     @staticmethod
@@ -256,7 +256,7 @@ class Tracer:
         closed = {
             name
             for name, token in b.closures.items()
-            if name in ns and runtime.closure_token(ns[name], ns) not in (None, token)
+            if name in ns and callees.closure_token(ns[name], ns) not in (None, token)
         }
         if closed:
             mutated |= closed | self._aliases.sharing_closures(ns, closed)
@@ -373,21 +373,21 @@ class Tracer:
         return (
             name not in facts.passed
             and name not in facts.definite_mutations
-            and runtime.only_pure_calls(obj, facts.methods.get(name, frozenset()))
+            and mutations.only_pure_calls(obj, facts.methods.get(name, frozenset()))
         )
 
     def _changed(self, name: str, obj: object, b: _Before, ok: bool) -> bool:
         facts = b.facts
-        if runtime.never_mutated(obj):
+        if mutations.never_mutated(obj):
             return False
         if name in facts.candidates and self._pure_use(name, obj, facts):
             return False
         candidate = name in facts.candidates
-        if runtime.is_stateful(obj):
+        if mutations.is_stateful(obj):
             # Any use but a pure builtin's (excluded statically) advances it.
             return candidate or name in facts.consumed or name in b.fn_reads
         methods = facts.methods.get(name, frozenset())
-        definite = name in facts.definite_mutations or methods & runtime.mutator_methods(obj)
+        definite = name in facts.definite_mutations or methods & mutations.mutator_methods(obj)
         if candidate and ok and definite:
             return True
         if name in b.prints:
@@ -398,17 +398,17 @@ class Tracer:
             return False  # only consumed by a builtin, or read by a called function
         if not ok and name in facts.definite_mutations:
             return True  # cannot tell how far it got: assume the change happened
-        return bool(methods & runtime.GENERIC_MUTATORS)
+        return bool(methods & mutations.GENERIC_MUTATORS)
 
     def _random(self, b: _Before, ns: dict[str, Any], acc: CellAccess, ok: bool) -> None:
         # Resolved after the cell: the cell may import the module it seeds.
-        seeds = {m for c in b.facts.seed_calls if (m := runtime.seed_module(c, ns))}
+        seeds = {m for c in b.facts.seed_calls if (m := rng.seed_module(c, ns))}
         for module, token_before, token_now in (
-            (RANDOM_NUMPY, b.np_rng, runtime.numpy_rng_token() if b.np_rng is not None else None),
+            (RANDOM_NUMPY, b.np_rng, rng.numpy_rng_token() if b.np_rng is not None else None),
             (
                 RANDOM_STDLIB,
                 b.std_rng,
-                runtime.stdlib_rng_token() if b.std_rng is not None else None,
+                rng.stdlib_rng_token() if b.std_rng is not None else None,
             ),
         ):
             seeded = module.split(":")[1] in seeds

@@ -16,6 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from nbprov.capture.source import cell_label
+
 DOT_MIME = "application/vnd.nbprov.dot+json"
 LABEL_LIMIT = 60
 ROLE_STYLE = {
@@ -35,18 +37,6 @@ def dot_quote(text: str) -> str:
     lines = [_cut(line) for line in text.split("\n")]
     escaped = [line.replace("\\", "\\\\").replace('"', '\\"') for line in lines]
     return '"' + "\\n".join(escaped) + '"'
-
-
-_LABEL_SKIP = ("#", "%tag ", "%tag_var ", "%load_ext ")
-
-
-def first_line(source: str | None) -> str:
-    """The first line that says what a cell does: not blank, a comment or a tag."""
-    lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
-    for line in lines:
-        if not (line + " ").startswith(_LABEL_SKIP):
-            return line
-    return lines[0] if lines else ""
 
 
 def value_text(value: Any) -> str:
@@ -176,7 +166,7 @@ def build_dot(
         )
         if a.get("status") not in (None, "ok"):
             head += f" ({a['status']})"
-        label = dot_quote(f"{head}\n{first_line(a.get('source'))}")
+        label = dot_quote(f"{head}\n{cell_label(a.get('source'))}")
         lines.append(f'  a{seq} [shape=box, style="rounded", label={label}];')
     for head_seq, members in sorted(runs.items()):
         counts = [g.acts[m].get("execution_count") for m in sorted(members)]
@@ -263,7 +253,7 @@ def text_tree(sl: dict[str, Any], *, depth: int | None = None, width: int | None
         if a.get("stage"):
             where += f" {a['stage']}"
         summary = _cut(value_text(v.get("value")), 40)
-        code = _cut(first_line(a.get("source")), 50)
+        code = _cut(cell_label(a.get("source")), 50)
         return _tree_line(lead, _cut(f"{version[0]}{role}"), summary, _cut(where), code, limit)
 
     def walk(version: tuple[str, int], prefix: str, last: bool, level: int) -> None:

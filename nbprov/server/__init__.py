@@ -1,7 +1,7 @@
 """A Jupyter server extension that serves the nbprov store to the JupyterLab panel.
 
 The handlers live under ``{base_url}nbprov/api/`` on the Jupyter server itself, behind its
-own authentication (no new port), and read the store with :mod:`nbprov.api`, so the panel
+own authentication (no new port), and read the store with :mod:`nbprov.core.trials`, so the panel
 works with no kernel running. Installing the package enables it through
 ``etc/jupyter/jupyter_server_config.d/nbprov.json``.
 """
@@ -18,7 +18,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    from .handlers import setup_handlers
+    from nbprov.server.handlers import setup_handlers
 
     setup_handlers(serverapp.web_app, root_dir=str(serverapp.root_dir))
     serverapp.log.info("nbprov: provenance API at %snbprov/api/", serverapp.base_url)

@@ -4,27 +4,26 @@ The panel names a notebook by its Jupyter path (relative to the server's root). 
 started for that notebook runs in the notebook's folder, so its default store is
 ``<notebook folder>/.nbprov/nbprov.db``; ``NBPROV_DB`` (a path, relative paths again taken
 from the kernel's folder, or an SQLAlchemy URL) overrides it for every kernel and so for the
-server too. The server reads with :mod:`nbprov.api` and never creates a store.
+server too. The server reads with :mod:`nbprov.core.trials` and never creates a store.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-DEFAULT_RELATIVE_DB = os.path.join(".nbprov", "nbprov.db")
+from nbprov.core.compare import compare as compare_in_store
+from nbprov.core.deps import deps_in_store
+from nbprov.core.scriptify import scriptify as build_script
+from nbprov.core.trials import list_trials, show_trial
+from nbprov.render.graph import build_dot
+from nbprov.store.engine import DEFAULT_RELATIVE_PATH
 
 
 class BadRequest(ValueError):
     """The request names something that cannot be served (outside the root, bad value)."""
-
-
-class NotAvailable(LookupError):
-    """The installed core has no function for this request (yet)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ def resolve_store(
     target = environ.get("NBPROV_DB") or ""
     if "://" in target:
         return StoreRef(db=target, label=_redacted_url(target), exists=True)
-    path = Path(target or DEFAULT_RELATIVE_DB).expanduser()
+    path = Path(target or DEFAULT_RELATIVE_PATH).expanduser()
     if not path.is_absolute():
         path = notebook_folder(root_dir, notebook) / path
     return StoreRef(db=str(path), label=str(path), exists=path.exists())
@@ -91,50 +90,14 @@ def _redacted_url(url: str) -> str:
         return url.split("://", 1)[0] + "://…"
 
 
-def _find(*candidates: str) -> Callable[..., Any] | None:
-    """The first of ``module:function`` candidates that the installed core has."""
-    for candidate in candidates:
-        module_name, _, name = candidate.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        function = getattr(module, name, None)
-        if callable(function):
-            return function  # type: ignore[no-any-return]
-    return None
-
-
-# The core functions each request uses, where the core defines them. Each returns the
-# documented CLI JSON (the script: its text) and reads the store named by ``db=``.
-_LIST = ("nbprov.api:list_trials",)
-_SHOW = ("nbprov.api:show_trial",)
-_COMPARE = ("nbprov.api:compare", "nbprov.compare:compare")
-_DEPS = ("nbprov.api:deps", "nbprov.lineage.commands:deps")
-_DEPS_DOT = ("nbprov.render.graph:build_dot",)
-_SCRIPTIFY = ("nbprov.api:scriptify", "nbprov.scriptify:scriptify")
-
-
 def features() -> dict[str, bool]:
-    """Which panel actions the installed core supports."""
-    return {
-        "trials": _find(*_LIST) is not None,
-        "compare": _find(*_COMPARE) is not None,
-        "deps": _find(*_DEPS) is not None,
-        "scriptify": _find(*_SCRIPTIFY) is not None,
-    }
-
-
-def _need(*names: str) -> Callable[..., Any]:
-    function = _find(*names)
-    if function is None:
-        raise NotAvailable(f"this nbprov has no {names[0].replace(':', '.')}() yet")
-    return function
+    """Which panel actions this server offers (all of them; the panel asks, so that an
+    older server can say what it lacks)."""
+    return {"trials": True, "compare": True, "deps": True, "scriptify": True}
 
 
 def trials(store: StoreRef, notebooks: list[str] | None) -> list[dict[str, Any]]:
     """Trials in the store, of any of ``notebooks`` when given, oldest first."""
-    list_trials = _need(*_LIST)
     if notebooks is None:
         records: list[dict[str, Any]] = list(list_trials(db=store.db))
     else:
@@ -148,28 +111,26 @@ def trials(store: StoreRef, notebooks: list[str] | None) -> list[dict[str, Any]]
 
 
 def show(store: StoreRef, ref: str) -> dict[str, Any]:
-    result: dict[str, Any] = _need(*_SHOW)(_trial_ref(ref), db=store.db)
+    result: dict[str, Any] = show_trial(_trial_ref(ref), db=store.db)
     return result
 
 
 def compare(store: StoreRef, refs: list[str], show_all: bool) -> dict[str, Any]:
-    function = _need(*_COMPARE)
-    result: dict[str, Any] = function([_trial_ref(r) for r in refs], db=store.db, show_all=show_all)
+    result: dict[str, Any] = compare_in_store(
+        [_trial_ref(r) for r in refs], db=store.db, show_all=show_all
+    )
     return result
 
 
 def deps(store: StoreRef, ref: str, variable: str) -> dict[str, Any]:
     """The lineage JSON of ``variable`` in a trial plus its graph as DOT source."""
-    result: dict[str, Any] = dict(_need(*_DEPS)(variable, trial=_trial_ref(ref), db=store.db))
-    to_dot = _find(*_DEPS_DOT)
-    dot = to_dot(result) if to_dot is not None else None
-    return {"deps": result, "dot": dot if isinstance(dot, str) else None}
+    result = deps_in_store(variable, trial=_trial_ref(ref), db=store.db)
+    return {"deps": result, "dot": build_dot(result)}
 
 
 def scriptify(store: StoreRef, ref: str, variable: str) -> str:
     """The standalone script that rebuilds ``variable`` as the trial computed it."""
-    script = _need(*_SCRIPTIFY)(_trial_ref(ref), variable, db=store.db)
-    return str(getattr(script, "text", script))
+    return build_script_text(_trial_ref(ref), variable, db=store.db)
 
 
 def _trial_ref(ref: str) -> str | int:
@@ -177,3 +138,7 @@ def _trial_ref(ref: str) -> str | int:
     if not text:
         raise BadRequest("no trial given")
     return int(text) if text.isdigit() else text
+
+
+def build_script_text(ref: str | int, variable: str, db: str) -> str:
+    return build_script(ref, variable, db=db).text

@@ -12,7 +12,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from . import core
+from nbprov.server import core
 
 T = TypeVar("T")
 
@@ -60,8 +60,6 @@ class _Handler(APIHandler):
             raise
         except core.BadRequest as error:
             raise web.HTTPError(400, str(error)) from error
-        except core.NotAvailable as error:
-            raise web.HTTPError(501, str(error)) from error
         except Exception as error:
             status = _status_for(error)
             if status == 500:

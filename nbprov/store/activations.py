@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..capture.source import cell_hash, storable, storable_or_none
-from ..capture.values import exact_fingerprint
+from nbprov.capture.source import cell_hash, storable, storable_or_none
+from nbprov.capture.values import exact_fingerprint
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -123,7 +123,7 @@ class CoreCellWrites:
     def __init__(self) -> None:
         from sqlalchemy import bindparam, insert, update
 
-        from .models import Access, Activation, Value
+        from nbprov.store.models import Access, Activation, Value
 
         self._activations = insert(Activation).returning(
             Activation.id, sort_by_parameter_order=True
@@ -133,8 +133,8 @@ class CoreCellWrites:
         self._value = insert(Value)
 
     def code(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        from . import insert_ignore
-        from .models import Code
+        from nbprov.store import insert_ignore
+        from nbprov.store.models import Code
 
         insert_ignore(conn, Code, rows)
 
@@ -167,7 +167,7 @@ def cell_writes(dialect: Dialect) -> CellWrites:
     if writes is None:
         sqlite = dialect.name == "sqlite" and dialect.driver == "pysqlite"
         if sqlite:
-            from .driver_writes import SqliteCellWrites
+            from nbprov.store.driver_writes import SqliteCellWrites
 
             writes = SqliteCellWrites(dialect)
         else:
@@ -211,7 +211,7 @@ class RunningRow:
         self._gave_id = True
         from sqlalchemy import update
 
-        from .models import Trial
+        from nbprov.store.models import Trial
 
         # A cell is running: should the kernel die now, the trial reads interrupted.
         conn.execute(

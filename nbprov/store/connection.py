@@ -11,11 +11,11 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.orm import Session
 
-from .engine import StoreError, describe, make_engine, resolve_url, sqlite_path
-from .migrations import ensure_schema
-from .models import Base
+from nbprov.store.engine import StoreError, describe, make_engine, resolve_url, sqlite_path
+from nbprov.store.migrations import ensure_schema
+from nbprov.store.models import Base
 
-__all__ = ["Store", "insert_ignore"]
+__all__ = ["Store", "insert_ignore", "open_store", "store_session"]
 
 
 class Store:
@@ -66,6 +66,35 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def open_store(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    writer: bool = False,
+    cwd: str | Path | None = None,
+) -> Iterator[Store]:
+    """The store named by ``db`` / ``$NBPROV_DB`` / the default path, closed on leaving."""
+    store = Store.open(db, writer=writer, cwd=cwd)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def store_session(
+    db: str | os.PathLike[str] | None = None, store: Store | None = None
+) -> Iterator[Session]:
+    """A session on ``store`` when one is open already, else on the store ``db`` names
+    (opened for the session and closed after it)."""
+    if store is not None:
+        with store.session() as session:
+            yield session
+        return
+    with open_store(db) as opened, opened.session() as session:
+        yield session
 
 
 def insert_ignore(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:

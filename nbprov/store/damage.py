@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from .models import Base
+from nbprov.store.models import Base
 
 _INT64 = 2**63
 
@@ -94,7 +94,7 @@ def _undecodable(conn: Any, table: Table, column: Column[Any]) -> list[Any]:
 def find_damage(engine: Engine, limit: int = 3) -> tuple[list[str], int]:
     """Up to ``limit`` descriptions of bad cells (``trial 3: started_at ...``) and how
     many were found in all."""
-    from ..render.terminal import neutralise
+    from nbprov.render.terminal import neutralise
 
     found: list[str] = []
     total = 0

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from .models import Access, Activation, Code, Value
+from nbprov.store.models import Access, Activation, Code, Value
 
 # Columns of each statement, in the order the hooks fill them.
 ACTIVATION_START = (

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import StoreError
+from nbprov.store.errors import StoreError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

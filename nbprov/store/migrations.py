@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
 
-from .engine import StoreError
-from .models import SCHEMA_VERSION, Base, Meta
+from nbprov.store.engine import StoreError
+from nbprov.store.models import SCHEMA_VERSION, Base, Meta
 
 
 def _v1_to_v2(conn: Connection) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, defer
 
-from .engine import StoreError
-from .models import Activation, Code, Trial, Value, VariableTag
+from nbprov.store.engine import StoreError
+from nbprov.store.models import Activation, Code, Trial, Value, VariableTag
 
 HYPERPARAM = "hyperparam"
 METRIC = "metric"

@@ -7,12 +7,15 @@ this module there, so the kernel's thread never loads SQLAlchemy for them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from .models import Activation, Trial, Value, VariableTag
-from .queries import kernel_gone
+from nbprov.store.models import Activation, Trial, Value, VariableTag
+from nbprov.store.queries import kernel_gone
+
+if TYPE_CHECKING:
+    from nbprov.store.connection import Store
 
 _INSERT_VALUE = insert(Value)
 
@@ -85,3 +88,21 @@ def replace_value(conn: Connection, activation_id: int, row: dict[str, Any]) -> 
         .where(Value.activation_id == activation_id, Value.name == row["name"])
         .values(value=row["value"], exact=row["exact"], fingerprint=row["fingerprint"])
     )
+
+
+def claim_trial(store: Store, token: str, name: str | None) -> Trial | None:
+    """Find the trial the kernel recorded under ``token`` and give it its real name.
+
+    The kernel learns its trial name from the environment; a unique token lets this
+    process find exactly the trial its kernel made, even when other runs of the same
+    notebook record into the same store at the same time.
+    """
+    with store.session() as session:
+        trial = session.scalars(select(Trial).where(Trial.name == token)).first()
+        if trial is None:
+            return None
+        session.execute(update(Trial).where(Trial.id == trial.id).values(name=name))
+        session.commit()
+        session.refresh(trial)
+        session.expunge(trial)
+        return trial

@@ -37,12 +37,15 @@ COMMANDS: dict[str, list[str]] = {
     "export_latest": ["export", "latest", "--format", "prov-json"],
 }
 
-_VOLATILE_KEYS = {"started_at", "ended_at", "duration_s", "uuid", "environment"}
+# "dirty" and git_dirty: whether the checkout had uncommitted changes when the demo ran.
+_VOLATILE_KEYS = {"started_at", "ended_at", "duration_s", "uuid", "environment", "dirty"}
 _TEXT_PATTERNS = [
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?"), "<time>"),
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
     (re.compile(r"\b[0-9a-f]{40}\b"), "<git>"),
     (re.compile(r" at 0x[0-9a-f]+"), " at <address>"),
+    (re.compile(r"<git> \(uncommitted changes\)"), "<git>"),
+    (re.compile(r'("nbprov:git_dirty": )(true|false)'), r"\1<dirty>"),
     # The parameters cell a headless run injects gets a random id each run.
     (re.compile(r'("(?:nbprov:)?cell_id": )"[0-9a-f]{8}"'), r'\1"<injected>"'),
     (re.compile(r"(Python:\s+|Python |python==)\d+\.\d+\.\d+"), r"\1<version>"),

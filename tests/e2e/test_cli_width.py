@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from support import subprocess_env
 
-from nbprov.cli import main
-from nbprov.demo import demo_notebooks
+from nbprov.cli.demo import demo_notebooks
+from nbprov.cli.main import main
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -43,7 +43,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     db = work / "store.db"
     env = {**subprocess_env(), "COLUMNS": str(WIDTH)}
     proc = subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", "demo", "--db", str(db), "--notebooks", str(folder)],
+        [sys.executable, "-m", "nbprov", "demo", "--db", str(db), "--notebooks", str(folder)],
         cwd=work,
         capture_output=True,
         text=True,

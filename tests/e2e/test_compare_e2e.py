@@ -15,7 +15,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from nbprov.execute import run_notebook
+from nbprov.runs.execute import run_notebook
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -24,7 +24,7 @@ DEMO = Path(__file__).resolve().parents[2] / "demo_notebooks" / "diabetes_ridge.
 
 def nbprov_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", *args, "--db", str(db)],
+        [sys.executable, "-m", "nbprov", *args, "--db", str(db)],
         capture_output=True,
         text=True,
         check=False,
@@ -72,7 +72,8 @@ def test_exactly_the_changed_hyperparameter_and_moved_metrics(runs: Path) -> Non
     assert r2["delta"] < 0 and metrics["mae"]["delta"] > 0
     assert r2["relative_delta"] == pytest.approx(r2["delta"] / abs(r2["values"][0]))
     code = [r for r in data["rows"] if r["group"] == "code"]
-    assert [r["source_line"] for r in code] == ["# Parameters"]
+    # Labelled by what the cell does, not by its "# Parameters" comment.
+    assert [r["source_line"] for r in code] == ["alpha = 0.1"]
     assert not [r for r in data["rows"] if r["group"] == "environment"]
 
 
@@ -100,7 +101,7 @@ def test_why_the_metric_moved(runs: Path) -> None:
     why = as_json(runs, "compare", "base", "alpha10", "--why", "r2")["why"]
     assert why["changed"] is True
     cells = [(c["stage"], c["reason"], c["source_line"]) for c in why["cells"]]
-    assert cells[0] == (None, "code", "# Parameters")
+    assert cells[0] == (None, "code", "alpha = 10.0")
     assert why["cells"][0]["outputs"] == [{"name": "alpha", "values": [0.1, 10.0]}]
     assert cells[1][:2] == ("score", "inputs")
     assert {"name": "alpha", "values": [0.1, 10.0]} in why["cells"][1]["inputs"]
@@ -122,7 +123,7 @@ def test_trials_listing_with_filter_and_sort(runs: Path) -> None:
 
 
 def test_the_notebook_view_over_the_same_store(runs: Path) -> None:
-    from nbprov.compare_widget import compare
+    from nbprov.notebook.compare_widget import compare
 
     view = compare(db=str(runs))
     try:

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from support import cli_json, nbprov_cli, subprocess_env
 
-from nbprov.demo import RERUN, default_notebook_dir, demo_notebooks, demo_runs
+from nbprov.cli.demo import RERUN, default_notebook_dir, demo_notebooks, demo_runs
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -130,7 +130,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
     work = tmp_path_factory.mktemp("demo")
     db = work / "store.db"
     proc = subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", "demo", "--db", str(db)],
+        [sys.executable, "-m", "nbprov", "demo", "--db", str(db)],
         cwd=work,
         capture_output=True,
         text=True,
@@ -151,7 +151,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[
 
 
 def test_demo_json_listing_is_the_trials_listing(tmp_path: Path) -> None:
-    """``python -m nbprov.demo --format json`` prints only the listing on stdout."""
+    """``python -m nbprov.cli.demo --format json`` prints only the listing on stdout."""
     db = tmp_path / "store.db"
     first = NOTEBOOKS[0]
     only = tmp_path / "notebooks"
@@ -161,7 +161,7 @@ def test_demo_json_listing_is_the_trials_listing(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "nbprov.demo",
+            "nbprov.cli.demo",
             "--db",
             str(db),
             "--notebooks",
@@ -190,7 +190,7 @@ def test_demo_reports_a_failing_notebook(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "nbprov.demo",
+            "nbprov.cli.demo",
             "--db",
             str(tmp_path / "s.db"),
             "--notebooks",

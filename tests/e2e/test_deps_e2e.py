@@ -46,7 +46,7 @@ def _env(db: Path, with_dot: bool) -> dict[str, str]:
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nbprov.cli", "deps", "latest", *args],
+        [sys.executable, "-m", "nbprov", "deps", "latest", *args],
         capture_output=True,
         text=True,
         env=env,

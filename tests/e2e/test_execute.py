@@ -1,4 +1,4 @@
-"""The headless executor (nbprov.execute) against real kernels, read back through the CLI."""
+"""The headless executor (nbprov.runs.execute) against real kernels, read back through the CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from support import cli_json, write_notebook
 
-from nbprov.execute import (
+from nbprov.runs.execute import (
     INJECTED_TAG,
     cell_kernel_seconds,
     inject_parameters,

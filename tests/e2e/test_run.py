@@ -17,9 +17,8 @@ from support import write_notebook
 pytestmark = pytest.mark.timeout(300)
 
 ROOT = Path(__file__).resolve().parents[2]
-# The console script's entry point (``python -m nbprov.cli`` would load the CLI module
-# twice, as __main__ and as nbprov.cli).
-ENTRY = "import sys; from nbprov.cli import main; sys.exit(main(sys.argv[1:]))"
+# The console script's entry point, as the installed ``nbprov`` command calls it.
+ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def tagged_notebook(path: Path, sources: list[tuple[str, list[str]]]) -> Path:

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from nbprov.execute import run_notebook
+from nbprov.runs.execute import run_notebook
 
 pytestmark = pytest.mark.timeout(600)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMOS = sorted((ROOT / "demo_notebooks").glob("*.ipynb"))
-ENTRY = "import sys; from nbprov.cli import main; sys.exit(main(sys.argv[1:]))"
+ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def nbprov(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,1 @@
+"""The shell front: the ``nbprov`` command, one module per subcommand (see :mod:`.main`)."""

@@ -1,0 +1,176 @@
+"""``nbprov trials`` and ``nbprov show``: the listing of trials, and one trial whole."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from nbprov.cli.common import CommandError, duration_text, seconds_text, when_text
+from nbprov.render.tables import format_value, render, terminal_width, to_json
+from nbprov.render.terminal import cut, cut_left
+from nbprov.store import open_store
+
+
+def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the trials listing: facts, then hyperparams, then metrics."""
+    hyper = sorted({k for r in records for k in r["hyperparams"]})
+    metrics = sorted({k for r in records for k in r["metrics"]})
+    headers = ["id", "name", "notebook", "started", "duration", "status", *hyper, *metrics]
+    rows = [
+        [
+            str(r["id"]),
+            r["name"] or "",
+            Path(r["notebook"]).name if r["notebook"] else "",
+            when_text(r["started_at"]),
+            duration_text(r["started_at"], r["ended_at"]),
+            str(r["status"]),
+            *(format_value(r["hyperparams"].get(k)) for k in hyper),
+            *(format_value(r["metrics"].get(k)) for k in metrics),
+        ]
+        for r in records
+    ]
+    # Name and notebook columns that are empty in every row only take room.
+    keep = [
+        i for i, h in enumerate(headers) if h not in ("name", "notebook") or any(r[i] for r in rows)
+    ]
+    return [headers[i] for i in keep], [[r[i] for i in keep] for r in rows]
+
+
+def cmd_trials(args: argparse.Namespace) -> int:
+    with open_store(args.db) as store, store.session() as session:
+        records = _select_trials(session, args)
+    if not records:
+        if args.filter or args.notebook:
+            raise CommandError("no trial matches")
+        raise CommandError("no trials recorded in this store yet")
+    print_listing(records, args.format)
+    return 0
+
+
+def print_listing(records: list[dict[str, Any]], fmt: str) -> None:
+    """Trial records as ``nbprov trials`` prints them."""
+    if fmt == "json":
+        print(to_json(records))
+    else:
+        print(render(fmt, *trials_table(records)))
+
+
+def _select_trials(session: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+    if args.filter is None and args.sort_by is None:
+        # The plain listing needs no filter language: skip loading it.
+        from nbprov.store.queries import list_trials
+
+        if args.limit is not None and args.limit < 0:
+            raise CommandError("--limit must be zero or more")
+        limit = None if args.limit is None else min(args.limit, 2**62)
+        return list_trials(session, notebook=args.notebook, limit=limit)
+    from nbprov.core.compare.facts import CompareError
+    from nbprov.core.compare.selection import select_trials
+
+    try:
+        return select_trials(
+            session,
+            notebook=args.notebook,
+            filter=args.filter,
+            sort_by=args.sort_by,
+            limit=args.limit,
+        )
+    except CompareError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from nbprov.core.trials import show_trial
+
+    record = show_trial(args.trial, db=args.db)
+    if args.format == "json":
+        print(to_json(record))
+        return 0
+    from nbprov.capture.source import cell_label
+
+    acts = [
+        [
+            "" if a["execution_count"] is None else str(a["execution_count"]),
+            a["stage"] or "",
+            str(a["status"]),
+            seconds_text(a["duration_s"]),
+            "(source missing)" if a["source"] is None else cell_label(a["source"], 60),
+        ]
+        for a in record["activations"]
+    ]
+    variables = [
+        [
+            v["name"],
+            str(v["role"]),
+            format_value(v["value"]),
+            "" if v["execution_count"] is None else str(v["execution_count"]),
+            str(len(v["history"])),
+        ]
+        for v in record["variables"]
+    ]
+    act_headers = ["#", "stage", "status", "time", "code"]
+    var_headers = ["variable", "role", "value", "at #", "versions"]
+    if args.format == "csv":
+        print(render("csv", act_headers, acts))
+        print()
+        print(render("csv", var_headers, variables))
+        return 0
+    env = record["environment"] if isinstance(record["environment"], dict) else {}
+    git = env.get("git") if isinstance(env.get("git"), dict) else {}
+    facts = [
+        ("trial", f"{record['id']}" + (f" ({record['name']})" if record["name"] else "")),
+        ("notebook", record["notebook"] or "(unknown)"),
+        ("status", str(record["status"])),
+        ("started", when_text(record["started_at"], "%Y-%m-%d %H:%M:%S UTC")),
+        ("duration", duration_text(record["started_at"], record["ended_at"]) or "(running)"),
+        ("python", f"{env.get('python', '?')} on {env.get('hostname', '?')}"),
+    ]
+    if git and git.get("commit"):
+        dirty = " (dirty)" if git.get("dirty") else ""
+        facts.append(("git", f"{str(git['commit'])[:12]}{dirty}"))
+    if args.format == "md":
+        print("\n".join(f"- **{k}**: {v}" for k, v in facts))
+        print()
+        print(render("md", act_headers, acts))
+        print()
+        print(render("md", var_headers, variables))
+        return 0
+    # Facts fit the terminal; a path keeps its end, where the notebook's name is.
+    room = terminal_width() - 10
+    print(
+        "\n".join(
+            f"{k + ':':<10}{cut_left(v, room) if k == 'notebook' else cut(v, room)}"
+            for k, v in facts
+        )
+    )
+    print()
+    print(render("table", act_headers, acts))
+    if variables:
+        print()
+        print(render("table", var_headers, variables))
+    return 0
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``nbprov trials`` and ``nbprov show`` to the ``nbprov`` command."""
+    p = subparsers.add_parser("trials", parents=[common], help="list trials with tagged values")
+    p.add_argument("--notebook", help="only trials of this notebook path")
+    p.add_argument(
+        "--limit", type=int, help="only the N most recent trials (with --sort-by: the first N)"
+    )
+    p.add_argument(
+        "--filter",
+        metavar="EXPR",
+        help="only trials matching EXPR, e.g. 'metric.r2 > 0.4 and hyperparam.alpha < 1'",
+    )
+    p.add_argument(
+        "--sort-by",
+        metavar="KEY",
+        help="order by ROLE.NAME, NAME or trial.FIELD; -KEY or KEY:desc for descending",
+    )
+    p.set_defaults(handler=cmd_trials)
+
+    p = subparsers.add_parser("show", parents=[common], help="one trial: facts, cells, variables")
+    p.add_argument("trial", help="id, name, 'latest', or -1 / -2 ... counting back")
+    p.set_defaults(handler=cmd_show)

@@ -1,0 +1,111 @@
+"""Trial selection: which trials a filter, a sort key and a limit pick, as records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from nbprov.core.compare.facts import CompareError
+from nbprov.core.compare.filters import Ref, parse_filter, parse_sort, sort_ids
+from nbprov.store.models import Trial, Value, VariableTag
+from nbprov.store.queries import (
+    iso,
+    tagged_value_rows,
+    tagged_values,
+    trial_record,
+)
+
+
+def lookup_values(
+    session: Session, notebook: str | None, refs: set[Ref]
+) -> tuple[list[int], dict[int, dict[Any, Any]]]:
+    """Candidate trial ids (oldest first) and, per trial, the values ``refs`` name.
+
+    Two queries whatever the number of trials: the trial columns, and the final values of
+    only the variables the expression mentions.
+    """
+    fields = sorted({r.name for r in refs if r.kind == "trial"} | {"id"})
+    columns = [getattr(Trial, f) for f in fields]
+    query = select(*columns).order_by(Trial.id)
+    if notebook is not None:
+        query = query.where(Trial.notebook == notebook)
+    values: dict[int, dict[Any, Any]] = {}
+    ids: list[int] = []
+    for row in session.execute(query):
+        record = dict(zip(fields, row, strict=True))
+        trial_id = record["id"]
+        ids.append(trial_id)
+        values[trial_id] = {
+            Ref("trial", None, f): (iso(record[f]) if f.endswith("_at") else record[f])
+            for f in fields
+        }
+    names = sorted({r.name for r in refs if r.kind == "var"})
+    if names:
+        found = tagged_value_rows(
+            Value.trial_id, Value.name, VariableTag.role, Value.value, Value.exact
+        ).where(Value.name.in_(names))
+        if notebook is not None:
+            found = found.join(Trial, Trial.id == Value.trial_id).where(Trial.notebook == notebook)
+        keys: dict[tuple[str, str], tuple[Ref, Ref]] = {}
+        for trial_id, name, role, value, exact in session.execute(found):
+            slot = values.get(trial_id)
+            if slot is None:
+                continue
+            pair = keys.get((role, name))
+            if pair is None:
+                pair = keys[(role, name)] = (Ref("var", role, name), Ref("var", None, name))
+            shown = value if exact else None
+            slot[pair[0]] = shown
+            slot[pair[1]] = shown
+    return ids, values
+
+
+def select_trials(
+    session: Session,
+    *,
+    notebook: str | None = None,
+    filter: str | None = None,
+    sort_by: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Trials as ``nbprov trials --format json`` records, filtered, sorted and limited.
+
+    Without ``sort_by`` the answer is the ``limit`` most recent matching trials, oldest
+    first (as ``nbprov trials`` always listed them); with it, the first ``limit`` trials in
+    that order. Only the values the filter and the sort key name are read for every
+    candidate trial; full records are built for the trials returned.
+    """
+    if limit is not None and limit < 0:
+        raise CompareError("--limit must be zero or more")
+    if limit is not None:
+        limit = min(limit, 2**62)  # SQL takes 64-bit integers; no store holds more trials
+    test = parse_filter(filter) if filter else None
+    key = parse_sort(sort_by) if sort_by else None
+    if test is None and key is None:
+        from nbprov.store.queries import list_trials
+
+        return list_trials(session, notebook=notebook, limit=limit)
+    refs = set(test.refs if test else set()) | ({key.ref} if key else set())
+    ids, values = lookup_values(session, notebook, refs)
+    if test is not None:
+        ids = [i for i in ids if test(values[i])]
+    if key is not None:
+        ids = sort_ids(ids, values, key)
+        if limit is not None:
+            ids = ids[:limit]
+    elif limit is not None:
+        ids = ids[-limit:] if limit else []
+    return trial_records(session, ids)
+
+
+def trial_records(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Full ``nbprov trials`` records for ``ids``, in that order (a fixed number of queries)."""
+    if not ids:
+        return []
+    query = select(Trial).where(Trial.id.in_(list(ids))).options(defer(Trial.environment))
+    by_id = {t.id: t for t in session.scalars(query)}
+    tags = tagged_values(session, list(ids))
+    return [trial_record(by_id[i], tags.get(i, [])) for i in ids if i in by_id]

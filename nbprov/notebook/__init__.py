@@ -1,0 +1,1 @@
+"""The notebook front: the IPython extension, its magics and its widgets."""

@@ -1,0 +1,354 @@
+"""The notebook front of trial comparison: ``%compare`` and ``nbprov.compare(...)``.
+
+An ipywidgets view over :func:`nbprov.core.compare.rows.compare_trials`: trial pickers (a baseline
+and the trials to compare with it), an only-changed toggle, the grouped table with changes
+highlighted, and a plot of a metric against a hyperparameter across the notebook's trials.
+The view holds no comparison logic; every user value is HTML-escaped before display.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from nbprov.core.compare.choices import comparison_choices
+from nbprov.core.compare.facts import CompareError, is_number
+from nbprov.core.compare.filters import Ref
+from nbprov.core.compare.rows import compare_trials
+from nbprov.core.compare.selection import lookup_values
+from nbprov.kernel.attach import recorder_of
+from nbprov.kernel.recorder import Recorder
+from nbprov.render.tables import format_value
+from nbprov.store import Store, StoreError
+from nbprov.store.queries import resolve_trial
+
+MAX_CHOICES = 200
+GROUP_TITLES = {"hyperparam": "hyperparams", "metric": "metrics"}
+CHANGED_STYLE = "background:#fff3cd"
+POINT = "#4c72b0"
+HIGHLIGHT = "#dd4444"
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _signed(value: float | int, precision: int = 4) -> str:
+    return f"{value:+d}" if isinstance(value, int) else f"{value:+.{precision}g}"
+
+
+def _cell(row: dict[str, Any], k: int) -> str:
+    if not row["present"][k]:
+        return '<span style="color:#999">missing</span>'
+    text = _e(format_value(row["values"][k]) or "None")
+    delta = row["deltas"][k]
+    if k > 0 and row["changed"] and delta is not None:
+        relative = row["relative_deltas"][k]
+        extra = _signed(delta) + (f", {relative * 100:+.1f}%" if relative is not None else "")
+        text += f' <span style="color:#666">({_e(extra)})</span>'
+    return text
+
+
+def table_html(result: dict[str, Any]) -> str:
+    """The comparison as an HTML table: a section per group, changed rows highlighted."""
+    infos = result["trial_info"]
+    head = "".join(
+        f'<th title="{_e(t.get("notebook") or "")}">#{_e(t["id"])}'
+        + (f" {_e(t['name'])}" if t.get("name") else "")
+        + "</th>"
+        for t in infos
+    )
+    parts = [
+        '<table class="nbprov-compare" style="border-collapse:collapse">',
+        f"<thead><tr><th></th>{head}</tr></thead><tbody>",
+    ]
+    group = None
+    for row in result["rows"]:
+        if row["group"] != group:
+            group = row["group"]
+            title = GROUP_TITLES.get(group, group)
+            parts.append(
+                f'<tr><th colspan="{len(infos) + 1}" style="text-align:left">{_e(title)}</th></tr>'
+            )
+        label = _e(row["name"])
+        if row.get("stage"):
+            label += f" <i>[{_e(row['stage'])}]</i>"
+        if row.get("source_line"):
+            label += f" <code>{_e(row['source_line'])}</code>"
+        style = f' style="{CHANGED_STYLE}"' if row["changed"] else ""
+        css = "changed" if row["changed"] else "same"
+        cells = "".join(f"<td>{_cell(row, k)}</td>" for k in range(len(infos)))
+        parts.append(f'<tr class="{css}"{style}><td>{label}</td>{cells}</tr>')
+    if not result["rows"]:
+        parts.append(
+            f'<tr><td colspan="{len(infos) + 1}"><i>no differences '
+            "(untick “only changed” to see every row)</i></td></tr>"
+        )
+    parts.append("</tbody></table>")
+    for warning in result.get("warnings", []):
+        parts.append(f'<p style="color:#a60">{_e(warning)}</p>')
+    return "".join(parts)
+
+
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    if high == low:
+        return [low]
+    step = (high - low) / (count - 1)
+    return [low + i * step for i in range(count)]
+
+
+def scatter_svg(
+    points: Sequence[tuple[int, Any, Any]],
+    x_label: str,
+    y_label: str,
+    highlight: Sequence[int] = (),
+    width: int = 480,
+    height: int = 300,
+) -> str:
+    """An SVG scatter plot of ``(trial id, x, y)``; non-numeric x values become categories.
+
+    Trials in ``highlight`` are drawn larger and in another colour. Labels are escaped.
+    """
+    usable = [(t, x, y) for t, x, y in points if x is not None and is_number(y)]
+    usable = [(t, x, y) for t, x, y in usable if math.isfinite(float(y))]
+    if not usable:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="60">'
+            f'<text x="10" y="30">no trial has both {_e(x_label)} and {_e(y_label)}</text></svg>'
+        )
+    numeric_x = all(is_number(x) and math.isfinite(float(x)) for _, x, _ in usable)
+    categories: list[str] = []
+    if not numeric_x:
+        categories = sorted({format_value(x) for _, x, _ in usable})
+    left, right, top, bottom = 60, 20, 20, 45
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def xs(value: Any) -> float:
+        if numeric_x:
+            return float(value)
+        return float(categories.index(format_value(value)))
+
+    x_values = [xs(x) for _, x, _ in usable]
+    y_values = [float(y) for _, _, y in usable]
+    x_lo, x_hi = min(x_values), max(x_values)
+    y_lo, y_hi = min(y_values), max(y_values)
+    if x_lo == x_hi:
+        x_lo, x_hi = x_lo - 1, x_hi + 1
+    if y_lo == y_hi:
+        y_lo, y_hi = y_lo - 1, y_hi + 1
+
+    def px(value: float) -> float:
+        return left + (value - x_lo) / (x_hi - x_lo) * plot_w
+
+    def py(value: float) -> float:
+        return top + plot_h - (value - y_lo) / (y_hi - y_lo) * plot_h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="11">',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+        'stroke="#ccc"/>',
+    ]
+    for tick in _ticks(y_lo, y_hi):
+        out.append(
+            f'<text x="{left - 4}" y="{py(tick) + 4:.1f}" text-anchor="end">'
+            f"{_e(format_value(tick, 3))}</text>"
+        )
+    x_ticks: list[tuple[float, str]] = (
+        [(t, format_value(t, 3)) for t in _ticks(x_lo, x_hi)]
+        if numeric_x
+        else [(float(i), c) for i, c in enumerate(categories)]
+    )
+    for tick, text in x_ticks:
+        out.append(
+            f'<text x="{px(tick):.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
+            f"{_e(text)}</text>"
+        )
+    out.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">'
+        f"{_e(x_label)}</text>"
+    )
+    out.append(
+        f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{_e(y_label)}</text>'
+    )
+    marked = set(highlight)
+    ordered = sorted(zip(usable, x_values, y_values, strict=True), key=lambda p: p[0][0] in marked)
+    for (trial_id, x, y), xv, yv in ordered:
+        colour, radius = (HIGHLIGHT, 6) if trial_id in marked else (POINT, 4)
+        tip = f"trial {trial_id}: {x_label}={format_value(x)}, {y_label}={format_value(y)}"
+        out.append(
+            f'<circle cx="{px(xv):.1f}" cy="{py(yv):.1f}" r="{radius}" fill="{colour}" '
+            f'fill-opacity="0.8"><title>{_e(tip)}</title></circle>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+class CompareView:
+    """The widget and its model. ``widget`` is what is displayed; the attributes named
+    after controls are the ipywidgets themselves, so tests can drive them."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        notebook: str | None = None,
+        refs: Sequence[str | int] = (),
+        owns_store: bool = False,
+    ) -> None:
+        import ipywidgets as widgets
+
+        self.store = store
+        self.notebook = notebook
+        self._owns_store = owns_store
+        self.result: dict[str, Any] = {"trials": [], "trial_info": [], "rows": []}
+        with store.session() as session:
+            picks = comparison_choices(session, notebook, refs, limit=MAX_CHOICES)
+        chosen, recent = picks.chosen, picks.recent
+        options = [
+            (
+                f"#{tid}"
+                + (f" {name}" if name else "")
+                + (f" · {started:%m-%d %H:%M}" if started else ""),
+                tid,
+            )
+            for tid, name, started in sorted(recent, key=lambda r: -r[0])
+        ]
+        metrics, hyper = picks.metrics, picks.hyperparams
+        self.baseline = widgets.Dropdown(options=options, value=chosen[0], description="baseline")
+        self.others = widgets.SelectMultiple(
+            options=options, value=tuple(chosen[1:]), description="compare with", rows=5
+        )
+        self.only_changed = widgets.Checkbox(value=True, description="only changed")
+        self.table = widgets.HTML()
+        self.metric = widgets.Dropdown(
+            options=metrics, value=metrics[0] if metrics else None, description="metric"
+        )
+        self.hyperparam = widgets.Dropdown(
+            options=hyper, value=hyper[0] if hyper else None, description="against"
+        )
+        self.plot = widgets.HTML()
+        self.message = widgets.HTML()
+        for control in (self.baseline, self.others, self.only_changed):
+            control.observe(self._on_pick, names="value")
+        for control in (self.metric, self.hyperparam):
+            control.observe(self._on_plot, names="value")
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.baseline, self.others, self.only_changed]),
+                self.message,
+                self.table,
+                widgets.HBox([self.metric, self.hyperparam]),
+                self.plot,
+            ]
+        )
+        self.refresh()
+
+    # -- model ---------------------------------------------------------------------------
+
+    @property
+    def trial_ids(self) -> list[int]:
+        """The compared trials: the baseline, then the others (oldest first)."""
+        base = self.baseline.value
+        return [base, *sorted(i for i in self.others.value if i != base)]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self.result["rows"])
+
+    def refresh(self) -> None:
+        """Recompute the table and the plot from the controls."""
+        ids = self.trial_ids
+        if len(ids) < 2:
+            self.result = {"trials": ids, "trial_info": [], "rows": []}
+            self.message.value = "<i>pick at least one trial to compare with the baseline</i>"
+            self.table.value = ""
+        else:
+            try:
+                with self.store.session() as session:
+                    self.result = compare_trials(session, ids, show_all=not self.only_changed.value)
+            except (CompareError, StoreError) as exc:
+                self.message.value = f'<span style="color:#a00">{_e(exc)}</span>'
+                return
+            self.message.value = ""
+            self.table.value = table_html(self.result)
+        self.refresh_plot()
+
+    def plot_points(self) -> list[tuple[int, Any, Any]]:
+        """(trial id, hyperparameter, metric) for every trial of this notebook."""
+        metric, hyper = self.metric.value, self.hyperparam.value
+        if metric is None or hyper is None:
+            return []
+        y_ref, x_ref = Ref("var", "metric", metric), Ref("var", "hyperparam", hyper)
+        with self.store.session() as session:
+            ids, values = lookup_values(session, self.notebook, {x_ref, y_ref})
+        return [(i, values[i].get(x_ref), values[i].get(y_ref)) for i in ids]
+
+    def refresh_plot(self) -> None:
+        metric, hyper = self.metric.value, self.hyperparam.value
+        if metric is None or hyper is None:
+            self.plot.value = (
+                "<i>tag a metric and a hyperparameter to plot one against the other</i>"
+            )
+            return
+        self.plot.value = scatter_svg(
+            self.plot_points(), str(hyper), str(metric), highlight=self.trial_ids
+        )
+
+    def _on_pick(self, change: Any) -> None:
+        self.refresh()
+
+    def _on_plot(self, change: Any) -> None:
+        self.refresh_plot()
+
+    def close(self) -> None:
+        self.widget.close()
+        if self._owns_store:
+            self.store.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def compare(*refs: str | int, db: str | None = None) -> CompareView:
+    """Compare trials in the notebook: ``nbprov.compare()`` (the two latest trials of this
+    notebook), ``nbprov.compare(3, 7)``, ``nbprov.compare("baseline", -1)``.
+
+    Inside a kernel recording with nbprov (and ``db`` not given) it reads the kernel's own
+    store and the current notebook's trials; otherwise the store named by ``db`` (else
+    ``$NBPROV_DB`` or the default) and the notebook of the first trial named.
+    """
+    recorder = recorder_of() if db is None else None
+    if recorder is not None:
+        recorder.writer.flush()
+        return CompareView(recorder.store, notebook=recorder.trial.notebook, refs=refs)
+    store = Store.open(db)
+    try:
+        with store.session() as session:
+            first = resolve_trial(session, refs[0] if refs else "latest")
+            notebook = first.notebook
+        return CompareView(store, notebook=notebook, refs=refs, owns_store=True)
+    except BaseException:
+        store.close()
+        raise
+
+
+def view_in_kernel(recorder: Recorder, refs: list[str]) -> CompareView:
+    """``%compare [A B ...]``: the view over the recorder's store and notebook."""
+    from IPython.core.error import UsageError
+
+    recorder.writer.flush()
+    try:
+        return CompareView(recorder.store, notebook=recorder.trial.notebook, refs=refs)
+    except (CompareError, StoreError) as exc:
+        raise UsageError(f"%compare: {exc}") from exc
+    except Exception as exc:
+        from nbprov.store.damage import damage_note
+
+        note = damage_note(recorder.store.engine, recorder.store.description)
+        if note is None:
+            raise
+        raise UsageError(f"%compare: {note}") from exc

@@ -1,0 +1,186 @@
+"""Notebook magics: thin parsers that call the Recorder or the core and render the answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from nbprov.kernel.recorder import Recorder
+from nbprov.notebook.compare_widget import CompareView, view_in_kernel
+from nbprov.notebook.lineage_view import show_lineage
+from nbprov.notebook.script_writer import write_script
+from nbprov.render.terminal import cut, has_control, neutralise
+
+STANDARD_STAGES = ("read", "features", "score", "evaluate")
+STANDARD_ROLES = ("hyperparam", "metric")
+_LABEL = re.compile(r"[A-Za-z_][\w.-]{0,63}")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+TRIAL_NAME_LIMIT = 200  # the trial.name column's width
+
+
+def _label(text: str, what: str) -> str:
+    if not _LABEL.fullmatch(text):
+        raise UsageError(
+            f"{what} must be a word (letters, digits, _ . -), got {neutralise(text)!r}"
+        )
+    return text
+
+
+def _trial_name(text: str | None) -> str | None:
+    if text is not None and (
+        has_control(text) or len(text) > TRIAL_NAME_LIMIT or not _is_utf8(text)
+    ):
+        raise UsageError(
+            f"a trial name is printable text of at most {TRIAL_NAME_LIMIT} characters, "
+            f"got {cut(neutralise(text), 40)!r}"
+        )
+    return text
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, as a JSON message may carry
+        return False
+    return True
+
+
+def _parse(magic: Any, line: str) -> Any:
+    """The magic's arguments; an unclosed quote is a usage error like any other."""
+    try:
+        return parse_argstring(magic, line)
+    except ValueError as exc:  # shlex: "No closing quotation", "No escaped character"
+        raise UsageError(f"{str(exc).lower()} in {neutralise(line)!r}") from exc
+    except UsageError as exc:  # argparse's message quotes the line as typed
+        raise UsageError(neutralise(str(exc))) from None
+
+
+@magics_class
+class NbprovMagics(Magics):
+    """Every nbprov magic, bound to one Recorder; arguments parsed by ``magic_arguments``."""
+
+    def __init__(self, shell: Any, recorder: Recorder) -> None:
+        super().__init__(shell)
+        self.recorder = recorder
+
+    @magic_arguments()
+    @argument("stage", help="read, features, score, evaluate, or any other word")
+    @line_magic
+    def tag(self, line: str) -> None:
+        """Label the current cell as a stage of the experiment.
+
+        Usage: ``%tag STAGE`` on a line of the cell, for example ``%tag features``.
+        The standard stages are read, features, score and evaluate; other words are
+        accepted too.
+        """
+        args = _parse(self.tag, line)
+        self.recorder.tag_stage(_label(args.stage, "STAGE"))
+
+    @magic_arguments()
+    @argument("name", help="the variable's name")
+    @argument("role", help="hyperparam, metric, or any other word")
+    @line_magic
+    def tag_var(self, line: str) -> None:
+        """Tag a variable so its values are recorded in every trial.
+
+        Usage: ``%tag_var NAME ROLE``, for example ``%tag_var alpha hyperparam`` or
+        ``%tag_var r2 metric``. The value is recorded now if NAME exists, and again each
+        time a later cell rebinds or changes it. Tagging before NAME exists is allowed.
+        """
+        args = _parse(self.tag_var, line)
+        if not _IDENTIFIER.fullmatch(args.name) or not args.name.isidentifier():
+            raise UsageError(f"NAME must be a variable name, got {neutralise(args.name)!r}")
+        self.recorder.tag_variable(args.name, _label(args.role, "ROLE"))
+
+    @magic_arguments()
+    @argument("action", nargs="?", choices=["new", "name"], help="new or name")
+    @argument("name", nargs="?", help="the trial's name")
+    @line_magic
+    def trial(self, line: str) -> None:
+        """Show or change the current trial.
+
+        Usage:
+          ``%trial``            show the current trial
+          ``%trial new [NAME]`` end this trial and start another in the same kernel
+          ``%trial name NAME``  rename the current trial
+        """
+        args = _parse(self.trial, line)
+        recorder = self.recorder
+        name = _trial_name(args.name)
+        if args.action == "new":
+            recorder.new_trial(name)
+        elif args.action == "name":
+            if not name:
+                raise UsageError("usage: %trial name NAME")
+            recorder.rename_trial(name)
+        elif name:
+            raise UsageError("usage: %trial [new [NAME] | name NAME]")
+        state = recorder.trial
+        label = f" {neutralise(state.name)!r}" if state.name else ""
+        notebook = f" of {neutralise(state.notebook)}" if state.notebook else ""
+        print(
+            f"nbprov trial {recorder.trial_id}{label}{notebook}: "
+            f"{state.seq} cells recorded into {neutralise(recorder.store.description)}"
+        )
+
+    @magic_arguments()
+    @argument("name", help="the variable")
+    @argument("--depth", type=int, help="only cells within N steps of NAME")
+    @argument("--at", type=int, metavar="N", help="as of execution count N")
+    @line_magic
+    def deps(self, line: str) -> None:
+        """Show where a variable's value came from, as a graph.
+
+        Usage: ``%deps NAME [--depth N] [--at N]``: the cells (in execution order),
+        variables and values NAME was built from in this trial. SVG when Graphviz's
+        ``dot`` is installed, else a text tree with the DOT source.
+        """
+        args = _parse(self.deps, line)
+        if not args.name.isidentifier():
+            raise UsageError(f"NAME must be a variable name, got {neutralise(args.name)!r}")
+        if args.depth is not None and args.depth < 1:
+            raise UsageError("--depth must be 1 or more")
+        show_lineage(self.recorder, args.name, depth=args.depth, at=args.at)
+
+    @magic_arguments()
+    @argument("refs", nargs="*", metavar="TRIAL", help="ids, names, or -1 / -2 ...")
+    @line_magic
+    def compare(self, line: str) -> CompareView:
+        """Compare trials in an interactive table.
+
+        Usage: ``%compare [A B ...]``: trial ids, names, or -1/-2 (default: the two latest
+        trials of this notebook). Hyperparameters, metrics, code and environment, only
+        the rows that differ by default, and a metric-against-hyperparameter plot.
+        """
+        refs = _parse(self.compare, line).refs
+        if len(refs) == 1:
+            raise UsageError("usage: %compare [A B ...] (none: the two latest trials)")
+        return view_in_kernel(self.recorder, refs)
+
+    @magic_arguments()
+    @argument("name", nargs="?", help="the variable to rebuild")
+    @argument("-o", "--output", help="the script to write (default: print it)")
+    @argument("--verify", action="store_true", help="run the script and compare the value")
+    @argument("--check", metavar="SCRIPT", help="verify an existing script instead")
+    @argument("--requirements", metavar="FILE", help="write pinned requirements")
+    @argument("--trial", help="another trial (default: this one)")
+    @argument("-h", "--help", action="store_true", help="show this help")
+    @line_magic
+    def scriptify(self, line: str) -> None:
+        """Write a standalone script that recomputes a variable.
+
+        Usage: ``%scriptify NAME [-o FILE.py] [--verify] [--requirements FILE]``: only the
+        cells in NAME's backward slice, magics translated, tagged hyperparameters as
+        command-line options. Without ``-o`` the script is printed.
+        """
+        args = _parse(self.scriptify, line)
+        if args.help:
+            print(self.scriptify.parser.format_help())
+            return
+        if args.name is None:
+            raise UsageError("usage: %scriptify NAME [-o FILE.py] [--verify] [--requirements FILE]")
+        write_script(self.recorder, args)

@@ -1,0 +1,1 @@
+"""Running notebooks headless as recorded trials: execution, parameters, grids."""
