@@ -215,6 +215,8 @@ class Script:
     cells: list[int | None] = field(default_factory=list)  # execution counts
     # cells not in the recorded slice, added because kept statements needed their names
     added: list[int | None] = field(default_factory=list)
+    # each cell's translated statements: (seq, execution count, stage, body)
+    sections: list[tuple[int, int | None, str | None, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -954,6 +956,7 @@ def _compose(
 
     parts: list[str] = []
     bodies: list[tuple[int, str]] = []
+    sections: list[tuple[int, int | None, str | None, str]] = []
     helpers: set[str] = set()
     notes: list[str] = []
     for a, stmts, keep in zip(activations, parsed, keeps, strict=True):
@@ -977,6 +980,7 @@ def _compose(
         stage = f", stage {a['stage']}" if a["stage"] else ""
         parts.append(f"# --- {label}{stage} ---\n{body.strip()}\n" if body.strip() else "")
         bodies.append((seq, body))
+        sections.append((seq, count, a["stage"], body))
 
     imports = _imports(ast.unparse(ast.Module(body=stmts, type_ignores=[])) for stmts in kept)
     recorded_packages = {str(k): str(v) for k, v in (env.get("packages") or {}).items()}
@@ -991,6 +995,7 @@ def _compose(
         packages=packages,
         notebook=notebook,
         cells=[a["execution_count"] for a in activations],
+        sections=sections,
     )
     script.text = _render(script, trial, env, parts, helpers, notes)
     return script, _missing_names(bodies)
