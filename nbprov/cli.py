@@ -33,6 +33,7 @@ COMMAND_MODULES = {
     "scriptify": "nbprov.scriptify_cli",
     "run": "nbprov.run_cli",
     "export": "nbprov.prov_export",
+    "pipeline": "nbprov.pipeline.command",
 }
 
 

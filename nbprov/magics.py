@@ -160,3 +160,14 @@ class NbprovMagics(Magics):
         from .scriptify_cli import scriptify_magic
 
         return scriptify_magic(self.shell, self.recorder, line)
+
+    @line_magic
+    def pipeline(self, line: str) -> Any:
+        """Turn this trial's stages into a tested package and a Luigi DAG.
+
+        Usage: ``%pipeline TARGET ... -o DIR [--verify]``; ``%pipeline TARGET --graph``
+        draws the stage DAG (see ``nbprov pipeline``).
+        """
+        from .pipeline.command import pipeline_magic
+
+        return pipeline_magic(self.shell, self.recorder, line)

@@ -11,7 +11,7 @@ from typing import Any
 from ..render.graph import DOT_MIME, ROLE_STYLE, dot_quote, render_svg
 from .builder import PipelinePlan
 
-__all__ = ["dag_dot", "dag_mime_bundle", "text_dag"]
+__all__ = ["dag_dot", "dag_mime_bundle", "render_svg", "text_dag"]
 
 EDGE_LABEL_NAMES = 4  # values named on an edge before "+N more"
 

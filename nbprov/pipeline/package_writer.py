@@ -366,6 +366,9 @@ packages = ["{plan.package}"]
 
 [tool.setuptools.package-data]
 {plan.package} = ["params.toml", "recorded.json"]
+
+[tool.pytest.ini_options]
+testpaths = ["tests"]
 """
 
 
