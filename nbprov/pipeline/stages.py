@@ -55,7 +55,6 @@ class Cell:
     body: list[ast.stmt]
     texts: list[str] = field(default_factory=list)  # each statement of body, as written
     imports: list[ast.stmt] = field(default_factory=list)
-    params: set[str] = field(default_factory=set)  # option names the cell reads
     stage: str = ""  # the stage it was put in
     joined: str | None = None  # why it is in that stage, when it was untagged
     reads: frozenset[str] = frozenset()
@@ -134,13 +133,11 @@ def _cell(seq: int, count: int | None, tag: str | None, text: str) -> Cell:
             and stmt.value.value.id == ARGS
             and stmt.value.attr == stmt.targets[0].id
         ):
-            cell.params.add(stmt.value.attr)
             continue
         written = ast.get_source_segment(text, stmt)
         lifted = _Params()
         new = ast.fix_missing_locations(lifted.visit(stmt))
         assert isinstance(new, ast.stmt)
-        cell.params |= lifted.used
         cell.body.append(new)
         cell.texts.append(ast.unparse(new) if lifted.used or written is None else written)
     text_body = "\n".join(ast.unparse(s) for s in cell.body)
@@ -194,6 +191,16 @@ def _assign_stages(cells: list[Cell]) -> None:
         cell.joined = f"untagged and consumed by no later stage: put in {cell.stage}"
 
 
+def _independent(moved: list[Cell], between: list[Cell]) -> bool:
+    """True when running ``moved`` on the other side of ``between`` changes no value."""
+    if not between:
+        return True
+    reads, writes = _reads_of(moved), frozenset().union(*(c.writes for c in moved))
+    b_reads = _reads_of(between)
+    b_writes = frozenset().union(*(c.writes for c in between))
+    return not (reads & b_writes or writes & b_reads or writes & b_writes)
+
+
 def _segments(cells: list[Cell]) -> list[tuple[str, list[Cell]]]:
     segments: list[tuple[str, list[Cell]]] = []
     for cell in cells:
@@ -206,11 +213,12 @@ def _segments(cells: list[Cell]) -> list[tuple[str, list[Cell]]]:
         earlier = next((i for i, (s, _) in enumerate(merged) if s == stage), None)
         if earlier is not None:
             between = [c for _, g in merged[earlier + 1 :] for c in g]
-            reads, writes = _reads_of(group), frozenset().union(*(c.writes for c in group))
-            b_reads = _reads_of(between) if between else frozenset()
-            b_writes = frozenset().union(*(c.writes for c in between))
-            if not (reads & b_writes or writes & b_reads or writes & b_writes):
+            if _independent(group, between):  # run the later cells earlier
                 merged[earlier][1].extend(group)
+                continue
+            if _independent(merged[earlier][1], between):  # or the earlier ones later
+                _, first = merged.pop(earlier)
+                merged.append((stage, first + group))
                 continue
         merged.append((stage, group))
     return merged
@@ -241,10 +249,7 @@ def split_stages(
     everywhere = frozenset().union(*(s.reads for s in stages))
     for index, stage in enumerate(stages):
         reads = stage.reads
-        for cell in stage.cells:
-            stage_params = cell.params
-            stage.params += sorted(p for p in stage_params if p not in stage.params)
-        stage.params += sorted(p for p in reads & option_names if p not in stage.params)
+        stage.params = sorted(reads & option_names)
         stage.imports = _imports_for(pool, reads, everywhere, stage)
         for name in sorted(reads - set(stage.params)):
             producer = next((s for s in reversed(stages[:index]) if name in s.writes), None)
