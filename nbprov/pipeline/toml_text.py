@@ -16,8 +16,14 @@ __all__ = ["toml_document", "toml_value"]
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def _string(text: str) -> str:
+    # JSON's escapes are TOML basic-string escapes, but not its surrogate pairs, and
+    # TOML wants DEL escaped too.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _key(text: str) -> str:
-    return text if BARE_KEY.match(text) else json.dumps(text)
+    return text if BARE_KEY.match(text) else _string(text)
 
 
 def toml_value(value: Any) -> str | None:
@@ -33,7 +39,7 @@ def toml_value(value: Any) -> str | None:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value)  # JSON's escapes are TOML basic-string escapes
+        return _string(value)
     if isinstance(value, (list, tuple)):
         items = [toml_value(v) for v in value]
         return None if any(i is None for i in items) else "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
