@@ -88,7 +88,7 @@ def plan_pipeline(
         with opened.session() as session:
             trial = resolve_trial(session, trial_ref)
             try:
-                script, recorded = translate_targets(session, trial, list(targets))
+                script, recorded, written = translate_targets(session, trial, list(targets))
             except ScriptifyError as exc:
                 raise PipelineError(str(exc)) from exc
             env: dict[str, Any] = dict(trial.environment or {})
@@ -97,7 +97,7 @@ def plan_pipeline(
         if own:
             opened.close()
     try:
-        stages = split_stages(script.sections, script.options, list(targets))
+        stages = split_stages(script.sections, script.options, list(targets), written)
     except StageError as exc:
         raise PipelineError(str(exc)) from exc
     git = env.get("git") if isinstance(env.get("git"), dict) else None

@@ -68,9 +68,10 @@ def merged_slice(session: Session, trial_id: int, targets: Sequence[str]) -> dic
 
 def translate_targets(
     session: Session, trial: Trial, targets: Sequence[str]
-) -> tuple[Script, dict[str, RecordedValue | None]]:
-    """Scriptify's translation of the merged slice (its ``sections`` are the cells) and
-    the recorded value of each target at its last version."""
+) -> tuple[Script, dict[str, RecordedValue | None], dict[int, set[str]]]:
+    """Scriptify's translation of the merged slice (its ``sections`` are the cells), the
+    recorded value of each target at its last version, and the names each activation (by
+    seq) was recorded binding or changing."""
     sl = merged_slice(session, trial.id, targets)
     recorded: dict[str, RecordedValue | None] = {}
     for name in targets:
@@ -88,4 +89,5 @@ def translate_targets(
         if not missing or not _pull_in(sl, trace, missing):
             break
         script, missing = _compose(session, trial, targets[0], sl, recorded[targets[0]], imported)
-    return script, recorded
+    written = {step.seq: set(step.writes) for step in trace.steps}
+    return script, recorded, written

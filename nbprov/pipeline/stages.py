@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..lineage.parts import base_of
 from ..lineage.static import analyze
 from ..scriptify import ARGS, Option
 
@@ -112,6 +113,8 @@ class _Params(ast.NodeTransformer):
 
 
 def _cell(seq: int, count: int | None, tag: str | None, text: str) -> Cell:
+    """A translated cell: imports apart, ``_args.NAME`` as ``NAME``, what it reads and
+    may write (binds, or may change in place) by static analysis."""
     try:
         body = ast.parse(text).body
     except SyntaxError as exc:
@@ -146,6 +149,17 @@ def _cell(seq: int, count: int | None, tag: str | None, text: str) -> Cell:
     imported = _bound_by(cell.imports)
     cell.writes = frozenset((facts.binds | facts.candidates) - imported - BUILTINS)
     return cell
+
+
+def _recorded_writes(cell: Cell, recorded: set[str] | None) -> None:
+    """Narrow the names a cell may have changed in place (any name passed to a call) to
+    those the recording saw it change; names it binds stay."""
+    if recorded is None:
+        return
+    text = "\n".join(cell.texts)
+    binds = analyze(text).binds if text else frozenset()
+    changed = {base_of(n) for n in recorded}
+    cell.writes = frozenset(n for n in cell.writes if n in binds or n in changed)
 
 
 def _bound_by(imports: Sequence[ast.stmt]) -> set[str]:
@@ -228,10 +242,17 @@ def split_stages(
     sections: Sequence[tuple[int, int | None, str | None, str]],
     options: Sequence[Option],
     targets: Sequence[str],
+    written: dict[int, set[str]] | None = None,
 ) -> list[Stage]:
-    """The stage functions of the translated cells ``sections`` (see module docstring)."""
-    cells = [_cell(*section) for section in sections]
-    cells = [c for c in cells if c.body or c.imports]
+    """The stage functions of the translated cells ``sections`` (see module docstring);
+    ``written`` is what the recording saw each cell (by seq) bind or change."""
+    every = [_cell(*section) for section in sections]
+    for cell in every:
+        _recorded_writes(cell, None if written is None else written.get(cell.seq, set()))
+    # The import statements of every cell, the pool each stage takes its imports from; a
+    # cell left with nothing but imports makes no stage of its own.
+    pool = [s for c in every for s in c.imports]
+    cells = [c for c in every if c.body]
     if not cells:
         raise StageError("the targets' slices hold no statements to run")
     _assign_stages(cells)
@@ -245,7 +266,6 @@ def split_stages(
         stages.append(Stage(name, tag, group))
         for cell in group:
             cell.stage = name
-    pool = [s for c in cells for s in c.imports]
     everywhere = frozenset().union(*(s.reads for s in stages))
     for index, stage in enumerate(stages):
         reads = stage.reads

@@ -48,6 +48,8 @@ READ = "%tag read\nimport numpy as np\nrows = np.arange(20.0).reshape(10, 2)\nro
 PARAMS = "%tag_var scale hyperparam\nscale = 2.0"
 FEATURES = "%tag features\nX = rows * scale\nX[:, 0] += 1\nprint(X.shape)"
 SCORE_MUTATES = "%tag score\nX *= 0.5\ntotal = float(X.sum())"
+# A method call that changes its receiver in place, which only the recording can tell.
+SCORE_SORTS = "%tag score\nX.sort(axis=0)\nX[0, 0] = -X[-1, -1]\ntotal = float(X[0].sum())"
 EVALUATE = "%tag evaluate\nresult = round(total + float(X[0, 0]), 6)\n%tag_var result metric"
 
 
@@ -58,6 +60,8 @@ def test_a_stage_that_mutates_an_earlier_stage_value(
     plan, out = build(shell, tmp_path, ["result", "total"])
     stages = {s["name"]: s for s in plan["stages"]}
     assert list(stages) == ["read", "features", "score", "evaluate"]
+    # A value passed to a call that did not change it comes from where it was made.
+    assert stages["score"]["inputs"] == {"X": "features"}
     # score changed X in place: evaluate takes X from score, as the notebook saw it.
     assert stages["evaluate"]["inputs"] == {"X": "score", "total": "score"}
     assert stages["features"]["params"] == ["scale"]
@@ -69,6 +73,18 @@ def test_a_stage_that_mutates_an_earlier_stage_value(
     result = verify_package(out, "shapes")
     assert result.ok, result.message + result.output
     assert sorted(result.passed) == ["result", "total"]
+
+
+def test_an_in_place_method_call_passes_the_changed_value_on(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    reversed_rows = "%tag features\nX = rows[::-1].copy()"
+    record(shell, [READ, reversed_rows, SCORE_SORTS, EVALUATE])
+    plan, out = build(shell, tmp_path, ["result"])
+    stages = {s["name"]: s for s in plan["stages"]}
+    assert stages["evaluate"]["inputs"]["X"] == "score"
+    result = verify_package(out, "shapes")
+    assert result.ok, result.message + result.output
 
 
 def test_re_executed_and_out_of_order_cells(shell: InteractiveShell, tmp_path: Path) -> None:
