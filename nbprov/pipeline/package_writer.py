@@ -410,6 +410,10 @@ python -m pytest                         # tests/test_pipeline.py
 python -m luigi --module {pkg}.luigi_tasks {class_name(last.name)} --local-scheduler
 ```
 
+`python -m` finds the package in the current folder; the `luigi` command, run from
+anywhere, needs it installed: `pip install -e .`, then
+`luigi --module {pkg}.luigi_tasks {class_name(last.name)} --local-scheduler`.
+
 Edit `{pkg}/params.toml` to change the defaults. The Luigi tasks take every parameter as
 a Luigi parameter (`--alpha 1.0`) and write each stage's values under `--data-dir`
 (default `.pipeline-data`, or `$PIPELINE_DATA`) in a folder named after the stage and a
