@@ -95,7 +95,10 @@ def _run(
     result: PipelineVerification | None = None
     if output is not None:
         folder = Path(output)
-        write_package(plan, folder)
+        try:
+            write_package(plan, folder)
+        except PipelineError as exc:
+            raise BadUsage(str(exc)) from exc
         print(_summary(plan, folder, time.perf_counter() - started), file=sys.stderr)
         if verify:
             result = verify_package(folder, plan.package)

@@ -25,7 +25,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .builder import PipelinePlan
+from .builder import PipelineError, PipelinePlan
 from .graph import text_dag
 from .luigi_writer import luigi_module
 from .stages import Stage
@@ -479,6 +479,9 @@ def write_package(plan: PipelinePlan, out: str | Path) -> list[Path]:
     root = Path(out)
     stale = root / plan.package
     if stale.is_dir():
+        # Replace only a package this writer made: never a folder of the user's own.
+        if not (stale / "recorded.json").is_file() or not (stale / "luigi_tasks.py").is_file():
+            raise PipelineError(f"{stale} exists and was not written by nbprov pipeline")
         shutil.rmtree(stale)
     written: list[Path] = []
     for rel, text in package_files(plan).items():

@@ -163,3 +163,19 @@ def test_unknown_targets_are_one_error(shell: InteractiveShell, tmp_path: Path) 
         build(shell, tmp_path, ["never_bound"])
     with pytest.raises(PipelineError):
         build(shell, tmp_path, [])
+
+
+def test_a_folder_it_did_not_write_is_never_replaced(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    record(shell, [READ])
+    mine = tmp_path / "out" / "shapes"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("the user's own")
+    with pytest.raises(PipelineError, match="not written by nbprov pipeline"):
+        build(shell, tmp_path, ["rows"])
+    assert (mine / "notes.txt").is_file()
+    (mine / "notes.txt").unlink()
+    mine.rmdir()
+    build(shell, tmp_path, ["rows"])
+    build(shell, tmp_path, ["rows"])  # its own package it replaces
