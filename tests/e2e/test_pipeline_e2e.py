@@ -31,6 +31,7 @@ ENTRY = "import sys; from nbprov.cli import main; sys.exit(main(sys.argv[1:]))"
 CASES = {
     "diabetes_ridge": (["r2", "mae"], "Evaluate"),
     "breast_cancer_logreg": (["accuracy", "roc_auc"], "Evaluate"),
+    "wine_forest": (["accuracy", "f1_macro"], "Evaluate"),
     "linear_model_plot_ols": (["y_pred"], "Main"),
     "linear_model_plot_nnls": (["r2_score_nnls", "r2_score_ols"], "Evaluate"),
 }
@@ -77,6 +78,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     notebooks = [
         DEMOS["diabetes_ridge"],
         DEMOS["breast_cancer_logreg"],
+        DEMOS["wine_forest"],
         GALLERY / "linear_model_plot_ols.ipynb",
         tagged_copy(GALLERY / "linear_model_plot_nnls.ipynb", NNLS_TAGS, folder),
     ]
@@ -84,6 +86,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run_notebook(notebook, db=db, trial_name=notebook.stem)
         assert result.ok, result.describe_failure()
     return db
+
+
+def test_every_demo_notebook_is_covered() -> None:
+    assert set(DEMOS) <= set(CASES)
 
 
 @pytest.mark.parametrize("name", list(CASES))
