@@ -7,6 +7,7 @@ values), the recorded value of each target, the recorded package versions.
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def plan_pipeline(
 
     if not targets:
         raise PipelineError("name at least one target")
-    if package is not None and not package.isidentifier():
+    if package is not None and (not package.isidentifier() or keyword.iskeyword(package)):
         raise PipelineError(f"{package!r} is not a Python package name")
     own = store is None
     opened = Store.open(db) if own else store
