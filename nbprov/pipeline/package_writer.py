@@ -65,6 +65,8 @@ def stage_module(plan: PipelinePlan, stage: Stage) -> str:
     lines = [_doc("\n".join(doc))]
     if stage.imports:
         lines += [*stage.imports, ""]
+    for text, _globals in stage.defs.values():
+        lines += ["", text, ""]
     lines.append("")
     args = list(stage.inputs)
     if stage.params:

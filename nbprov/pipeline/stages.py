@@ -14,6 +14,8 @@ outputs (what later stages or the targets use).
   Otherwise it becomes a stage of its own (``features_2``): stages that go back and forth
   cannot be one function each.
 - Imports are taken out of the bodies and put at the top of each module that uses them.
+  Functions and classes whose globals are only imports, builtins and other such
+  definitions go to the top of their stage's module; later stages import them.
 - A stage's outputs are the names it writes (binds or may change in place) that a later
   stage reads before binding, or a target; a later stage takes each input from the last
   stage before it that wrote the name, so a value changed in place downstream is passed
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 
 from ..lineage.parts import base_of
 from ..lineage.static import analyze
-from ..scriptify import ARGS, Option
+from ..scriptify import ARGS, Option, _needs
 
 __all__ = ["Cell", "Stage", "StageError", "split_stages"]
 
@@ -60,6 +62,8 @@ class Cell:
     joined: str | None = None  # why it is in that stage, when it was untagged
     reads: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
+    # functions and classes moved to the stage module's top level: name -> (text, globals)
+    defs: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +86,15 @@ class Stage:
     @property
     def writes(self) -> frozenset[str]:
         return frozenset().union(*(c.writes for c in self.cells))
+
+    @property
+    def defs(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """The functions and classes the stage module defines at its top level."""
+        return {n: d for c in self.cells for n, d in c.defs.items()}
+
+    @property
+    def def_globals(self) -> frozenset[str]:
+        return frozenset().union(*(g for _, g in self.defs.values()))
 
     @property
     def body(self) -> str:
@@ -142,7 +155,11 @@ def _cell(seq: int, count: int | None, tag: str | None, text: str) -> Cell:
         new = ast.fix_missing_locations(lifted.visit(stmt))
         assert isinstance(new, ast.stmt)
         cell.body.append(new)
-        cell.texts.append(ast.unparse(new) if lifted.used or written is None else written)
+        # A decorated definition's segment starts at ``def``: regenerate it whole.
+        decorated = bool(getattr(stmt, "decorator_list", None))
+        if lifted.used or written is None or decorated:
+            written = ast.unparse(new)
+        cell.texts.append(written)
     text_body = "\n".join(ast.unparse(s) for s in cell.body)
     facts = analyze(text_body)
     cell.reads = facts.reads
@@ -160,6 +177,41 @@ def _recorded_writes(cell: Cell, recorded: set[str] | None) -> None:
     binds = analyze(text).binds if text else frozenset()
     changed = {base_of(n) for n in recorded}
     cell.writes = frozenset(n for n in cell.writes if n in binds or n in changed)
+
+
+def _hoist_definitions(cells: list[Cell], imported: set[str]) -> None:
+    """Move to module level the functions and classes whose globals are only imports,
+    builtins and other such definitions (each defined once in the slice): later stages
+    import them rather than receive them as values Luigi would have to pickle."""
+    found: dict[str, tuple[Cell, int, frozenset[str]]] = {}
+    defined_twice: set[str] = set()
+    for cell in cells:
+        for i, stmt in enumerate(cell.body):
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if stmt.name in found:
+                defined_twice.add(stmt.name)
+            now, later = _needs(stmt, analyze(ast.unparse(stmt)))
+            found[stmt.name] = (cell, i, frozenset(now | later) - {stmt.name})
+    bound_twice = {n for n in found if sum(n in c.writes for c in cells) > 1}
+    movable = set(found) - defined_twice - bound_twice
+    while True:
+        allowed = imported | BUILTINS | movable
+        keep = {n for n in movable if found[n][2] <= allowed}
+        if keep == movable:
+            break
+        movable = keep
+    for cell in cells:
+        drop = sorted((found[n][1] for n in movable if found[n][0] is cell), reverse=True)
+        for i in drop:
+            stmt = cell.body.pop(i)
+            text = cell.texts.pop(i)
+            assert isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            cell.defs[stmt.name] = (text, found[stmt.name][2])
+        if drop:
+            cell.reads = _reads_of([cell])
+            cell.writes = cell.writes - set(cell.defs)
+        cell.defs = dict(reversed(list(cell.defs.items())))
 
 
 def _bound_by(imports: Sequence[ast.stmt]) -> set[str]:
@@ -192,7 +244,8 @@ def _assign_stages(cells: list[Cell]) -> None:
         if cell.tag:
             cell.stage = cell.tag
             continue
-        consumer = next((c for c in cells[i + 1 :] if c.reads & cell.writes and c.stage), None)
+        made = cell.writes | set(cell.defs)
+        consumer = next((c for c in cells[i + 1 :] if c.reads & made and c.stage), None)
         if consumer is not None:
             cell.stage = consumer.stage
             cell.joined = f"untagged: joins {consumer.stage}, its first consumer"
@@ -252,7 +305,8 @@ def split_stages(
     # The import statements of every cell, the pool each stage takes its imports from; a
     # cell left with nothing but imports makes no stage of its own.
     pool = [s for c in every for s in c.imports]
-    cells = [c for c in every if c.body]
+    _hoist_definitions(every, _bound_by(pool))
+    cells = [c for c in every if c.body or c.defs]
     if not cells:
         raise StageError("the targets' slices hold no statements to run")
     _assign_stages(cells)
@@ -266,12 +320,18 @@ def split_stages(
         stages.append(Stage(name, tag, group))
         for cell in group:
             cell.stage = name
-    everywhere = frozenset().union(*(s.reads for s in stages))
+    home = {name: stage.name for stage in stages for name in stage.defs}
+    everywhere = frozenset().union(*(s.reads | s.def_globals for s in stages))
     for index, stage in enumerate(stages):
         reads = stage.reads
         stage.params = sorted(reads & option_names)
-        stage.imports = _imports_for(pool, reads, everywhere, stage)
-        for name in sorted(reads - set(stage.params)):
+        stage.imports = _imports_for(pool, reads | stage.def_globals, everywhere, stage)
+        stage.imports += [
+            f"from .{home[n]} import {n}"
+            for n in sorted((reads | stage.def_globals) & set(home))
+            if home[n] != stage.name
+        ]
+        for name in sorted(reads - set(stage.params) - set(home)):
             producer = next((s for s in reversed(stages[:index]) if name in s.writes), None)
             if producer is not None:
                 stage.inputs[name] = producer.name
@@ -294,6 +354,7 @@ def split_stages(
         stage.outputs.sort()
         missing = (
             stage.reads
+            - set(home)
             - set(stage.inputs)
             - set(stage.params)
             - BUILTINS

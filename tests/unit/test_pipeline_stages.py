@@ -157,6 +157,34 @@ def test_a_cell_that_mixes_two_stages_and_untagged_cells(
     assert result.ok, result.message + result.output
 
 
+def test_helper_functions_and_classes_move_to_module_level(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    record(
+        shell,
+        [
+            READ,
+            "import functools\n\n@functools.lru_cache\ndef double(v):\n    return v * 2\n\n"
+            "class Scaler:\n    def __init__(self, k):\n        self.k = k\n"
+            "    def apply(self, a):\n        return a * double(self.k)",
+            "%tag features\nX = Scaler(3).apply(rows)",
+            "%tag score\ntotal = float(X.sum()) + double(1.5)",
+        ],
+    )
+    plan, out = build(shell, tmp_path, ["total"])
+    stages = {s["name"]: s for s in plan["stages"]}
+    assert list(stages) == ["read", "features", "score"]
+    # Neither function nor class is a value passed between stages.
+    assert stages["score"]["inputs"] == {"X": "features"}
+    features = (out / "shapes" / "features.py").read_text()
+    assert "@functools.lru_cache\ndef double(v):" in features
+    assert "\nclass Scaler:" in features
+    score = (out / "shapes" / "score.py").read_text()
+    assert "from .features import double" in score
+    result = verify_package(out, "shapes")
+    assert result.ok, result.message + result.output
+
+
 def test_unknown_targets_are_one_error(shell: InteractiveShell, tmp_path: Path) -> None:
     record(shell, [READ])
     with pytest.raises(PipelineError):
