@@ -239,6 +239,10 @@ def _identifier(tag: str) -> str:
 
 
 def _assign_stages(cells: list[Cell]) -> None:
+    if not any(c.tag for c in cells):
+        for cell in cells:
+            cell.stage = "main"
+        return
     for i in range(len(cells) - 1, -1, -1):
         cell = cells[i]
         if cell.tag:
@@ -359,7 +363,10 @@ def split_stages(
             - set(stage.params)
             - BUILTINS
             - _bound_by_text(stage.imports)
+            - stage.writes  # read before the stage binds it only on some paths (loops)
         )
+        if not any(c.tag for c in cells):
+            stage.notes.append("no cell of the slice has a %tag stage: one stage, main")
         for name in sorted(missing):
             stage.notes.append(f"reads {name!r}, which no earlier stage of the slice writes")
     return stages
