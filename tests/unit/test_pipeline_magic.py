@@ -45,3 +45,32 @@ def test_magic_writes_the_package_and_draws_the_dag(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "total = 17"
     assert "k = 3" in (out / "tops" / "params.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "%pipeline",
+        '%pipeline "',
+        "%pipeline total",
+        "%pipeline total --verify",
+        "%pipeline nope -o out",
+        "%pipeline total -o notes.txt",
+        "%pipeline total --name 1x -o out",
+        "%pipeline total --trial 99999999999999999999 -o out",
+        "%pipeline \udcff -o out",
+        "%pipeline total --bogus",
+    ],
+)
+def test_bad_lines_are_one_line_usage_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("hello")
+    with shell_recording_into(tmp_path) as shell:
+        for cell in CELLS:
+            assert run(shell, cell).success
+        result = run(shell, line)
+    error = result.error_before_exec or result.error_in_exec
+    assert isinstance(error, UsageError), f"{line!r} raised {error!r}"
+    assert "\n" not in str(error).strip()
