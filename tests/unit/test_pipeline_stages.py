@@ -185,6 +185,26 @@ def test_helper_functions_and_classes_move_to_module_level(
     assert result.ok, result.message + result.output
 
 
+def test_hyperparameters_toml_cannot_hold_or_luigi_takes_as_text(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    record(
+        shell,
+        [
+            "%tag_var depth hyperparam\n%tag_var shape hyperparam\n%tag_var name hyperparam",
+            "depth = None\nshape = (2, 5)\nname = 'run \"one\"'",
+            "%tag read\nimport numpy as np\ngrid = np.ones(shape)",
+            "%tag score\ntotal = float(grid.sum()) if depth is None else 0.0\nlabel = name",
+        ],
+    )
+    plan, out = build(shell, tmp_path, ["total", "label"])
+    assert plan["params"] == {"depth": None, "shape": [2, 5], "name": 'run "one"'}
+    toml = (out / "shapes" / "params.toml").read_text()
+    assert "# depth = None" in toml and "shape = [2, 5]" in toml
+    result = verify_package(out, "shapes")
+    assert result.ok, result.message + result.output
+
+
 def test_unknown_targets_are_one_error(shell: InteractiveShell, tmp_path: Path) -> None:
     record(shell, [READ])
     with pytest.raises(PipelineError):
