@@ -24,7 +24,17 @@ Handler = Callable[[argparse.Namespace], int]
 Register = Callable[[Any, argparse.ArgumentParser], None]
 
 # In the order ``nbprov --help`` lists them.
-COMMANDS = ("trials", "show", "demo", "deps", "compare", "scriptify", "run", "export")
+COMMANDS = (
+    "trials",
+    "show",
+    "demo",
+    "deps",
+    "compare",
+    "scriptify",
+    "pipeline",
+    "run",
+    "export",
+)
 
 
 def _register_function(command: str) -> Register:
@@ -41,6 +51,8 @@ def _register_function(command: str) -> Register:
         from nbprov.cli import compare as module  # type: ignore[no-redef]
     elif command == "scriptify":
         from nbprov.cli import scriptify as module  # type: ignore[no-redef]
+    elif command == "pipeline":
+        from nbprov.cli import pipeline as module  # type: ignore[no-redef]
     elif command == "run":
         from nbprov.cli import run as module  # type: ignore[no-redef]
     elif command == "export":

@@ -12,6 +12,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from nbprov.kernel.recorder import Recorder
 from nbprov.notebook.compare_widget import CompareView, view_in_kernel
 from nbprov.notebook.lineage_view import show_lineage
+from nbprov.notebook.pipeline_writer import write_pipeline
 from nbprov.notebook.script_writer import write_script
 from nbprov.render.terminal import cut, has_control, neutralise
 
@@ -184,3 +185,28 @@ class NbprovMagics(Magics):
         if args.name is None:
             raise UsageError("usage: %scriptify NAME [-o FILE.py] [--verify] [--requirements FILE]")
         write_script(self.recorder, args)
+
+    @magic_arguments()
+    @argument("targets", nargs="*", metavar="TARGET", help="the values to rebuild")
+    @argument("-o", "--output", metavar="DIR", help="the folder to write the package into")
+    @argument("--name", metavar="PKG", help="the package name (default: NOTEBOOK_pipeline)")
+    @argument("--verify", action="store_true", help="run the generated tests")
+    @argument("--graph", metavar="FILE", nargs="?", const="-", help="draw the stage DAG (here: -)")
+    @argument("--trial", help="another trial (default: this one)")
+    @argument("-h", "--help", action="store_true", help="show this help")
+    @line_magic
+    def pipeline(self, line: str) -> None:
+        """Turn this trial's stages into a tested package and a Luigi DAG.
+
+        Usage: ``%pipeline TARGET ... -o DIR [--verify]``; ``%pipeline TARGET --graph``
+        draws the stage DAG (see ``nbprov pipeline``).
+        """
+        args = _parse(self.pipeline, line)
+        if args.help:
+            print(self.pipeline.parser.format_help())
+            return
+        if not args.targets:
+            raise UsageError(
+                "usage: %pipeline TARGET [TARGET ...] [-o DIR] [--verify] [--graph] [--trial T]"
+            )
+        write_pipeline(self.recorder, args)

@@ -60,7 +60,7 @@ from nbprov.store.queries import resolve_trial
 # -- the slice → the script ----------------------------------------------------------------
 
 
-def _recorded(session: Session, trial_id: int, name: str, seq: int) -> RecordedValue | None:
+def recorded_value(session: Session, trial_id: int, name: str, seq: int) -> RecordedValue | None:
     row = session.execute(
         select(Value.value, Value.exact, Value.fingerprint)
         .where(Value.trial_id == trial_id, Value.name == name, Value.seq <= seq)
@@ -182,26 +182,26 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
     except SliceError as exc:
         raise ScriptifyError(str(exc)) from exc
     target_seq = max(v["seq"] for v in sl["variables"] if v["name"] == variable)
-    recorded = _recorded(session, trial.id, variable, target_seq)
+    recorded = recorded_value(session, trial.id, variable, target_seq)
     sliced = [a["seq"] for a in sl["activations"]]
     trace = load_trace(session.connection(), trial.id)
     # Names any cell of the trial imports: modules, functions and classes, not data.
     imported: set[str] = set()
     for source in trace.sources.values():
         try:
-            imported |= _imported(ast.parse(plain_python(source)).body)
+            imported |= imported_names(ast.parse(plain_python(source)).body)
         except SyntaxError:
             continue
     for _ in range(MAX_PULLS):
-        script, missing = _compose(session, trial, variable, sl, recorded, imported)
-        if not missing or not _pull_in(sl, trace, missing):
+        script, missing = compose(session, trial, variable, sl, recorded, imported)
+        if not missing or not pull_in(sl, trace, missing):
             break
     counts = {a["seq"]: a["execution_count"] for a in sl["activations"]}
     script.added = [counts[q] for q in sorted(counts) if q not in sliced]
     return script
 
 
-def _imported(stmts: Iterable[ast.stmt]) -> set[str]:
+def imported_names(stmts: Iterable[ast.stmt]) -> set[str]:
     """Names bound by import statements: modules, functions and classes, not data."""
     names: set[str] = set()
     for stmt in stmts:
@@ -322,7 +322,7 @@ def _statements_needed(stmts: Sequence[ast.stmt], wanted: set[str], imported: se
     return keep
 
 
-def _needs(stmt: ast.stmt, facts: CellFacts) -> tuple[set[str], set[str]]:
+def statement_needs(stmt: ast.stmt, facts: CellFacts) -> tuple[set[str], set[str]]:
     """Names a statement reads from outside it when it runs, and names the functions it
     defines read as globals when they are called later (the notebook may bind those only
     after the definition, as long as before the call)."""
@@ -362,7 +362,7 @@ def _missing_names(parts: Sequence[tuple[int, str]]) -> list[tuple[str, int]]:
             ):
                 return missing  # the names a star import binds are unknown
             facts = analyze(ast.unparse(stmt))
-            now, later = _needs(stmt, facts)
+            now, later = statement_needs(stmt, facts)
             for name in sorted(now - bound):
                 missing.append((name, seq))
                 bound.add(name)
@@ -381,10 +381,10 @@ def _imports_name(source: str | None, name: str) -> bool:
         body = ast.parse(plain_python(source)).body
     except SyntaxError:
         return False
-    return name in _imported(body)
+    return name in imported_names(body)
 
 
-def _pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]]) -> bool:
+def pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]]) -> bool:
     """Add to ``sl`` the slice of each missing name as it was before the activation that
     needs it; False when nothing could be added."""
     steps = trace.steps
@@ -421,7 +421,7 @@ def _pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]
     return grew
 
 
-def _compose(
+def compose(
     session: Session,
     trial: Trial,
     variable: str,
@@ -493,6 +493,7 @@ def _compose(
 
     parts: list[str] = []
     bodies: list[tuple[int, str]] = []
+    sections: list[tuple[int, int | None, str | None, str]] = []
     helpers: set[str] = set()
     notes: list[str] = []
     for a, stmts, keep in zip(activations, parsed, keeps, strict=True):
@@ -516,6 +517,7 @@ def _compose(
         stage = f", stage {a['stage']}" if a["stage"] else ""
         parts.append(f"# --- {label}{stage} ---\n{body.strip()}\n" if body.strip() else "")
         bodies.append((seq, body))
+        sections.append((seq, count, a["stage"], body))
 
     imports = _imports(ast.unparse(ast.Module(body=stmts, type_ignores=[])) for stmts in kept)
     recorded_packages = {str(k): str(v) for k, v in (env.get("packages") or {}).items()}
@@ -530,6 +532,7 @@ def _compose(
         packages=packages,
         notebook=notebook,
         cells=[a["execution_count"] for a in activations],
+        sections=sections,
     )
     script.text = _render(script, trial, env, parts, helpers, notes)
     return script, _missing_names(bodies)

@@ -55,6 +55,8 @@ class Script:
     cells: list[int | None] = field(default_factory=list)  # execution counts
     # cells not in the recorded slice, added because kept statements needed their names
     added: list[int | None] = field(default_factory=list)
+    # each cell's translated statements: (seq, execution count, stage, body)
+    sections: list[tuple[int, int | None, str | None, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
