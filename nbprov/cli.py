@@ -33,6 +33,8 @@ COMMAND_MODULES = {
     "scriptify": "nbprov.scriptify_cli",
     "run": "nbprov.run_cli",
     "export": "nbprov.prov_export",
+    "sweep": "nbprov.sweep.command",
+    "study": "nbprov.sweep.command",
 }
 
 
@@ -266,7 +268,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_demo, forwards_arguments=True)
 
-    modules = list(COMMAND_MODULES.values())
+    modules = list(dict.fromkeys(COMMAND_MODULES.values()))  # a module may add several
     if command in COMMAND_MODULES:
         modules = [COMMAND_MODULES[command]]
     elif command in ("trials", "show", "demo"):

@@ -1,0 +1,168 @@
+"""One point of a search, run where a worker is (a local process or a Ray task).
+
+:func:`run_point` runs the notebook as an ordinary recorded trial (``run_cli.run_one``:
+parameters injected after the ``parameters`` cell, nbprov loaded at kernel start-up),
+then writes the trial's link to its study into the store, so a point that finished is
+linked even when the process that started the search is gone.
+
+Stopping: the run goes on in a thread while the worker's main thread waits. An interrupt
+(SIGINT, or Ray's cancellation) reaches the main thread, which interrupts the notebook's
+kernel until the run ends; the trial is then recorded as it is, and the point reported
+as interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from ..run_cli import RunRecord, RunRequest, run_one
+
+__all__ = ["PointRequest", "PointResult", "init_worker", "link_trial", "run_point"]
+
+#: Seconds to go on interrupting a kernel before it is terminated.
+INTERRUPT_GRACE = 5.0
+
+_running = threading.Event()
+
+
+@dataclass(frozen=True)
+class PointRequest:
+    """A notebook run, and the study point it is (None for runs outside a study)."""
+
+    run: RunRequest
+    study: str | None = None
+    number: int | None = None
+
+
+@dataclass
+class PointResult:
+    """How a point ended: the run's record, and whether it was stopped."""
+
+    request: PointRequest
+    record: RunRecord
+    interrupted: bool = False
+    seconds: float = 0.0
+    linked: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def init_worker() -> None:
+    """Worker process set-up: an interrupt stops the point it runs, and is ignored
+    between points (a terminal's Ctrl-C reaches every process of its group)."""
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        if _running.is_set():
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)
+
+
+def _children() -> list[int]:
+    """Process ids of this process's children (the kernel), where /proc tells them."""
+    me = os.getpid()
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 1 and fields[1] == str(me):
+            found.append(int(entry))
+    return found
+
+
+def _signal_children(signum: int) -> None:
+    for pid in _children():
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+
+def _stop(thread: threading.Thread) -> None:
+    """Interrupt the kernel (its cell fails with KeyboardInterrupt, nbclient shuts the
+    kernel down) until the run ends; terminate it after INTERRUPT_GRACE seconds."""
+    deadline = time.monotonic() + INTERRUPT_GRACE
+    while thread.is_alive():
+        try:
+            if time.monotonic() < deadline:
+                _signal_children(signal.SIGINT)
+            else:
+                _signal_children(signal.SIGTERM)
+            thread.join(0.5)
+        except KeyboardInterrupt:
+            continue  # asked again: already stopping
+
+
+def link_trial(db: str, trial_id: int, study: str, number: int) -> None:
+    """Record that ``trial_id`` is point ``number`` of ``study``."""
+    from ..store import Store
+    from ..store.models import StudyTrial
+
+    store = Store.open(db, writer=True)
+    try:
+        with store.session() as session:
+            session.merge(StudyTrial(trial_id=trial_id, study=study, number=number))
+            session.commit()
+    finally:
+        store.close()
+
+
+def run_point(request: PointRequest) -> PointResult:
+    """Run one point as a recorded trial and link it to its study."""
+    started = time.monotonic()
+    box: list[RunRecord | BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(run_one(request.run))
+        except BaseException as exc:  # reported to the caller below
+            box.append(exc)
+
+    interrupted = False
+    thread = threading.Thread(target=target, name="nbprov-point", daemon=True)
+    _running.set()
+    try:
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        interrupted = True
+        _stop(thread)
+    finally:
+        _running.clear()
+    outcome = box[0] if box else RuntimeError("the run ended without a record")
+    if isinstance(outcome, BaseException):
+        record = RunRecord(
+            notebook=str(Path(request.run.notebook)),
+            parameters=dict(request.run.parameters),
+            trial=None,
+            name=request.run.name,
+            status="interrupted" if interrupted else "error",
+            ok=False,
+            error=f"{type(outcome).__name__}: {outcome}",
+        )
+    else:
+        record = outcome
+    if interrupted and record.ok:
+        interrupted = False  # it ended by itself before the interrupt reached it
+    result = PointResult(request, record, interrupted, time.monotonic() - started)
+    if record.trial is not None and request.study is not None and request.number is not None:
+        try:
+            link_trial(request.run.db, record.trial, request.study, request.number)
+            result.linked = True
+        except Exception as exc:  # the run is recorded; say why its link is not
+            result.notes.append(f"cannot link trial {record.trial}: {exc}")
+    return result
