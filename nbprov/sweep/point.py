@@ -91,17 +91,17 @@ def _signal_children(signum: int) -> None:
             os.kill(pid, signum)
 
 
-def _stop(thread: threading.Thread) -> None:
+def _stop(done: threading.Event) -> None:
     """Interrupt the kernel (its cell fails with KeyboardInterrupt, nbclient shuts the
     kernel down) until the run ends; terminate it after INTERRUPT_GRACE seconds."""
     deadline = time.monotonic() + INTERRUPT_GRACE
-    while thread.is_alive():
+    while not done.is_set():
         try:
             if time.monotonic() < deadline:
                 _signal_children(signal.SIGINT)
             else:
                 _signal_children(signal.SIGTERM)
-            thread.join(0.5)
+            done.wait(0.5)
         except KeyboardInterrupt:
             continue  # asked again: already stopping
 
@@ -124,23 +124,28 @@ def run_point(request: PointRequest) -> PointResult:
     """Run one point as a recorded trial and link it to its study."""
     started = time.monotonic()
     box: list[RunRecord | BaseException] = []
+    # An Event, not Thread.join: a join that an interrupt breaks can leave the thread
+    # looking finished while it runs.
+    done = threading.Event()
 
     def target() -> None:
         try:
             box.append(run_one(request.run))
         except BaseException as exc:  # reported to the caller below
             box.append(exc)
+        finally:
+            done.set()
 
     interrupted = False
     thread = threading.Thread(target=target, name="nbprov-point", daemon=True)
     _running.set()
     try:
         thread.start()
-        while thread.is_alive():
-            thread.join(0.2)
+        while not done.is_set():
+            done.wait(0.2)
     except KeyboardInterrupt:
         interrupted = True
-        _stop(thread)
+        _stop(done)
     finally:
         _running.clear()
     outcome = box[0] if box else RuntimeError("the run ended without a record")
