@@ -4,7 +4,8 @@
 ``parameters`` (papermill's convention), runs the notebook in a fresh kernel with nbprov
 loaded (see :mod:`nbprov.execute`), and prints the new trial's id and tagged metrics.
 ``--grid alpha=0.1,1 --grid seed=1,2 --jobs 2`` runs every combination as its own trial,
-several at a time in worker processes, then shows the trials side by side.
+several at a time on the engine of ``nbprov sweep`` (worker processes, or Ray tasks with
+``--ray``), then shows the trials side by side.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -229,40 +228,13 @@ def run_grid(
     *,
     jobs: int = 1,
     progress: Progress | None = None,
-    runner: Callable[[RunRequest], RunRecord] = run_one,
+    ray: str | None = None,
 ) -> list[RunRecord]:
-    """Run the requests in ``jobs`` worker processes; records come back in request order."""
-    records: list[RunRecord | None] = [None] * len(requests)
-    if progress is not None:
-        progress.start()
-    context = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        futures: dict[Future[RunRecord], int] = {
-            pool.submit(runner, request): i for i, request in enumerate(requests)
-        }
-        try:
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    record = future.result()
-                except Exception as exc:  # the worker itself failed, not a cell
-                    request = requests[index]
-                    record = RunRecord(
-                        notebook=request.notebook,
-                        parameters=dict(request.parameters),
-                        trial=None,
-                        name=request.name,
-                        status="error",
-                        ok=False,
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
-                records[index] = record
-                if progress is not None:
-                    progress.advance(_describe(record))
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    return [r for r in records if r is not None]
+    """Run the requests on the engine of ``nbprov sweep`` (``jobs`` worker processes, or
+    Ray tasks with ``ray``); records come back in request order."""
+    from .sweep.driver import run_requests
+
+    return run_requests(requests, jobs=jobs, progress=progress, ray=ray)
 
 
 # -- rendering ----------------------------------------------------------------------------
@@ -344,6 +316,7 @@ def notebook_problem(path: Path) -> str | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .cli import CommandError
+    from .sweep.engine import EngineError
 
     notebook = Path(args.notebook)
     if not notebook.is_file():
@@ -394,7 +367,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     # The bar redraws itself with control codes of its own: it writes past the filter.
     progress = None if args.quiet else Progress(len(requests), raw_stream(sys.stderr))
-    records = run_grid(requests, jobs=args.jobs, progress=progress)
+    try:
+        records = run_grid(requests, jobs=args.jobs, progress=progress, ray=args.ray)
+    except EngineError as exc:
+        raise CommandError(str(exc)) from exc
     failed = [r for r in records if not r.ok]
     for record in failed:
         print(f"nbprov run: {record.name}: {record.error}", file=sys.stderr)
@@ -444,6 +420,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--timeout", type=int, default=600, help="per-cell timeout in seconds, 0 for none"
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run grid trials as Ray tasks: on the cluster at ADDRESS, else a local Ray",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar for a grid")
     p.set_defaults(handler=cmd_run)

@@ -18,11 +18,11 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
 
 from ..run_cli import Progress, RunRecord, RunRequest
+from ..run_cli import _describe as describe_record
 from .engine import Engine, make_engine
 from .point import PointRequest, PointResult
 from .progress import SweepProgress
@@ -148,12 +148,6 @@ def _set_running(progress: Progress | None, count: int) -> None:
 # -- a list of runs (nbprov run --grid) --------------------------------------------------
 
 
-def _describe(record: RunRecord) -> str:
-    label = record.name or Path(record.notebook).name
-    trial = f"trial {record.trial}" if record.trial is not None else "no trial"
-    return f"{label}: {trial}, {record.status}"
-
-
 def _failed_record(request: RunRequest, error: str, status: str = "error") -> RunRecord:
     return RunRecord(
         notebook=request.notebook,
@@ -189,7 +183,7 @@ class ListSource:
     def finished(self, request: PointRequest, result: PointResult | None, error: str | None) -> str:
         record = result.record if result is not None else _failed_record(request.run, error or "")
         self.records[self._slot(request)] = record
-        return _describe(record)
+        return describe_record(record)
 
     def abandon(self, request: PointRequest) -> None:
         self.records[self._slot(request)] = _failed_record(
