@@ -160,3 +160,16 @@ class NbprovMagics(Magics):
         from .scriptify_cli import scriptify_magic
 
         return scriptify_magic(self.shell, self.recorder, line)
+
+    @line_magic
+    def sweep(self, line: str) -> Any:
+        """Search the hyperparameters of a notebook; every point a recorded trial.
+
+        Usage: ``%sweep NOTEBOOK --param NAME=SPACE ... --metric NAME [--direction max|min]
+        [--trials N] [--sampler tpe|random|grid|cmaes] [--jobs N] [--name STUDY]
+        [--resume] [--ray [ADDRESS]]``, as ``nbprov sweep``, into this kernel's store.
+        """
+        from .sweep.magic import sweep_magic
+
+        sweep_magic(self.shell, self.recorder, line)
+        return None
