@@ -145,7 +145,13 @@ class NbprovMagics(Magics):
         Usage: ``%compare [A B ...]``: trial ids, names, or -1/-2 (default: the two latest
         trials of this notebook). Hyperparameters, metrics, code and environment, only
         the rows that differ by default, and a metric-against-hyperparameter plot.
+        ``%compare --study NAME``: a search's best trials, best parameters, importance,
+        optimisation history and parallel coordinates.
         """
+        if line.lstrip().startswith("--study"):
+            from .sweep.magic import study_magic
+
+            return study_magic(self.shell, self.recorder, line)
         from .compare_widget import compare_magic
 
         return compare_magic(self.shell, self.recorder, line)

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cmd_study", "cmd_sweep", "register"]
+__all__ = ["cmd_study", "cmd_sweep", "register", "sweep_from_args"]
 
 #: Points a search runs when --trials is not given (a grid runs all of its points).
 DEFAULT_TRIALS = 20
@@ -32,6 +32,13 @@ def _default_name(notebook: Path) -> str:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    status, _ = sweep_from_args(args)
+    return status
+
+
+def sweep_from_args(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    """Run the search the arguments describe, print its results; returns the exit
+    status and the study's summary."""
     from ..params import GridError, parse_parameters
     from ..render.terminal import raw_stream
     from ..run_cli import default_store, notebook_problem
@@ -129,11 +136,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"nbprov sweep {args.notebook} --name {spec.name} --resume",
             file=sys.stderr,
         )
-        return INTERRUPTED
+        return INTERRUPTED, summary
     if count and len(source.failed) == outcome.finished:
         print("nbprov sweep: every point failed", file=sys.stderr)
-        return 1
-    return 0
+        return 1, summary
+    return 0, summary
 
 
 def _stderr_note(text: str) -> None:

@@ -203,7 +203,7 @@ def test_ray_runs_points_as_tasks(tmp_path: Path) -> None:
     assert [r["parameters"]["x"] for r in json.loads(proc.stdout)] == [0.2, 0.4]
 
 
-def test_sweep_magic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sweep_magic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from IPython.core.error import UsageError
     from support import shell_recording_into
 
@@ -217,6 +217,14 @@ def test_sweep_magic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             "sweep", f"{nb} --param x=0.3 --sampler grid --metric score --name m -q"
         )
         assert status is None
+        out = capsys.readouterr().out
+        assert "best: score = 0.01" in out
+        # Its charts follow (drawn by JupyterLab; their text form here).
+        assert "<m: score by point>" in out and "<m: parameters and score>" in out
+        shell.run_line_magic("compare", "--study m")
+        assert "best: score = 0.01" in capsys.readouterr().out
+        with pytest.raises(UsageError, match="no study named"):
+            shell.run_line_magic("compare", "--study nope")
         recorder_db = tmp_path / "kernel"
     dbs = list(recorder_db.rglob("*.db"))
     assert dbs, "the search recorded into the kernel's store"
