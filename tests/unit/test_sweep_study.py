@@ -115,7 +115,17 @@ def links(db: str) -> dict[tuple[str, int], int]:
         store.close()
 
 
-def test_every_point_is_a_linked_trial(db: str) -> None:
+def test_the_study_shares_the_store_database(db: str) -> None:
+    run_study(db, spec(), 1)
+    import sqlalchemy
+
+    tables = set(sqlalchemy.inspect(sqlalchemy.create_engine(f"sqlite:///{db}")).get_table_names())
+    assert {"trial", "study_trial", "studies", "trials"} <= tables
+
+
+def test_every_point_is_a_linked_trial(db_url: str) -> None:
+    # On SQLite and on PostgreSQL: the study in Optuna's tables of the store's database.
+    db = db_url
     study, _, fake = run_study(db, spec(), 5)
     assert len(study.trials) == 5
     linked = links(db)
@@ -142,7 +152,8 @@ def test_failures_are_told_as_failed(db: str) -> None:
     assert all(p["state"] == "complete" for p in summary["top"])
 
 
-def test_resume_continues_the_study(db: str) -> None:
+def test_resume_continues_the_study(db_url: str) -> None:
+    db = db_url
     run_study(db, spec(), 3)
     with pytest.raises(StudyError, match="exists"):
         open_study(db, spec(), resume=False)
