@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..store.engine import resolve_url
+from ..store.engine import describe, resolve_url
 from ..store.models import StudyTrial
 from .space import Dimension, grid_space, parse_param
 
@@ -94,15 +94,25 @@ def import_optuna() -> Any:
     return optuna
 
 
-def optuna_storage(db: str) -> Any:
-    """Optuna's RDB storage over the store's database (the same SQLAlchemy URL)."""
+def optuna_storage(db: str, *, create: bool = False) -> Any:
+    """Optuna's RDB storage over the store's database (the same SQLAlchemy URL).
+
+    The store is opened first (made, with ``create``, or upgraded), so a bad location
+    gets nbprov's own one-line message and the ``study_trial`` table exists.
+    """
+    from ..store import Store
+
     optuna = import_optuna()
+    Store.open(db, writer=create).close()
     url = resolve_url(db)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         # Kernels write the store at the same time: wait for their locks as nbprov does.
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 30}}
-    return optuna.storages.RDBStorage(url, **kwargs)
+    try:
+        return optuna.storages.RDBStorage(url, **kwargs)
+    except Exception as exc:
+        raise StudyError(f"cannot keep a study in {describe(url)}: {exc}") from exc
 
 
 def make_sampler(spec: StudySpec) -> Any:
@@ -141,7 +151,7 @@ def open_study(db: str, spec: StudySpec, *, resume: bool) -> tuple[Any, StudySpe
     stored one.
     """
     optuna = import_optuna()
-    storage = optuna_storage(db)
+    storage = optuna_storage(db, create=True)
     names = set(optuna.study.get_all_study_names(storage=storage))
     if resume:
         if spec.name not in names:
@@ -189,18 +199,33 @@ def stored_spec(study: Any) -> StudySpec:
         raise StudyError(f"study {study.study_name!r} has an unreadable description") from exc
 
 
+def _has_studies(db: str) -> bool:
+    """Whether Optuna's tables are in the store (a reader never makes them)."""
+    from sqlalchemy import inspect
+
+    from ..store import Store
+
+    store = Store.open(db)
+    try:
+        return bool(inspect(store.engine).has_table("studies"))
+    finally:
+        store.close()
+
+
 def load_study(db: str, name: str) -> tuple[Any, StudySpec]:
     """An existing study and its spec (for ``nbprov study``)."""
     optuna = import_optuna()
-    storage = optuna_storage(db)
-    if name not in set(optuna.study.get_all_study_names(storage=storage)):
+    if name not in study_names(db):
         raise StudyError(f"no study named {name!r} in this store")
-    study = optuna.load_study(study_name=name, storage=storage)
+    study = optuna.load_study(study_name=name, storage=optuna_storage(db))
     return study, stored_spec(study)
 
 
 def study_names(db: str) -> list[str]:
+    """The studies kept in the store's database."""
     optuna = import_optuna()
+    if not _has_studies(db):
+        return []
     return sorted(optuna.study.get_all_study_names(storage=optuna_storage(db)))
 
 
