@@ -78,9 +78,10 @@ def sweep_from_args(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     spec = StudySpec(
         name=args.name or _default_name(notebook),
         notebook=str(notebook.resolve()),
+        # On --resume, what is not given is taken from the study.
         metric=args.metric or "",
-        direction=args.direction or "max",
-        sampler=args.sampler,
+        direction=args.direction or ("" if args.resume else "max"),
+        sampler=args.sampler or ("" if args.resume else "tpe"),
         space=tuple(args.param or ()),
         fixed=tuple(sorted(fixed.items())),
         seed=args.seed,
@@ -211,7 +212,7 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         help=f"points to run now (default {DEFAULT_TRIALS}; a grid: all it has left)",
     )
-    p.add_argument("--sampler", choices=SAMPLERS, default="tpe", help="Optuna sampler (tpe)")
+    p.add_argument("--sampler", choices=SAMPLERS, help="Optuna's sampler (default tpe)")
     p.add_argument(
         "-j", "--jobs", type=int, help="points at a time (default 1; with --ray the cluster's CPUs)"
     )

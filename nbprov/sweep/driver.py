@@ -132,6 +132,9 @@ def run_points(
                 source.abandon(request)
             engine.close(abort=True)
             running.clear()
+        except BaseException:
+            engine.close(abort=True)  # no worker outlives a failure of the loop itself
+            raise
         else:
             engine.close()
         finally:

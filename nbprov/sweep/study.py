@@ -177,7 +177,7 @@ def open_study(db: str, spec: StudySpec, *, resume: bool) -> tuple[Any, StudySpe
 
 
 def _check_same(given: StudySpec, stored: StudySpec) -> None:
-    for field_name in ("metric", "direction"):
+    for field_name in ("metric", "direction", "sampler"):
         mine = getattr(given, field_name)
         theirs = getattr(stored, field_name)
         if mine and mine != theirs:

@@ -211,3 +211,16 @@ def test_list_source_keeps_request_order(db: str) -> None:
     source = ListSource(requests)
     run_points(FakeEngine(db, slots=3), source)
     assert [r.name for r in source.records if r is not None] == ["r0", "r1", "r2", "r3"]
+
+
+def test_resume_takes_what_is_not_given_from_the_study(db: str) -> None:
+    minimise = StudySpec("m", "/nb.ipynb", "score", "min", "cmaes", ("x=float:0:1",), seed=1)
+    run_study(db, minimise, 2)
+    nothing_given = StudySpec("m", "/nb.ipynb", "", "", "", ())
+    study, source, _ = run_study(db, nothing_given, 1, resume=True)
+    assert (source.spec.direction, source.spec.sampler, source.spec.seed) == ("min", "cmaes", 1)
+    assert len(study.trials) == 3
+    with pytest.raises(StudyError, match="sampler 'cmaes', not 'tpe'"):
+        open_study(db, StudySpec("m", "/nb.ipynb", "", "", "tpe", ()), resume=True)
+    with pytest.raises(StudyError, match="direction 'min', not 'max'"):
+        open_study(db, StudySpec("m", "/nb.ipynb", "", "max", "", ()), resume=True)
