@@ -133,10 +133,12 @@ class RayEngine:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.slots = max(1, jobs if jobs else cpus)
         self.description = f"Ray ({cpus} CPUs, {self.slots} points at a time)"
-        self._task = ray.remote(num_cpus=1, max_retries=0)(run_point)
+        self._task = ray.remote(num_cpus=1, max_retries=0)(_ray_point)
+        # The running points ask this flag whether the search stops (see interrupt).
+        self._flag = ray.remote(num_cpus=0)(StopFlag).remote()
 
     def submit(self, request: PointRequest) -> Any:
-        return self._task.remote(request)
+        return self._task.remote(request, self._flag)
 
     def wait(self, handles: Iterable[Any], timeout: float) -> list[tuple[Any, PointResult | str]]:
         ray = self._ray
@@ -154,13 +156,34 @@ class RayEngine:
         return finished
 
     def interrupt(self, handles: Iterable[Any]) -> None:
-        for ref in handles:
-            with contextlib.suppress(Exception):
-                self._ray.cancel(ref, force=False)
+        # Not ray.cancel: a cancelled task's result is lost, and with it the trial the
+        # point recorded. Each point sees the flag within a second and stops its kernel.
+        with contextlib.suppress(Exception):
+            self._ray.get(self._flag.set.remote(), timeout=10)
 
     def close(self, abort: bool = False) -> None:
         if self._started:
             self._ray.shutdown()
+
+
+class StopFlag:
+    """A Ray actor the driver raises when the search stops."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def set(self) -> None:
+        self.stopped = True
+
+    def is_set(self) -> bool:
+        return self.stopped
+
+
+def _ray_point(request: PointRequest, flag: Any) -> PointResult:
+    """A point as a Ray task: stops when the driver raises ``flag``."""
+    import ray
+
+    return run_point(request, should_stop=lambda: bool(ray.get(flag.is_set.remote(), timeout=5)))
 
 
 def make_engine(jobs: int | None, ray: str | None) -> Engine:

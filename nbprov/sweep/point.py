@@ -18,6 +18,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -106,6 +107,23 @@ def _stop(done: threading.Event) -> None:
             continue  # asked again: already stopping
 
 
+def _unblock_interrupts() -> None:
+    """Let the kernel this thread starts be interrupted.
+
+    A process started from a thread inherits the thread's blocked signals, and Ray's
+    workers block SIGINT: the kernel would never see an interrupt.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _asks_to_stop(should_stop: Callable[[], bool]) -> bool:
+    try:
+        return bool(should_stop())
+    except Exception:  # whoever answers is gone: go on with the point
+        return False
+
+
 def link_trial(db: str, trial_id: int, study: str, number: int) -> None:
     """Record that ``trial_id`` is point ``number`` of ``study``."""
     from ..store import Store
@@ -120,8 +138,16 @@ def link_trial(db: str, trial_id: int, study: str, number: int) -> None:
         store.close()
 
 
-def run_point(request: PointRequest) -> PointResult:
-    """Run one point as a recorded trial and link it to its study."""
+#: Seconds between two questions to ``should_stop``.
+STOP_POLL = 1.0
+
+
+def run_point(request: PointRequest, should_stop: Callable[[], bool] | None = None) -> PointResult:
+    """Run one point as a recorded trial and link it to its study.
+
+    The point stops, as on an interrupt, when ``should_stop`` (asked every
+    :data:`STOP_POLL` seconds) says so: how a Ray task hears that the search stops.
+    """
     started = time.monotonic()
     box: list[RunRecord | BaseException] = []
     # An Event, not Thread.join: a join that an interrupt breaks can leave the thread
@@ -130,6 +156,7 @@ def run_point(request: PointRequest) -> PointResult:
 
     def target() -> None:
         try:
+            _unblock_interrupts()
             box.append(run_one(request.run))
         except BaseException as exc:  # reported to the caller below
             box.append(exc)
@@ -141,8 +168,13 @@ def run_point(request: PointRequest) -> PointResult:
     _running.set()
     try:
         thread.start()
+        asked = time.monotonic()
         while not done.is_set():
             done.wait(0.2)
+            if should_stop is not None and time.monotonic() - asked >= STOP_POLL:
+                asked = time.monotonic()
+                if not done.is_set() and _asks_to_stop(should_stop):
+                    raise KeyboardInterrupt
     except KeyboardInterrupt:
         interrupted = True
         _stop(done)

@@ -141,14 +141,19 @@ def test_tpe_then_resume_adds_to_the_study(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "exists" in proc.stderr
 
 
-def test_ctrl_c_leaves_finished_trials_and_a_resumable_study(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", [[], ["--ray"]], ids=["local", "ray"])
+def test_ctrl_c_leaves_finished_trials_and_a_resumable_study(
+    tmp_path: Path, engine: list[str]
+) -> None:
+    if engine:
+        pytest.importorskip("ray")
     nb = notebook(tmp_path / "small.ipynb")
     db = tmp_path / "store.db"
     env = {**subprocess_env(), "SWEEP_TEST_SLEEP": "3"}
     proc = subprocess.Popen(
         [sys.executable, "-c", ENTRY, "sweep", str(nb), "--param", "x=float:0:0.8",
          "--metric", "score", "--trials", "6", "--jobs", "1", "--name", "c",
-         "--db", str(db), "--seed", "1"],
+         "--db", str(db), "--seed", "1", *engine],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 240
@@ -173,6 +178,13 @@ def test_ctrl_c_leaves_finished_trials_and_a_resumable_study(tmp_path: Path) -> 
     assert "running" not in states
     assert states.count("complete") >= 1
     assert summary["counts"].get("fail", 0) >= 1  # the point that was stopped
+    stopped = [p for p in summary["history"] if p["state"] == "fail"]
+    assert all(p["error"] == "interrupted" for p in stopped)
+    for point in stopped:
+        if point["trial"] is not None:  # its kernel had started: its cell was interrupted
+            last = cli_json(db, "show", str(point["trial"]))["activations"][-1]
+            assert last["status"] == "interrupted", last
+            assert last["error"]["type"] == "KeyboardInterrupt"
     check_linked(db, "c", summary)
     finished = len(summary["history"])
     proc2 = nbprov("sweep", str(nb), "--name", "c", "--resume", "--trials", "1", "--db", str(db),
