@@ -107,8 +107,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list_trials(store: str, fmt: str) -> int:
-    from nbprov.cli.trials import print_listing
     from nbprov.core.trials import list_trials
+    from nbprov.render.listings import print_listing
 
     print_listing(list_trials(db=store), fmt)
     return 0

@@ -33,6 +33,8 @@ COMMANDS = (
     "scriptify",
     "pipeline",
     "run",
+    "sweep",
+    "study",
     "export",
 )
 
@@ -55,6 +57,8 @@ def _register_function(command: str) -> Register:
         from nbprov.cli import pipeline as module  # type: ignore[no-redef]
     elif command == "run":
         from nbprov.cli import run as module  # type: ignore[no-redef]
+    elif command in ("sweep", "study"):
+        from nbprov.cli import sweep as module  # type: ignore[no-redef]
     elif command == "export":
         from nbprov.cli import export as module  # type: ignore[no-redef]
     else:

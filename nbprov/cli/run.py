@@ -4,7 +4,8 @@
 ``parameters`` (papermill's convention), runs the notebook in a fresh kernel with nbprov
 loaded (see :mod:`nbprov.runs.execute`), and prints the new trial's id and tagged metrics.
 ``--grid alpha=0.1,1 --grid seed=1,2 --jobs 2`` runs every combination as its own trial,
-several at a time in worker processes, then shows the trials side by side.
+several at a time on the engine of ``nbprov sweep`` (worker processes, or Ray tasks with
+``--ray``), then shows the trials side by side.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from nbprov.cli.compare import print_comparison
-from nbprov.cli.trials import print_listing
 from nbprov.render.terminal import cut, cut_left, raw_stream
 from nbprov.runs.batch import (
     Progress,
@@ -25,16 +23,18 @@ from nbprov.runs.batch import (
     RunRequest,
     default_store,
     grid_requests,
-    run_grid,
     run_one,
 )
+from nbprov.runs.execute import notebook_problem
 from nbprov.runs.params import (
     GridError,
     grid_points,
     parse_grid,
     parse_parameters,
 )
-from nbprov.store import open_store, queries
+from nbprov.runs.report import show_trials
+from nbprov.runs.sweep.driver import run_requests
+from nbprov.runs.sweep.engine import EngineError
 
 # -- rendering ----------------------------------------------------------------------------
 
@@ -61,33 +61,7 @@ def print_record(record: RunRecord, out: TextIO) -> None:
         print(f"  output: {cut_left(record.output, width - 10)}", file=out)
 
 
-def show_trials(ids: Sequence[int], db: str, fmt: str) -> int:
-    """The compare table of ``ids`` (their row of ``nbprov trials`` for a single one)."""
-    if len(ids) >= 2:
-        print_comparison(ids, db, fmt)
-        return 0
-    with open_store(db) as store, store.session() as session:
-        wanted = set(ids)
-        records = [r for r in queries.list_trials(session) if r["id"] in wanted]
-    print_listing(records, fmt)
-    return 0
-
-
 # -- the command ------------------------------------------------------------------------
-
-
-def notebook_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be run as a notebook, or None when it can."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
-    except Exception as exc:  # nbformat raises many kinds for text that is not a notebook
-        first = str(exc).strip().splitlines()
-        return cut(first[0] if first else type(exc).__name__, 100)
-    if not isinstance(nb.get("cells"), list):
-        return "it has no list of cells"
-    return None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -142,7 +116,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     # The bar redraws itself with control codes of its own: it writes past the filter.
     progress = None if args.quiet else Progress(len(requests), raw_stream(sys.stderr))
-    records = run_grid(requests, jobs=args.jobs, progress=progress)
+    try:
+        records = run_requests(requests, jobs=args.jobs, progress=progress, ray=args.ray)
+    except EngineError as exc:
+        raise CommandError(str(exc)) from exc
     failed = [r for r in records if not r.ok]
     for record in failed:
         print(f"nbprov run: {record.name}: {record.error}", file=sys.stderr)
@@ -192,6 +169,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--timeout", type=int, default=600, help="per-cell timeout in seconds, 0 for none"
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run grid trials as Ray tasks: on the cluster at ADDRESS, else a local Ray",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar for a grid")
     p.set_defaults(handler=cmd_run)

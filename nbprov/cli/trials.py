@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from nbprov.cli.common import CommandError, duration_text, seconds_text, when_text
+from nbprov.cli.common import CommandError
+from nbprov.render.listings import print_listing
 from nbprov.render.tables import format_value, render, terminal_width, to_json
 from nbprov.render.terminal import cut, cut_left
+from nbprov.render.times import duration_text, seconds_text, when_text
 from nbprov.store import open_store
-
-
-def trials_table(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows of the trials listing: facts, then hyperparams, then metrics."""
-    hyper = sorted({k for r in records for k in r["hyperparams"]})
-    metrics = sorted({k for r in records for k in r["metrics"]})
-    headers = ["id", "name", "notebook", "started", "duration", "status", *hyper, *metrics]
-    rows = [
-        [
-            str(r["id"]),
-            r["name"] or "",
-            Path(r["notebook"]).name if r["notebook"] else "",
-            when_text(r["started_at"]),
-            duration_text(r["started_at"], r["ended_at"]),
-            str(r["status"]),
-            *(format_value(r["hyperparams"].get(k)) for k in hyper),
-            *(format_value(r["metrics"].get(k)) for k in metrics),
-        ]
-        for r in records
-    ]
-    # Name and notebook columns that are empty in every row only take room.
-    keep = [
-        i for i, h in enumerate(headers) if h not in ("name", "notebook") or any(r[i] for r in rows)
-    ]
-    return [headers[i] for i in keep], [[r[i] for i in keep] for r in rows]
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
@@ -46,14 +22,6 @@ def cmd_trials(args: argparse.Namespace) -> int:
         raise CommandError("no trials recorded in this store yet")
     print_listing(records, args.format)
     return 0
-
-
-def print_listing(records: list[dict[str, Any]], fmt: str) -> None:
-    """Trial records as ``nbprov trials`` prints them."""
-    if fmt == "json":
-        print(to_json(records))
-    else:
-        print(render(fmt, *trials_table(records)))
 
 
 def _select_trials(session: Any, args: argparse.Namespace) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -14,7 +15,11 @@ from nbprov.notebook.compare_widget import CompareView, view_in_kernel
 from nbprov.notebook.lineage_view import show_lineage
 from nbprov.notebook.pipeline_writer import write_pipeline
 from nbprov.notebook.script_writer import write_script
+from nbprov.notebook.sweep_view import run_sweep, show_study
+from nbprov.render.tables import FORMATS
 from nbprov.render.terminal import cut, has_control, neutralise
+from nbprov.runs.sweep.options import Option
+from nbprov.runs.sweep.options import options as sweep_options
 
 STANDARD_STAGES = ("read", "features", "score", "evaluate")
 STANDARD_ROLES = ("hyperparam", "metric")
@@ -58,6 +63,17 @@ def _parse(magic: Any, line: str) -> Any:
         raise UsageError(f"{str(exc).lower()} in {neutralise(line)!r}") from exc
     except UsageError as exc:  # argparse's message quotes the line as typed
         raise UsageError(neutralise(str(exc))) from None
+
+
+def _with_options(options: list[Option]) -> Callable[[Any], Any]:
+    """``magic_arguments`` for options declared once for the command and the magic."""
+
+    def decorate(func: Any) -> Any:
+        for flags, settings in reversed(options):
+            func = argument(*flags, **settings)(func)
+        return magic_arguments()(func)
+
+    return decorate
 
 
 @magics_class
@@ -149,15 +165,24 @@ class NbprovMagics(Magics):
 
     @magic_arguments()
     @argument("refs", nargs="*", metavar="TRIAL", help="ids, names, or -1 / -2 ...")
+    @argument("--study", metavar="NAME", help="a search's results and charts instead")
     @line_magic
-    def compare(self, line: str) -> CompareView:
+    def compare(self, line: str) -> CompareView | None:
         """Compare trials in an interactive table.
 
         Usage: ``%compare [A B ...]``: trial ids, names, or -1/-2 (default: the two latest
         trials of this notebook). Hyperparameters, metrics, code and environment, only
         the rows that differ by default, and a metric-against-hyperparameter plot.
+        ``%compare --study NAME``: a search's best trials, best parameters, importance,
+        optimisation history and parallel coordinates.
         """
-        refs = _parse(self.compare, line).refs
+        args = _parse(self.compare, line)
+        refs = args.refs
+        if args.study is not None:
+            if refs:
+                raise UsageError("usage: %compare --study NAME (no trials with it)")
+            show_study(self.recorder, args.study)
+            return None
         if len(refs) == 1:
             raise UsageError("usage: %compare [A B ...] (none: the two latest trials)")
         return view_in_kernel(self.recorder, refs)
@@ -210,3 +235,16 @@ class NbprovMagics(Magics):
                 "usage: %pipeline TARGET [TARGET ...] [-o DIR] [--verify] [--graph] [--trial T]"
             )
         write_pipeline(self.recorder, args)
+
+    @_with_options(sweep_options())
+    @argument("--db", help="store path or URL (default: this kernel's store)")
+    @argument("--format", choices=FORMATS, default="table", help="the results' format")
+    @line_magic
+    def sweep(self, line: str) -> None:
+        """Search the hyperparameters of a notebook; every point a recorded trial.
+
+        Usage: ``%sweep NOTEBOOK --param NAME=SPACE ... --metric NAME [--direction max|min]
+        [--trials N] [--sampler tpe|random|grid|cmaes] [--jobs N] [--name STUDY]
+        [--resume] [--ray [ADDRESS]]``, as ``nbprov sweep``, into this kernel's store.
+        """
+        run_sweep(self.recorder, _parse(self.sweep, line))

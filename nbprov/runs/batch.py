@@ -1,4 +1,4 @@
-"""Running notebooks as recorded trials: one run, or many (a grid) in worker processes.
+"""Running a notebook as a recorded trial (many runs go through :mod:`nbprov.runs.sweep`).
 
 A run executes the notebook headless with nbprov loaded (see :mod:`nbprov.runs.execute`)
 and then finds the trial its kernel recorded, by a unique token given as the trial's name.
@@ -9,10 +9,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,8 +28,8 @@ __all__ = [
     "RunRecord",
     "RunRequest",
     "default_store",
+    "describe_record",
     "grid_requests",
-    "run_grid",
     "run_one",
 ]
 
@@ -199,48 +197,7 @@ class Progress:
         self.stream.flush()
 
 
-def _describe(record: RunRecord) -> str:
+def describe_record(record: RunRecord) -> str:
     label = record.name or Path(record.notebook).name
     trial = f"trial {record.trial}" if record.trial is not None else "no trial"
     return f"{label}: {trial}, {record.status}"
-
-
-def run_grid(
-    requests: Sequence[RunRequest],
-    *,
-    jobs: int = 1,
-    progress: Progress | None = None,
-    runner: Callable[[RunRequest], RunRecord] = run_one,
-) -> list[RunRecord]:
-    """Run the requests in ``jobs`` worker processes; records come back in request order."""
-    records: list[RunRecord | None] = [None] * len(requests)
-    if progress is not None:
-        progress.start()
-    context = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        futures: dict[Future[RunRecord], int] = {
-            pool.submit(runner, request): i for i, request in enumerate(requests)
-        }
-        try:
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    record = future.result()
-                except Exception as exc:  # the worker itself failed, not a cell
-                    request = requests[index]
-                    record = RunRecord(
-                        notebook=request.notebook,
-                        parameters=dict(request.parameters),
-                        trial=None,
-                        name=request.name,
-                        status="error",
-                        ok=False,
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
-                records[index] = record
-                if progress is not None:
-                    progress.advance(_describe(record))
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    return [r for r in records if r is not None]

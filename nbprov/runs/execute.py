@@ -32,6 +32,8 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from nbprov.render.terminal import cut
+
 __all__ = [
     "CellFailure",
     "ExecutionResult",
@@ -471,3 +473,17 @@ def _cell_failure(
         evalue=evalue,
         traceback=traceback,
     )
+
+
+def notebook_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be run as a notebook, or None when it can."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    except Exception as exc:  # nbformat raises many kinds for text that is not a notebook
+        first = str(exc).strip().splitlines()
+        return cut(first[0] if first else type(exc).__name__, 100)
+    if not isinstance(nb.get("cells"), list):
+        return "it has no list of cells"
+    return None

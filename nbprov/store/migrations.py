@@ -27,7 +27,13 @@ def _v1_to_v2(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_value_name_trial ON value (name, trial_id)"))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+def _v2_to_v3(conn: Connection) -> None:
+    # Version 3 links trials to the searches they are points of (the study_trial table,
+    # with its index, is created by create_all): nothing to change in existing tables.
+    return None
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def stored_version(conn: Connection) -> int | None:

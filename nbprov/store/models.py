@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Bump with a new step in migrations.MIGRATIONS whenever the schema changes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class JSONText(TypeDecorator[Any]):
@@ -156,3 +156,20 @@ class VariableTag(Base):
     )
     name: Mapped[str] = mapped_column(String(512), primary_key=True)
     role: Mapped[str] = mapped_column(String(64))
+
+
+class StudyTrial(Base):
+    """A trial that is a point of a search (``nbprov sweep``): its study and number.
+
+    ``study`` is the Optuna study's name and ``number`` the point's trial number in it;
+    the study itself is in Optuna's own tables of the same database.
+    """
+
+    __tablename__ = "study_trial"
+    trial_id: Mapped[int] = mapped_column(
+        ForeignKey("trial.id", ondelete="CASCADE"), primary_key=True
+    )
+    study: Mapped[str] = mapped_column(String(200))
+    number: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_study_trial_study", "study", "number"),)
