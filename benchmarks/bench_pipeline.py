@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nbprov.demo import demo_notebooks
-from nbprov.execute import run_notebook
+from nbprov.cli.demo import demo_notebooks
+from nbprov.runs.execute import run_notebook
 
 from nbprov.core.pipeline import plan_pipeline, write_package
 from nbprov.core.pipeline.luigi_writer import class_name

@@ -16,7 +16,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbprov.execute import run_notebook
+from nbprov.runs.execute import run_notebook
 
 pytest.importorskip("luigi")
 pytest.importorskip("sklearn")
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.timeout(900)
 ROOT = Path(__file__).resolve().parents[2]
 DEMOS = {p.stem: p for p in sorted((ROOT / "demo_notebooks").glob("*.ipynb"))}
 GALLERY = ROOT / "benchmarks" / "corpus" / "sklearn-gallery-extra"
-ENTRY = "import sys; from nbprov.cli import main; sys.exit(main(sys.argv[1:]))"
+ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
 # The notebook, its targets, and the Luigi task at the end of its DAG.
 CASES = {
     "diabetes_ridge": (["r2", "mae"], "Evaluate"),
