@@ -16,9 +16,14 @@ from typing import Any
 
 from nbprov.core.compare import compare as compare_in_store
 from nbprov.core.deps import deps_in_store
+from nbprov.core.pipeline import plan_pipeline, write_package
+from nbprov.core.pipeline.package_writer import describe as describe_pipeline
 from nbprov.core.scriptify import scriptify as build_script
 from nbprov.core.trials import list_trials, show_trial
 from nbprov.render.graph import build_dot
+from nbprov.runs.sweep.charts import history_chart, parallel_chart
+from nbprov.runs.sweep.results import study_summary
+from nbprov.runs.sweep.study import load_study, study_names
 from nbprov.store.engine import DEFAULT_RELATIVE_PATH
 
 
@@ -93,7 +98,14 @@ def _redacted_url(url: str) -> str:
 def features() -> dict[str, bool]:
     """Which panel actions this server offers (all of them; the panel asks, so that an
     older server can say what it lacks)."""
-    return {"trials": True, "compare": True, "deps": True, "scriptify": True}
+    return {
+        "trials": True,
+        "compare": True,
+        "deps": True,
+        "scriptify": True,
+        "pipeline": True,
+        "studies": True,
+    }
 
 
 def trials(store: StoreRef, notebooks: list[str] | None) -> list[dict[str, Any]]:
@@ -142,3 +154,33 @@ def _trial_ref(ref: str) -> str | int:
 
 def build_script_text(ref: str | int, variable: str, db: str) -> str:
     return build_script(ref, variable, db=db).text
+
+
+def export_pipeline(
+    store: StoreRef, folder: Path, ref: str, targets: list[str], package: str | None
+) -> dict[str, Any]:
+    """Write the pipeline package of ``targets`` in a trial into ``folder/PACKAGE`` (never
+    over a folder the writer did not make); the plan as ``nbprov pipeline --format json``
+    gives it, with the folder written."""
+    if not targets:
+        raise BadRequest("name at least one target (?targets=r2,mae)")
+    plan = plan_pipeline(_trial_ref(ref), targets, db=store.db, package=package or None)
+    target = folder / plan.package
+    write_package(plan, target)
+    return {**describe_pipeline(plan), "folder": str(target)}
+
+
+def studies(store: StoreRef) -> list[str]:
+    """The names of the searches (``nbprov sweep``) kept in the store's database."""
+    return study_names(store.db)
+
+
+def study(store: StoreRef, name: str) -> dict[str, Any]:
+    """A search's summary as ``nbprov study NAME --format json`` gives it, and its two
+    Vega-Lite charts (optimisation history, parallel coordinates)."""
+    found, spec = load_study(store.db, name)
+    summary = study_summary(found, spec, store.db)
+    return {
+        "summary": summary,
+        "charts": {"history": history_chart(summary), "parallel": parallel_chart(summary)},
+    }

@@ -12,7 +12,11 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
+from nbprov.core.deps import SliceError
+from nbprov.core.scriptify import ScriptifyError
+from nbprov.runs.sweep.study import StudyError
 from nbprov.server import core
+from nbprov.store import StoreError
 
 T = TypeVar("T")
 
@@ -74,13 +78,12 @@ class _Handler(APIHandler):
 
 
 # The core's own errors carry a one-line message meant for the user.
-_NOT_FOUND = {"StoreError", "SliceError", "ScriptifyError"}
+_NOT_FOUND = (StoreError, SliceError, ScriptifyError, StudyError, LookupError)
 
 
 def _status_for(error: BaseException) -> int:
     """404 for what the store does not have, 400 for other answers the core refuses."""
-    name = type(error).__name__
-    if name in _NOT_FOUND or isinstance(error, LookupError):
+    if isinstance(error, _NOT_FOUND):
         return 404
     if type(error).__module__.startswith("nbprov.") or isinstance(error, ValueError):
         return 400
@@ -171,6 +174,42 @@ class ScriptHandler(_Handler):
         self.reply({"trial": trial, "variable": variable, "script": script})
 
 
+class PipelineHandler(_Handler):
+    """POST: write a trial's pipeline package next to the notebook (``nbprov pipeline``)."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        store = self.store()
+        trial = self.get_argument("trial")
+        targets = [t.strip() for t in self.get_argument("targets", "").split(",") if t.strip()]
+        package = self.get_argument("name", None)
+        try:
+            folder = core.notebook_folder(self.root_dir, self.notebook_arg())
+        except core.BadRequest as error:
+            raise web.HTTPError(400, str(error)) from error
+        self.reply(await self.call(core.export_pipeline, store, folder, trial, targets, package))
+
+
+class StudiesHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store()
+        names = await self.call(core.studies, store) if store.exists else []
+        self.reply({"store": store.label, "studies": names})
+
+
+class StudyHandler(_Handler):
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        store = self.store()
+        if not store.exists:
+            raise web.HTTPError(404, f"no nbprov store at {store.label}")
+        self.reply(await self.call(core.study, store, name))
+
+
 def setup_handlers(web_app: Any, root_dir: str) -> None:
     """Register the API on the Jupyter server's own web application."""
     web_app.settings["nbprov_root_dir"] = root_dir
@@ -184,5 +223,8 @@ def setup_handlers(web_app: Any, root_dir: str) -> None:
             (url_path_join(base, "compare"), CompareHandler),
             (url_path_join(base, "deps"), DepsHandler),
             (url_path_join(base, "scriptify"), ScriptHandler),
+            (url_path_join(base, "pipeline"), PipelineHandler),
+            (url_path_join(base, "studies"), StudiesHandler),
+            (url_path_join(base, "studies", "([^/]+)"), StudyHandler),
         ],
     )

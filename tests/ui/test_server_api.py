@@ -97,8 +97,6 @@ def test_compare_reports_the_changed_hyperparameter(
     recorded: tuple[core.StoreRef, Path],
 ) -> None:
     store, _ = recorded
-    if not core.features()["compare"]:
-        pytest.xfail("the core has no trial comparison")
     ids = [str(t["id"]) for t in core.trials(store, None)]
     result = core.compare(store, ids, show_all=False)
     rows = {(r["group"], r["name"]): r for r in result["rows"]}
@@ -109,8 +107,6 @@ def test_compare_reports_the_changed_hyperparameter(
 
 def test_deps_comes_with_dot_source(recorded: tuple[core.StoreRef, Path]) -> None:
     store, _ = recorded
-    if not core.features()["deps"]:
-        pytest.xfail("the core has no lineage")
     first = core.trials(store, None)[0]
     answer = core.deps(store, str(first["id"]), "score")
     assert answer["deps"]["variable"] == "score"
@@ -119,11 +115,36 @@ def test_deps_comes_with_dot_source(recorded: tuple[core.StoreRef, Path]) -> Non
 
 def test_scriptify_gives_the_script_text(recorded: tuple[core.StoreRef, Path]) -> None:
     store, _ = recorded
-    if not core.features()["scriptify"]:
-        pytest.xfail("the core has no scriptify")
     first = core.trials(store, None)[0]
     script = core.scriptify(store, str(first["id"]), "score")
     assert "score = sum(" in script
+
+
+def test_a_pipeline_is_written_next_to_the_notebook(
+    recorded: tuple[core.StoreRef, Path],
+) -> None:
+    store, root = recorded
+    first = core.trials(store, None)[0]
+    folder = root / "exports"
+    folder.mkdir(parents=True)
+    answer = core.export_pipeline(store, folder, str(first["id"]), ["score"], "exp_pipe")
+    assert answer["package"] == "exp_pipe" and answer["folder"] == str(folder / "exp_pipe")
+    # The features cell only binds alpha, a hyperparameter: it becomes a parameter.
+    assert [s["name"] for s in answer["stages"]] == ["read", "score"]
+    assert answer["params"] == {"alpha": 0.5}
+    assert (folder / "exp_pipe" / "exp_pipe" / "score.py").is_file()
+    assert (folder / "exp_pipe" / "tests" / "test_pipeline.py").is_file()
+    with pytest.raises(core.BadRequest, match="target"):
+        core.export_pipeline(store, folder, str(first["id"]), [], None)
+
+
+def test_studies_of_a_store_without_searches(recorded: tuple[core.StoreRef, Path]) -> None:
+    from nbprov.runs.sweep.study import StudyError
+
+    store, _ = recorded
+    assert core.studies(store) == []
+    with pytest.raises(StudyError, match="no study"):
+        core.study(store, "nope")
 
 
 # -- over HTTP, on a real server ------------------------------------------------------
@@ -150,3 +171,7 @@ def test_api_answers_and_reports_errors_as_json(lab_server: LabServer) -> None:
     assert status == 400 and "two or more" in body["message"]
     status, body = lab_server.get("nbprov/api/trials?scope=everything")
     assert status == 400
+    status, body = lab_server.get("nbprov/api/studies")
+    assert status == 200 and body["studies"] == []
+    status, body = lab_server.get("nbprov/api/studies/nope")
+    assert status == 404 and body["message"]  # no store yet, so no study
