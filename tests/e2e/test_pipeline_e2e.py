@@ -16,6 +16,7 @@ from typing import Any
 
 import nbformat
 import pytest
+
 from nbprov.runs.execute import run_notebook
 
 pytest.importorskip("luigi")
