@@ -28,9 +28,30 @@ from .store.queries import resolve_trial
 
 MAX_CHOICES = 200
 GROUP_TITLES = {"hyperparam": "hyperparams", "metric": "metrics"}
-CHANGED_STYLE = "background:#fff3cd"
-POINT = "#4c72b0"
-HIGHLIGHT = "#dd4444"
+# Every colour comes from JupyterLab's theme variables, so the widget reads the same in
+# light, dark and high-contrast themes; outside JupyterLab the CSS system colours stand in.
+STYLE = (
+    "<style>"
+    ".nbprov-compare{border-collapse:collapse;color:var(--jp-ui-font-color1,CanvasText)}"
+    ".nbprov-compare th,.nbprov-compare td{padding:2px 8px;text-align:left;"
+    "border-bottom:1px solid var(--jp-border-color2,GrayText)}"
+    ".nbprov-compare tr.changed td{color:var(--jp-ui-font-color0,CanvasText);"
+    "background:color-mix(in srgb,var(--jp-warn-color1,Mark) 22%,"
+    "var(--jp-layout-color1,Canvas))}"
+    ".nbprov-compare tr.changed td:first-child{box-shadow:inset 3px 0 var(--jp-warn-color1,Mark)}"
+    ".nbprov-compare .nbprov-missing,.nbprov-compare .nbprov-delta"
+    "{color:var(--jp-ui-font-color1,CanvasText);font-style:italic}"
+    ".nbprov-warning{color:var(--jp-ui-font-color0,CanvasText);"
+    "border-left:3px solid var(--jp-warn-color1,Mark);padding-left:6px}"
+    ".nbprov-failure{color:var(--jp-ui-font-color0,CanvasText);"
+    "border-left:3px solid var(--jp-error-color1,Mark);padding-left:6px}"
+    ".nbprov-plot text{fill:var(--jp-ui-font-color1,CanvasText)}"
+    ".nbprov-plot .nbprov-frame{fill:none;stroke:var(--jp-border-color1,GrayText)}"
+    ".nbprov-plot .nbprov-point{fill:var(--jp-brand-color1,LinkText)}"
+    ".nbprov-plot .nbprov-picked{fill:var(--jp-error-color1,Mark);"
+    "stroke:var(--jp-ui-font-color0,CanvasText)}"
+    "</style>"
+)
 
 
 def _e(value: Any) -> str:
@@ -43,13 +64,13 @@ def _signed(value: float | int, precision: int = 4) -> str:
 
 def _cell(row: dict[str, Any], k: int) -> str:
     if not row["present"][k]:
-        return '<span style="color:#999">missing</span>'
+        return '<span class="nbprov-missing">missing</span>'
     text = _e(format_value(row["values"][k]) or "None")
     delta = row["deltas"][k]
     if k > 0 and row["changed"] and delta is not None:
         relative = row["relative_deltas"][k]
         extra = _signed(delta) + (f", {relative * 100:+.1f}%" if relative is not None else "")
-        text += f' <span style="color:#666">({_e(extra)})</span>'
+        text += f' <span class="nbprov-delta">({_e(extra)})</span>'
     return text
 
 
@@ -63,7 +84,8 @@ def table_html(result: dict[str, Any]) -> str:
         for t in infos
     )
     parts = [
-        '<table class="nbprov-compare" style="border-collapse:collapse">',
+        STYLE,
+        '<table class="nbprov-compare">',
         f"<thead><tr><th></th>{head}</tr></thead><tbody>",
     ]
     group = None
@@ -72,17 +94,16 @@ def table_html(result: dict[str, Any]) -> str:
             group = row["group"]
             title = GROUP_TITLES.get(group, group)
             parts.append(
-                f'<tr><th colspan="{len(infos) + 1}" style="text-align:left">{_e(title)}</th></tr>'
+                f'<tr><th colspan="{len(infos) + 1}" scope="rowgroup">{_e(title)}</th></tr>'
             )
         label = _e(row["name"])
         if row.get("stage"):
             label += f" <i>[{_e(row['stage'])}]</i>"
         if row.get("source_line"):
             label += f" <code>{_e(row['source_line'])}</code>"
-        style = f' style="{CHANGED_STYLE}"' if row["changed"] else ""
         css = "changed" if row["changed"] else "same"
         cells = "".join(f"<td>{_cell(row, k)}</td>" for k in range(len(infos)))
-        parts.append(f'<tr class="{css}"{style}><td>{label}</td>{cells}</tr>')
+        parts.append(f'<tr class="{css}"><td>{label}</td>{cells}</tr>')
     if not result["rows"]:
         parts.append(
             f'<tr><td colspan="{len(infos) + 1}"><i>no differences '
@@ -90,7 +111,7 @@ def table_html(result: dict[str, Any]) -> str:
         )
     parts.append("</tbody></table>")
     for warning in result.get("warnings", []):
-        parts.append(f'<p style="color:#a60">{_e(warning)}</p>')
+        parts.append(f'<p class="nbprov-warning">{_e(warning)}</p>')
     return "".join(parts)
 
 
@@ -117,8 +138,9 @@ def scatter_svg(
     usable = [(t, x, y) for t, x, y in usable if math.isfinite(float(y))]
     if not usable:
         return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="60">'
-            f'<text x="10" y="30">no trial has both {_e(x_label)} and {_e(y_label)}</text></svg>'
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="nbprov-plot" '
+            f'width="{width}" height="60">{STYLE}<text x="10" y="30">'
+            f"no trial has both {_e(x_label)} and {_e(y_label)}</text></svg>"
         )
     numeric_x = all(is_number(x) and math.isfinite(float(x)) for _, x, _ in usable)
     categories: list[str] = []
@@ -148,10 +170,11 @@ def scatter_svg(
         return top + plot_h - (value - y_lo) / (y_hi - y_lo) * plot_h
 
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'font-family="sans-serif" font-size="11">',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
-        'stroke="#ccc"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="nbprov-plot" width="{width}" '
+        f'height="{height}" font-family="sans-serif" font-size="11" role="img" '
+        f'aria-label="{_e(y_label)} against {_e(x_label)}">',
+        STYLE,
+        f'<rect class="nbprov-frame" x="{left}" y="{top}" width="{plot_w}" height="{plot_h}"/>',
     ]
     for tick in _ticks(y_lo, y_hi):
         out.append(
@@ -179,10 +202,10 @@ def scatter_svg(
     marked = set(highlight)
     ordered = sorted(zip(usable, x_values, y_values, strict=True), key=lambda p: p[0][0] in marked)
     for (trial_id, x, y), xv, yv in ordered:
-        colour, radius = (HIGHLIGHT, 6) if trial_id in marked else (POINT, 4)
+        kind, radius = ("nbprov-picked", 6) if trial_id in marked else ("nbprov-point", 4)
         tip = f"trial {trial_id}: {x_label}={format_value(x)}, {y_label}={format_value(y)}"
         out.append(
-            f'<circle cx="{px(xv):.1f}" cy="{py(yv):.1f}" r="{radius}" fill="{colour}" '
+            f'<circle class="{kind}" cx="{px(xv):.1f}" cy="{py(yv):.1f}" r="{radius}" '
             f'fill-opacity="0.8"><title>{_e(tip)}</title></circle>'
         )
     out.append("</svg>")
@@ -296,7 +319,7 @@ class CompareView:
                 with self.store.session() as session:
                     self.result = compare_trials(session, ids, show_all=not self.only_changed.value)
             except (CompareError, StoreError) as exc:
-                self.message.value = f'<span style="color:#a00">{_e(exc)}</span>'
+                self.message.value = f'{STYLE}<span class="nbprov-failure">{_e(exc)}</span>'
                 return
             self.message.value = ""
             self.table.value = table_html(self.result)

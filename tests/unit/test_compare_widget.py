@@ -81,7 +81,7 @@ def test_plot_of_a_metric_against_a_hyperparameter(
     assert sorted(points) == [(1, 0.1, 0.51), (2, 0.5, 0.55), (3, 2.0, 0.7)]
     svg = view.plot.value
     assert svg.startswith("<svg") and svg.count("<circle") == 3
-    assert svg.count('fill="#dd4444"') == 2  # the two compared trials
+    assert svg.count('class="nbprov-picked"') == 2  # the two compared trials
     assert "trial 3: alpha=2.0, r2=0.7" in svg
     view.hyperparam.value = "solver"  # categorical axis
     assert view.plot.value.count("<circle") == 3
