@@ -108,7 +108,7 @@ export class CompareView implements IDisposable {
     this._compareHost.replaceChildren(
       h(
         'div',
-        { class: 'jp-nbprov-scroll' },
+        { class: 'jp-nbprov-scroll', role: 'region', 'aria-label': 'Comparison', tabindex: '0' },
         h(
           'table',
           { class: 'jp-nbprov-table jp-nbprov-compare' },

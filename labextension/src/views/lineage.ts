@@ -134,6 +134,7 @@ export class LineageView implements IDisposable {
     }
     svg.classList.add('jp-nbprov-graph-svg');
     svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', graph.title);
     this._graphHost.replaceChildren(svg);
     this._graphHost.setAttribute('aria-label', graph.title);
     this._largeButton.hidden = false;
@@ -167,7 +168,13 @@ export class LineageView implements IDisposable {
     { class: 'jp-nbprov-button jp-nbprov-script-button', type: 'button' },
     'Export script'
   );
-  private _graphHost = h('div', { class: 'jp-nbprov-graph', 'aria-live': 'polite' });
+  // It scrolls, so it takes the keyboard focus (arrow keys scroll it).
+  private _graphHost = h('div', {
+    class: 'jp-nbprov-graph',
+    'aria-live': 'polite',
+    role: 'group',
+    tabindex: '0'
+  });
   private _dotSource = h('pre', { class: 'jp-nbprov-dot' });
   private _dotDetails = h(
     'details',

@@ -118,7 +118,7 @@ export class TrialsView implements IDisposable {
     this._tableHost.replaceChildren(
       h(
         'div',
-        { class: 'jp-nbprov-scroll' },
+        { class: 'jp-nbprov-scroll', role: 'region', 'aria-label': 'Trials table', tabindex: '0' },
         h(
           'table',
           { class: 'jp-nbprov-table jp-nbprov-trials' },
