@@ -15,6 +15,7 @@ import { Menu, Widget } from '@lumino/widgets';
 
 import { NbprovApi } from './api';
 import { NotebookBadges } from './badges';
+import { KernelTrial } from './kernel';
 import { provenanceIcon, stageIcon } from './icon';
 import { NotebookProvenance } from './model/notebook';
 import { ProvenanceModel } from './model/provenance';
@@ -90,16 +91,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     tracker.widgetAdded.connect((_, notebookPanel) => {
-      const model = new NotebookProvenance(api, notebookPanel.context.path);
+      const kernelTrial = new KernelTrial(notebookPanel.sessionContext);
+      const model = new NotebookProvenance(api, notebookPanel.context.path, () =>
+        kernelTrial.ask()
+      );
       models.set(notebookPanel, model);
       const badges = new NotebookBadges(notebookPanel, model);
       notebookPanel.context.pathChanged.connect((_, path) => (model.path = path));
-      // A restarted kernel starts a new trial.
+      // A restarted or changed kernel records another trial (or none).
       notebookPanel.sessionContext.statusChanged.connect((_, status) => {
         if (status === 'restarting' || status === 'autorestarting') {
           model.refreshSoon();
         }
       });
+      notebookPanel.sessionContext.kernelChanged.connect(() => model.refreshSoon());
       notebookPanel.disposed.connect(() => {
         badges.dispose();
         model.dispose();

@@ -1,6 +1,8 @@
 /**
  * What the front end knows of one notebook's provenance: its trials and the activations
- * of its current (latest) trial, fetched from the server extension. There is one per open
+ * of its current trial, fetched from the server extension. The current trial is the one
+ * the notebook's own kernel records (asked of the kernel); trials other kernels or
+ * processes wrote for the notebook are listed but never current. There is one per open
  * notebook: its cell badges read it, and the panel's model follows the current one.
  */
 import { type ISignal, Signal } from '@lumino/signaling';
@@ -11,9 +13,14 @@ import type { IInfoReply, ITrial, ITrialDetail } from '../types';
 import { lastRunHashes } from '../staleness';
 
 export class NotebookProvenance {
+  /**
+   * `askKernel` gives the id of the trial the notebook's kernel records (null: none).
+   * Without it (no kernel to ask) the latest trial is current.
+   */
   constructor(
     private readonly api: NbprovApi,
-    private _path: string
+    private _path: string,
+    private readonly askKernel?: () => Promise<number | null>
   ) {}
 
   /** The notebook's Jupyter path (relative to the server root). */
@@ -36,7 +43,7 @@ export class NotebookProvenance {
     return this._trials;
   }
 
-  /** The latest trial of this notebook with its activations, once loaded. */
+  /** This kernel's trial with its activations, once loaded (null: the kernel has none). */
   get current(): ITrialDetail | null {
     return this._current;
   }
@@ -62,14 +69,20 @@ export class NotebookProvenance {
     return this._loaded;
   }
 
-  /** Fetch the trials and the latest one's detail; later calls supersede earlier ones. */
+  /** Fetch the trials and the current one's detail; later calls supersede earlier ones. */
   async refresh(): Promise<void> {
     const ticket = ++this._ticket;
     try {
       const info = this._info ?? (await this.api.info(this._path));
       const reply = await this.api.trials(this._path, 'notebook');
-      const latest = latestTrial(reply.trials);
-      const detail = latest ? await this.api.trial(latest.id, this._path) : null;
+      let current: ITrial | null;
+      if (this.askKernel) {
+        const id = await this.askKernel();
+        current = id === null ? null : (reply.trials.find(t => t.id === id) ?? null);
+      } else {
+        current = latestTrial(reply.trials);
+      }
+      const detail = current ? await this.api.trial(current.id, this._path) : null;
       if (ticket !== this._ticket) {
         return;
       }

@@ -122,7 +122,7 @@ export class ProvenanceModel {
     return this._error;
   }
 
-  /** The id of the notebook's current (latest) trial, if any. */
+  /** The id of the trial the notebook's kernel records, if any. */
   get currentTrial(): number | null {
     return this._notebook?.current?.id ?? null;
   }
@@ -404,10 +404,12 @@ export class ProvenanceModel {
     if (notebook) {
       this._error = notebook.error ?? failure;
     }
-    // Follow the latest trial until the user chooses another one that is still listed.
+    // Follow this kernel's trial (else the latest) until the user chooses another one
+    // that is still listed.
     if (!(this._trialPicked && trials.some(t => String(t.id) === this._lineageTrial))) {
-      const latest = latestTrial(trials);
-      this._lineageTrial = latest ? String(latest.id) : '';
+      const current = this.currentTrial;
+      const follow = trials.find(t => t.id === current) ?? latestTrial(trials);
+      this._lineageTrial = follow ? String(follow.id) : '';
     }
     this.emit('status', 'trials', 'picked', 'lineage');
     await this.loadVariables();

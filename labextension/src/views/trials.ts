@@ -103,15 +103,29 @@ export class TrialsView implements IDisposable {
         checked: model.picked.has(trial.id)
       });
       box.addEventListener('change', () => model.pick(trial.id, box.checked));
+      const isCurrent = trial.id === current;
       return h(
         'tr',
         {
           'data-trial': String(trial.id),
-          class: trial.id === current ? 'jp-nbprov-current' : undefined
+          class: isCurrent ? 'jp-nbprov-current' : undefined,
+          title:
+            model.scope === 'notebook'
+              ? isCurrent
+                ? "This kernel's trial"
+                : 'Recorded by another kernel or process'
+              : undefined
         },
         h('td', { class: 'jp-nbprov-pick' }, box),
         columns.map(column =>
-          h('td', { class: `jp-nbprov-col-${column.kind}` }, cell(trial, column.key))
+          h(
+            'td',
+            { class: `jp-nbprov-col-${column.kind}` },
+            cell(trial, column.key),
+            isCurrent && column.key === 'id'
+              ? h('span', { class: 'jp-nbprov-kernel-tag' }, 'kernel')
+              : null
+          )
         )
       );
     });
