@@ -19,7 +19,11 @@ import { KernelTrial } from './kernel';
 import { provenanceIcon, stageIcon } from './icon';
 import { NotebookProvenance } from './model/notebook';
 import { ProvenanceModel } from './model/provenance';
+import type { ICellTarget } from './model/provenance';
 import { PANEL_ID, ProvenancePanel } from './panel';
+import { sha256Hex } from './sha256';
+import { linkCells, type OpenGraph } from './views/lineage';
+import { GraphZoom, NATURAL_SCALE } from './zoom';
 import { METADATA_KEY, STANDARD_STAGES, isValidStage, stageFromMetadata, withStage } from './stage';
 
 export namespace CommandIDs {
@@ -64,13 +68,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const api = new NbprovApi(app.serviceManager.serverSettings);
     const models = new Map<NotebookPanel, NotebookProvenance>();
 
-    const openLarge = (title: string, svg: SVGSVGElement): void => {
+    const openLarge: OpenGraph = (title, svg, onCell) => {
       const content = new Widget();
       content.addClass('jp-nbprov-graph-main');
       const card = document.createElement('div');
       card.className = 'jp-nbprov-graph';
+      card.tabIndex = 0;
+      card.setAttribute('role', 'group');
+      card.setAttribute('aria-label', title);
       card.appendChild(svg);
-      content.node.appendChild(card);
+      const note = document.createElement('p');
+      note.className = 'jp-nbprov-graph-note';
+      note.setAttribute('aria-live', 'polite');
+      const zoom = new GraphZoom(card);
+      content.node.append(zoom.controls, card, note);
+      linkCells(svg, onCell, note);
       const widget = new MainAreaWidget({ content });
       widget.id = `nbprov-graph-${Date.now()}`;
       widget.title.label = title;
@@ -78,9 +90,42 @@ const plugin: JupyterFrontEndPlugin<void> = {
       widget.title.closable = true;
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
+      // Full size in the tab: the graph's own size, or the tab's width when that is wider.
+      requestAnimationFrame(() => {
+        zoom.setSvg(svg);
+        zoom.setScale(Math.max(zoom.scale, NATURAL_SCALE));
+      });
+      widget.disposed.connect(() => zoom.dispose());
     };
     const provenance = new ProvenanceModel(api);
-    const panel = new ProvenancePanel(provenance, openLarge);
+    // A click on a cell of a lineage graph: select that cell and scroll it into view.
+    const revealCell = (target: ICellTarget): string | null => {
+      const which =
+        target.executionCount === null ? 'This cell' : `Cell [${target.executionCount}]`;
+      const notebookPanel = [...models].find(([, model]) => model === provenance.notebook)?.[0];
+      if (!notebookPanel) {
+        return `${which}: its notebook is not open.`;
+      }
+      const cells = notebookPanel.content.widgets;
+      let index = target.cellId ? cells.findIndex(cell => cell.model.id === target.cellId) : -1;
+      if (index < 0 && target.cellHash) {
+        index = cells.findIndex(
+          cell =>
+            cell.model.type === 'code' &&
+            sha256Hex(cell.model.sharedModel.getSource()) === target.cellHash
+        );
+      }
+      if (index < 0) {
+        return `${which} is no longer in the notebook.`;
+      }
+      app.shell.activateById(notebookPanel.id);
+      const notebook = notebookPanel.content;
+      notebook.activeCellIndex = index;
+      notebook.deselectAll();
+      void notebook.scrollToCell(cells[index]).catch(() => undefined);
+      return null;
+    };
+    const panel = new ProvenancePanel(provenance, openLarge, revealCell);
     panel.title.icon = provenanceIcon;
     app.shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, PANEL_ID);

@@ -281,7 +281,7 @@ describe('ProvenanceModel: lineage', () => {
     expect(f.server.requests.slice(-1)[0]).toBe('deps trial=2&variable=r2&notebook=a.ipynb');
     expect(model.drawing).toBe(false);
     expect(model.dot).toBe('digraph { alpha -> r2 }');
-    expect(model.graph).toEqual({
+    expect(model.graph).toMatchObject({
       svg: '<svg><text>digraph { alpha -> r2 }</text></svg>',
       title: 'Lineage of r2 (trial 2)'
     });

@@ -37,11 +37,12 @@ def dot_quote(text: str) -> str:
     return '"' + "\\n".join(escaped) + '"'
 
 
-_LABEL_SKIP = ("#", "%tag ", "%tag_var ", "%load_ext ")
+_LABEL_SKIP = ("#", "%tag ", "%tag_var ", "%load_ext ", "import ", "from ")
 
 
 def first_line(source: str | None) -> str:
-    """The first line that says what a cell does: not blank, a comment or a tag."""
+    """The first line that says what a cell does: not blank, a comment, a tag or an
+    import (a cell of only those is labelled with its first line)."""
     lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
     for line in lines:
         if not (line + " ").startswith(_LABEL_SKIP):

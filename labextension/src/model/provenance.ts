@@ -10,7 +10,8 @@ import { type ISignal, Signal } from '@lumino/signaling';
 import type { NbprovApi } from '../api';
 import { dotToSvg } from '../graphviz';
 import { type ISort, latestTrial, nextSort } from '../table';
-import type { ICompareResult, IInfoReply, ITrial, ITrialDetail } from '../types';
+import type { IGraphCell } from '../graphnodes';
+import type { ICompareResult, IDepsReply, IInfoReply, ITrial, ITrialDetail } from '../types';
 import type { NotebookProvenance } from './notebook';
 
 /** The server calls the model makes (NbprovApi, or a stand-in in tests). */
@@ -41,6 +42,23 @@ export interface ILineageGraph {
   /** The SVG text graphviz laid out (not yet sanitized). */
   svg: string;
   title: string;
+  /** The slice it draws (its activations say which cells the nodes are). */
+  deps: IDepsReply['deps'] | null;
+}
+
+/** Where a cell of a lineage graph is: its cell id when recorded, else its code's hash. */
+export interface ICellTarget {
+  cellId: string | null;
+  cellHash: string | null;
+  executionCount: number | null;
+}
+
+/**
+ * The DOT laid out for the panel: top to bottom, so a slice grows down the narrow side
+ * bar instead of across it.
+ */
+export function panelDot(dot: string): string {
+  return dot.replace(/\brankdir\s*=\s*"?LR"?/, 'rankdir=TB');
 }
 
 /** A standalone script, ready to save. */
@@ -313,11 +331,15 @@ export class ProvenanceModel {
         throw new Error('the server sent no graph for this variable');
       }
       this._dot = reply.dot;
-      const svg = await this._layout(reply.dot);
+      const svg = await this._layout(panelDot(reply.dot));
       if (!this._graphCalls.isLatest(call)) {
         return;
       }
-      this._graph = { svg, title: `Lineage of ${variable} (trial ${trial})` };
+      this._graph = {
+        svg,
+        title: `Lineage of ${variable} (trial ${trial})`,
+        deps: reply.deps ?? null
+      };
       this._error = null;
     } catch (error) {
       if (!this._graphCalls.isLatest(call)) {
@@ -345,6 +367,23 @@ export class ProvenanceModel {
       this.reportError(error);
       return null;
     }
+  }
+
+  /**
+   * Where a cell node of the drawn graph is in the notebook: the lineage trial's record of
+   * that execution gives its cell id; its code's hash is the fallback.
+   */
+  cellTarget(cell: IGraphCell): ICellTarget {
+    const activation = (this._lineageDetail?.activations ?? []).find(
+      a =>
+        a.execution_count === cell.executionCount &&
+        (cell.cellHash === null || a.cell_hash === cell.cellHash)
+    );
+    return {
+      cellId: activation?.cell_id ?? null,
+      cellHash: cell.cellHash,
+      executionCount: cell.executionCount
+    };
   }
 
   /** Show a failure that happened outside the model (a view's rendering, say). */
@@ -438,6 +477,7 @@ export class ProvenanceModel {
         }
       }
     }
+    this._lineageDetail = detail;
     const roles = new Map<string, string>();
     for (const variable of detail?.variables ?? []) {
       roles.set(variable.name, variable.role);
@@ -468,6 +508,7 @@ export class ProvenanceModel {
   private _lineageTrial = '';
   private _trialPicked = false;
   private _details = new Map<string, ITrialDetail>();
+  private _lineageDetail: ITrialDetail | null = null;
   private _variables: IVariableChoice[] = [];
   private _variable = '';
   private _drawing = false;
