@@ -26,6 +26,9 @@ import { linkCells, type OpenGraph } from './views/lineage';
 import { GraphZoom, NATURAL_SCALE } from './zoom';
 import { METADATA_KEY, STANDARD_STAGES, isValidStage, stageFromMetadata, withStage } from './stage';
 
+/** How often the open panel looks for trials written elsewhere. */
+const POLL_MS = 1500;
+
 export namespace CommandIDs {
   export const setStage = 'nbprov:set-stage';
   export const clearStage = 'nbprov:clear-stage';
@@ -151,6 +154,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
       notebookPanel.sessionContext.kernelChanged.connect(() => model.refreshSoon());
       notebookPanel.disposed.connect(() => {
+        provenance.forget(model);
         badges.dispose();
         model.dispose();
         models.delete(notebookPanel);
@@ -161,6 +165,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     tracker.currentChanged.connect(follow);
     follow();
+
+    // Trials written outside this kernel show up while the panel is open.
+    setInterval(() => {
+      if (panel.isVisible && document.visibilityState === 'visible') {
+        void provenance.notebook?.poll();
+      }
+    }, POLL_MS);
 
     NotebookActions.executed.connect((_, { notebook }) => {
       for (const [notebookPanel, model] of models) {

@@ -83,3 +83,19 @@ describe("the kernel's trial is current", () => {
     expect(model.lineageTrial).toBe('4');
   });
 });
+
+describe('trials written elsewhere', () => {
+  it('show up on the next poll, which refreshes only on a change', async () => {
+    const { server, model, notebook } = setUp(2);
+    await settle();
+    const before = server.requests.length;
+    await notebook.poll();
+    expect(server.requests.slice(before)).toEqual(['trials notebook=a.ipynb&scope=notebook']);
+    server.trials.push(trial(5, 'a.ipynb', 0.05, 0.4));
+    await notebook.poll();
+    await settle();
+    expect(model.trials.map(t => t.id)).toEqual([1, 2, 4, 5]);
+    // Still this kernel's trial that is current.
+    expect(model.currentTrial).toBe(2);
+  });
+});

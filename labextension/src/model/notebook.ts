@@ -103,6 +103,28 @@ export class NotebookProvenance {
   }
 
   /**
+   * Look for trials written elsewhere (a terminal's `nbprov run`, another kernel): list
+   * the trials, and refresh only when the list differs from the one on show. Calls made
+   * while one is under way are skipped.
+   */
+  async poll(): Promise<void> {
+    if (this._polling || !this._loaded) {
+      return;
+    }
+    this._polling = true;
+    try {
+      const reply = await this.api.trials(this._path, 'notebook');
+      if (trialsSignature(reply.trials) !== trialsSignature(this._trials)) {
+        await this.refresh();
+      }
+    } catch {
+      // The next refresh shows the failure.
+    } finally {
+      this._polling = false;
+    }
+  }
+
+  /**
    * Refresh after a cell ran: the kernel writes the activation in the background as the
    * cell finishes, so look soon, and again a little later in case the write lagged.
    */
@@ -131,4 +153,12 @@ export class NotebookProvenance {
   private _loaded = false;
   private _ticket = 0;
   private _timers: ReturnType<typeof setTimeout>[] = [];
+  private _polling = false;
+}
+
+/** What a trial listing shows, to tell whether it changed. */
+export function trialsSignature(trials: readonly ITrial[]): string {
+  return JSON.stringify(
+    trials.map(t => [t.id, t.name, t.status, t.ended_at, t.hyperparams, t.metrics])
+  );
 }

@@ -74,6 +74,17 @@ export interface IProvenanceModelOptions {
 
 type Features = IInfoReply['features'];
 
+/** What the panel showed for a notebook, kept while another notebook is on show. */
+interface ISavedState {
+  picked: number[];
+  trialPicked: boolean;
+  lineageTrial: string;
+  variable: string;
+  comparison: ICompareResult | null;
+  graph: ILineageGraph | null;
+  dot: string | null;
+}
+
 const NO_FEATURES: Features = { trials: false, compare: false, deps: false, scriptify: false };
 
 /** Numbers the calls of one kind so that only the latest one's reply is used. */
@@ -203,23 +214,39 @@ export class ProvenanceModel {
   }
 
   /**
-   * Show this notebook (null: none). Picks, comparison, graph and error start afresh;
-   * the scope, sort and "only changed" choices carry over.
+   * Show this notebook (null: none). Each notebook keeps its own picks, comparison,
+   * lineage choice and graph: leaving one saves them, coming back restores them (a
+   * notebook shown for the first time starts afresh). The scope, sort and "only changed"
+   * choices carry over; the error does not.
    */
   setNotebook(notebook: NotebookProvenance | null): void {
     if (notebook === this._notebook) {
       return;
     }
-    this._notebook?.changed.disconnect(this.onNotebookChanged, this);
+    if (this._notebook) {
+      this._saved.set(this._notebook, {
+        picked: [...this._picked],
+        trialPicked: this._trialPicked,
+        lineageTrial: this._lineageTrial,
+        variable: this._variable,
+        comparison: this._comparison,
+        graph: this._graph,
+        dot: this._dot
+      });
+      this._notebook.changed.disconnect(this.onNotebookChanged, this);
+    }
     this._notebook = notebook;
     this._notebook?.changed.connect(this.onNotebookChanged, this);
     this.cancelCalls();
-    this._picked.clear();
-    this._trialPicked = false;
-    this._comparison = null;
+    const saved = notebook ? this._saved.get(notebook) : undefined;
+    this._picked = new Set(saved?.picked ?? []);
+    this._trialPicked = saved?.trialPicked ?? false;
+    this._lineageTrial = saved?.lineageTrial ?? '';
+    this._variable = saved?.variable ?? '';
+    this._comparison = saved?.comparison ?? null;
     this._details.clear();
-    this._dot = null;
-    this._graph = null;
+    this._dot = saved?.dot ?? null;
+    this._graph = saved?.graph ?? null;
     this._drawing = false;
     this._error = null;
     this.emit('picked', 'comparison', 'graph');
@@ -392,8 +419,14 @@ export class ProvenanceModel {
     this.emit('status');
   }
 
+  /** Forget what was saved for a notebook that closed. */
+  forget(notebook: NotebookProvenance): void {
+    this._saved.delete(notebook);
+  }
+
   dispose(): void {
     this._notebook?.changed.disconnect(this.onNotebookChanged, this);
+    this._saved.clear();
     this.cancelCalls();
     Signal.clearData(this);
   }
@@ -508,6 +541,7 @@ export class ProvenanceModel {
   private _lineageTrial = '';
   private _trialPicked = false;
   private _details = new Map<string, ITrialDetail>();
+  private _saved = new Map<NotebookProvenance, ISavedState>();
   private _lineageDetail: ITrialDetail | null = null;
   private _variables: IVariableChoice[] = [];
   private _variable = '';
