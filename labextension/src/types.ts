@@ -58,12 +58,29 @@ export interface ICompareRow {
   name: string;
   values: JSONValue[];
   changed: boolean;
+  /** Last against first (older servers send only this). */
   delta: number | null;
+  /** Each trial against the first (the baseline), absolute and relative. */
+  deltas?: Array<number | null>;
+  relative_deltas?: Array<number | null>;
+  present?: boolean[];
+  /** Code rows: the cell's stage and the first line of its code. */
+  stage?: string | null;
+  source_line?: string | null;
+}
+
+export interface ICompareTrial {
+  id: number;
+  name: string | null;
+  notebook?: string | null;
+  status?: string;
 }
 
 export interface ICompareResult {
   trials: number[];
+  trial_info?: ICompareTrial[];
   rows: ICompareRow[];
+  warnings?: string[];
 }
 
 export interface IDepsReply {

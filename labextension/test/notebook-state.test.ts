@@ -54,4 +54,21 @@ describe('switching notebooks', () => {
     model.setNotebook(a);
     expect(model.picked.size).toBe(0);
   });
+
+  it('compares against the chosen baseline', async () => {
+    const server = new FakeServer();
+    const api = apiFor(server);
+    const model = new ProvenanceModel(api);
+    const a = new NotebookProvenance(api, 'a.ipynb');
+    disposables.push(model, a);
+    model.setNotebook(a);
+    await settle();
+    model.pick(1, true);
+    model.pick(2, true);
+    await model.compare();
+    expect(model.comparison?.trials).toEqual([1, 2]);
+    await model.setBaseline(2);
+    expect(model.comparison?.trials).toEqual([2, 1]);
+    expect(server.requests.slice(-1)[0]).toMatch(/^compare trials=2%2C1/);
+  });
 });

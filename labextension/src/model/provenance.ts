@@ -10,6 +10,7 @@ import { type ISignal, Signal } from '@lumino/signaling';
 import type { NbprovApi } from '../api';
 import { dotToSvg } from '../graphviz';
 import { type ISort, latestTrial, nextSort } from '../table';
+import { withBaseline } from '../comparison';
 import type { IGraphCell } from '../graphnodes';
 import type { ICompareResult, IDepsReply, IInfoReply, ITrial, ITrialDetail } from '../types';
 import type { NotebookProvenance } from './notebook';
@@ -296,7 +297,10 @@ export class ProvenanceModel {
     if (!notebook || this._picked.size < 2) {
       return;
     }
-    const ids = this._trials.map(t => t.id).filter(id => this._picked.has(id));
+    const ids = withBaseline(
+      this._trials.map(t => t.id).filter(id => this._picked.has(id)),
+      this._baseline
+    );
     const call = this._compareCalls.start();
     try {
       const result = await this.api.compare(ids, true, notebook.path);
@@ -313,6 +317,23 @@ export class ProvenanceModel {
       this._error = messageOf(error);
     }
     this.emit('comparison', 'status');
+  }
+
+  /** The trial the others are compared against (null: the first picked in the listing). */
+  get baseline(): number | null {
+    return this._baseline;
+  }
+
+  /** Compare against this trial; the comparison on show is redone. */
+  async setBaseline(id: number | null): Promise<void> {
+    if (id === this._baseline) {
+      return;
+    }
+    this._baseline = id;
+    this.emit('picked');
+    if (this._comparison) {
+      await this.compare();
+    }
   }
 
   setOnlyChanged(onlyChanged: boolean): void {
@@ -538,6 +559,7 @@ export class ProvenanceModel {
   private _picked = new Set<number>();
   private _comparison: ICompareResult | null = null;
   private _onlyChanged = true;
+  private _baseline: number | null = null;
   private _lineageTrial = '';
   private _trialPicked = false;
   private _details = new Map<string, ITrialDetail>();
