@@ -5,6 +5,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type {
+  IChartsReply,
   ICompareResult,
   IDepsReply,
   IInfoReply,
@@ -64,6 +65,13 @@ export class NbprovApi {
 
   trials(notebook: string | undefined, scope: 'notebook' | 'all'): Promise<ITrialsReply> {
     return this.get<ITrialsReply>('trials', { notebook, scope });
+  }
+
+  charts(notebook: string, highlight: number[] = []): Promise<IChartsReply> {
+    return this.get<IChartsReply>('charts', {
+      notebook,
+      highlight: highlight.length ? highlight.join(',') : undefined
+    });
   }
 
   trial(ref: string | number, notebook?: string): Promise<ITrialDetail> {

@@ -9,6 +9,7 @@ import { SplitPanel, Widget } from '@lumino/widgets';
 
 import { h } from './dom';
 import type { ProvenanceChange, ProvenanceModel } from './model/provenance';
+import { ChartsView } from './views/charts';
 import { CompareView } from './views/compare';
 import { LineageView, type OpenGraph, type RevealCell } from './views/lineage';
 import { TrialsView } from './views/trials';
@@ -70,6 +71,7 @@ export class ProvenancePanel extends Widget {
     this._views = [
       new TrialsView(model),
       new CompareView(model),
+      new ChartsView(model),
       new LineageView(model, openLarge, revealCell)
     ];
     this.node.append(
@@ -125,7 +127,7 @@ export class ProvenancePanel extends Widget {
     this._error.hidden = model.error === null;
   }
 
-  private _views: Array<TrialsView | CompareView | LineageView>;
+  private _views: Array<TrialsView | CompareView | ChartsView | LineageView>;
   private _refreshButton = h(
     'button',
     { class: 'jp-nbprov-button', type: 'button', title: 'Reload from the store' },

@@ -83,6 +83,16 @@ export interface ICompareResult {
   warnings?: string[];
 }
 
+/** A Vega-Lite spec (the core builds them; the panel only renders). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+export interface IChartsReply {
+  notebook: string | null;
+  trials: number;
+  parallel: VegaLiteSpec | null;
+  scatter: Array<{ title: string; x: string; y: string; spec: VegaLiteSpec }>;
+}
+
 export interface IDepsReply {
   deps: {
     trial?: JSONValue;

@@ -96,7 +96,8 @@ describe('ProvenanceModel: loading', () => {
     expect(f.server.requests).toEqual([
       'info notebook=a.ipynb',
       'trials notebook=a.ipynb&scope=notebook',
-      'trials/2 notebook=a.ipynb'
+      'trials/2 notebook=a.ipynb',
+      'charts notebook=a.ipynb'
     ]);
   });
 

@@ -12,11 +12,19 @@ import { dotToSvg } from '../graphviz';
 import { type ISort, latestTrial, nextSort } from '../table';
 import { withBaseline } from '../comparison';
 import type { IGraphCell } from '../graphnodes';
-import type { ICompareResult, IDepsReply, IInfoReply, ITrial, ITrialDetail } from '../types';
+import type {
+  IChartsReply,
+  ICompareResult,
+  IDepsReply,
+  IInfoReply,
+  ITrial,
+  ITrialDetail
+} from '../types';
 import type { NotebookProvenance } from './notebook';
 
 /** The server calls the model makes (NbprovApi, or a stand-in in tests). */
-export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'>;
+export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'> &
+  Partial<Pick<NbprovApi, 'charts'>>;
 
 /** Which trials the table lists. */
 export type TrialScope = 'notebook' | 'all';
@@ -28,9 +36,11 @@ export type TrialScope = 'notebook' | 'all';
  * - `picked`: the trials picked for comparison;
  * - `comparison`: the comparison or the "only changed" choice;
  * - `lineage`: the trial and variable choices;
- * - `graph`: the lineage graph (drawing, drawn, cleared) and its DOT source.
+ * - `graph`: the lineage graph (drawing, drawn, cleared) and its DOT source;
+ * - `charts`: the Vega-Lite charts of the notebook's trials.
  */
-export type ProvenanceChange = 'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph';
+export type ProvenanceChange =
+  'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph' | 'charts';
 
 /** A tagged variable of the lineage trial, as the variable choice lists it. */
 export interface IVariableChoice {
@@ -207,6 +217,11 @@ export class ProvenanceModel {
   /** The drawn lineage graph, or null. */
   get graph(): ILineageGraph | null {
     return this._graph;
+  }
+
+  /** The charts of the notebook's trials (null: none yet, or the server has none). */
+  get charts(): IChartsReply | null {
+    return this._charts;
   }
 
   /** The DOT source of the last graph the server sent, or null. */
@@ -458,7 +473,8 @@ export class ProvenanceModel {
       this._trialsCalls,
       this._detailCalls,
       this._compareCalls,
-      this._graphCalls
+      this._graphCalls,
+      this._chartCalls
     ]) {
       calls.cancel();
     }
@@ -505,7 +521,26 @@ export class ProvenanceModel {
       this._lineageTrial = follow ? String(follow.id) : '';
     }
     this.emit('status', 'trials', 'picked', 'lineage');
+    void this.loadCharts();
     await this.loadVariables();
+  }
+
+  /** Fetch the charts of the notebook's trials (the compared ones highlighted). */
+  private async loadCharts(): Promise<void> {
+    const notebook = this._notebook;
+    const call = this._chartCalls.start();
+    let charts: IChartsReply | null = null;
+    if (notebook && this.api.charts && this._trials.length > 1) {
+      try {
+        charts = await this.api.charts(notebook.path, [...this._picked]);
+      } catch {
+        charts = null; // an older server without charts: the section stays empty
+      }
+    }
+    if (this._chartCalls.isLatest(call)) {
+      this._charts = charts;
+      this.emit('charts');
+    }
   }
 
   private async loadVariables(): Promise<void> {
@@ -574,4 +609,6 @@ export class ProvenanceModel {
   private _detailCalls = new LatestCall();
   private _compareCalls = new LatestCall();
   private _graphCalls = new LatestCall();
+  private _chartCalls = new LatestCall();
+  private _charts: IChartsReply | null = null;
 }
