@@ -2,14 +2,14 @@
 
 An ipywidgets view over :func:`nbprov.compare.compare_trials`: trial pickers (a baseline
 and the trials to compare with it), an only-changed toggle, the grouped table with changes
-highlighted, and a plot of a metric against a hyperparameter across the notebook's trials.
+highlighted, and a Vega-Lite plot of a metric against a hyperparameter across the
+notebook's trials (drawn by the front end's Vega-Lite renderer).
 The view holds no comparison logic; every user value is HTML-escaped before display.
 """
 
 from __future__ import annotations
 
 import html
-import math
 import shlex
 from collections.abc import Sequence
 from typing import Any
@@ -18,10 +18,11 @@ from .compare import (
     CompareError,
     Ref,
     compare_trials,
-    is_number,
     lookup_values,
 )
 from .render.tables import format_value
+from .render.vegalite import MIME as VEGALITE_MIME
+from .render.vegalite import points_spec
 from .store import Store, StoreError
 from .store.models import Trial, VariableTag
 from .store.queries import resolve_trial
@@ -45,11 +46,6 @@ STYLE = (
     "border-left:3px solid var(--jp-warn-color1,Mark);padding-left:6px}"
     ".nbprov-failure{color:var(--jp-ui-font-color0,CanvasText);"
     "border-left:3px solid var(--jp-error-color1,Mark);padding-left:6px}"
-    ".nbprov-plot text{fill:var(--jp-ui-font-color1,CanvasText)}"
-    ".nbprov-plot .nbprov-frame{fill:none;stroke:var(--jp-border-color1,GrayText)}"
-    ".nbprov-plot .nbprov-point{fill:var(--jp-brand-color1,LinkText)}"
-    ".nbprov-plot .nbprov-picked{fill:var(--jp-error-color1,Mark);"
-    "stroke:var(--jp-ui-font-color0,CanvasText)}"
     "</style>"
 )
 
@@ -113,103 +109,6 @@ def table_html(result: dict[str, Any]) -> str:
     for warning in result.get("warnings", []):
         parts.append(f'<p class="nbprov-warning">{_e(warning)}</p>')
     return "".join(parts)
-
-
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    if high == low:
-        return [low]
-    step = (high - low) / (count - 1)
-    return [low + i * step for i in range(count)]
-
-
-def scatter_svg(
-    points: Sequence[tuple[int, Any, Any]],
-    x_label: str,
-    y_label: str,
-    highlight: Sequence[int] = (),
-    width: int = 480,
-    height: int = 300,
-) -> str:
-    """An SVG scatter plot of ``(trial id, x, y)``; non-numeric x values become categories.
-
-    Trials in ``highlight`` are drawn larger and in another colour. Labels are escaped.
-    """
-    usable = [(t, x, y) for t, x, y in points if x is not None and is_number(y)]
-    usable = [(t, x, y) for t, x, y in usable if math.isfinite(float(y))]
-    if not usable:
-        return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" class="nbprov-plot" '
-            f'width="{width}" height="60">{STYLE}<text x="10" y="30">'
-            f"no trial has both {_e(x_label)} and {_e(y_label)}</text></svg>"
-        )
-    numeric_x = all(is_number(x) and math.isfinite(float(x)) for _, x, _ in usable)
-    categories: list[str] = []
-    if not numeric_x:
-        categories = sorted({format_value(x) for _, x, _ in usable})
-    left, right, top, bottom = 60, 20, 20, 45
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def xs(value: Any) -> float:
-        if numeric_x:
-            return float(value)
-        return float(categories.index(format_value(value)))
-
-    x_values = [xs(x) for _, x, _ in usable]
-    y_values = [float(y) for _, _, y in usable]
-    x_lo, x_hi = min(x_values), max(x_values)
-    y_lo, y_hi = min(y_values), max(y_values)
-    if x_lo == x_hi:
-        x_lo, x_hi = x_lo - 1, x_hi + 1
-    if y_lo == y_hi:
-        y_lo, y_hi = y_lo - 1, y_hi + 1
-
-    def px(value: float) -> float:
-        return left + (value - x_lo) / (x_hi - x_lo) * plot_w
-
-    def py(value: float) -> float:
-        return top + plot_h - (value - y_lo) / (y_hi - y_lo) * plot_h
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="nbprov-plot" width="{width}" '
-        f'height="{height}" font-family="sans-serif" font-size="11" role="img" '
-        f'aria-label="{_e(y_label)} against {_e(x_label)}">',
-        STYLE,
-        f'<rect class="nbprov-frame" x="{left}" y="{top}" width="{plot_w}" height="{plot_h}"/>',
-    ]
-    for tick in _ticks(y_lo, y_hi):
-        out.append(
-            f'<text x="{left - 4}" y="{py(tick) + 4:.1f}" text-anchor="end">'
-            f"{_e(format_value(tick, 3))}</text>"
-        )
-    x_ticks: list[tuple[float, str]] = (
-        [(t, format_value(t, 3)) for t in _ticks(x_lo, x_hi)]
-        if numeric_x
-        else [(float(i), c) for i, c in enumerate(categories)]
-    )
-    for tick, text in x_ticks:
-        out.append(
-            f'<text x="{px(tick):.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
-            f"{_e(text)}</text>"
-        )
-    out.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">'
-        f"{_e(x_label)}</text>"
-    )
-    out.append(
-        f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
-        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{_e(y_label)}</text>'
-    )
-    marked = set(highlight)
-    ordered = sorted(zip(usable, x_values, y_values, strict=True), key=lambda p: p[0][0] in marked)
-    for (trial_id, x, y), xv, yv in ordered:
-        kind, radius = ("nbprov-picked", 6) if trial_id in marked else ("nbprov-point", 4)
-        tip = f"trial {trial_id}: {x_label}={format_value(x)}, {y_label}={format_value(y)}"
-        out.append(
-            f'<circle class="{kind}" cx="{px(xv):.1f}" cy="{py(yv):.1f}" r="{radius}" '
-            f'fill-opacity="0.8"><title>{_e(tip)}</title></circle>'
-        )
-    out.append("</svg>")
-    return "".join(out)
 
 
 class CompareView:
@@ -278,7 +177,9 @@ class CompareView:
         self.hyperparam = widgets.Dropdown(
             options=hyper, value=hyper[0] if hyper else None, description="against"
         )
-        self.plot = widgets.HTML()
+        # A Vega-Lite chart, drawn by the front end's renderer (JupyterLab's own).
+        self.plot = widgets.Output()
+        self.plot_spec: dict[str, Any] | None = None
         self.message = widgets.HTML()
         for control in (self.baseline, self.others, self.only_changed):
             control.observe(self._on_pick, names="value")
@@ -336,15 +237,28 @@ class CompareView:
         return [(i, values[i].get(x_ref), values[i].get(y_ref)) for i in ids]
 
     def refresh_plot(self) -> None:
+        from IPython.display import HTML, display
+
         metric, hyper = self.metric.value, self.hyperparam.value
-        if metric is None or hyper is None:
-            self.plot.value = (
-                "<i>tag a metric and a hyperparameter to plot one against the other</i>"
+        self.plot.clear_output()
+        self.plot_spec = None
+        with self.plot:
+            if metric is None or hyper is None:
+                display(
+                    HTML("<i>tag a metric and a hyperparameter to plot one against the other</i>")
+                )
+                return
+            self.plot_spec = points_spec(
+                [(i, f"#{i}", x, y) for i, x, y in self.plot_points()],
+                str(hyper),
+                str(metric),
+                highlight=self.trial_ids,
+                width=300,  # an output area has no fixed width to fit to
             )
-            return
-        self.plot.value = scatter_svg(
-            self.plot_points(), str(hyper), str(metric), highlight=self.trial_ids
-        )
+            if self.plot_spec is None:
+                display(HTML(f"<i>no trial has both {_e(hyper)} and {_e(metric)}</i>"))
+            else:
+                display({VEGALITE_MIME: self.plot_spec}, raw=True)
 
     def _on_pick(self, change: Any) -> None:
         self.refresh()

@@ -73,6 +73,9 @@ def parallel_spec(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     order = [name for _, name in columns]
     return {
         "$schema": SCHEMA,
+        # SVG (its text can be read and styled); no export menu: vega-embed's has an unnamed
+        # toggle that screen readers cannot announce.
+        "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
         "description": "Hyperparameters and metrics of each trial (each axis min to max)",
         "data": {"values": values},
         "width": "container",
@@ -119,50 +122,94 @@ def scatter_spec(
     trials: Sequence[Mapping[str, Any]], x: str, y: str, highlight: Sequence[int] = ()
 ) -> dict[str, Any] | None:
     """Metric ``y`` against hyperparameter ``x`` across the trials (None: no point)."""
-    points = []
-    for trial in trials:
-        xv = _number((trial.get("hyperparams") or {}).get(x))
-        yv = _number((trial.get("metrics") or {}).get(y))
-        if xv is not None and yv is not None:
-            points.append(
-                {
-                    "trial": _label(trial),
-                    "id": trial["id"],
-                    x: xv,
-                    y: yv,
-                    "group": "compared" if trial["id"] in highlight else "other trials",
-                }
+    return points_spec(
+        [
+            (
+                int(t["id"]),
+                _label(t),
+                (t.get("hyperparams") or {}).get(x),
+                (t.get("metrics") or {}).get(y),
             )
-    if not points:
+            for t in trials
+        ],
+        x,
+        y,
+        highlight,
+    )
+
+
+def points_spec(
+    points: Sequence[tuple[int, str, Any, Any]],
+    x: str,
+    y: str,
+    highlight: Sequence[int] = (),
+    width: int | None = None,
+) -> dict[str, Any] | None:
+    """A scatter of ``(trial id, trial label, x, y)``: numeric ``y`` against ``x``, on a log
+    axis when ``x`` is numeric and spans more than two decades, by category when some
+    ``x`` is not a number. None when no point has a numeric ``y``. ``width`` in pixels
+    (default: the container's width, for fronts that size the chart's box themselves)."""
+    rows = []
+    for trial_id, label, xv, yv in points:
+        number = _number(yv)
+        if number is None or xv is None or (isinstance(xv, float) and not math.isfinite(xv)):
+            continue
+        rows.append(
+            {
+                "trial": label,
+                "id": trial_id,
+                "x": xv,
+                "y": number,
+                "group": "compared" if trial_id in highlight else "other trials",
+            }
+        )
+    if not rows:
         return None
-    log = log_scaled(p[x] for p in points)
+    numeric = all(_number(r["x"]) is not None for r in rows)
+    if not numeric:
+        for row in rows:
+            row["x"] = str(row["x"])
+    log = numeric and log_scaled(float(r["x"]) for r in rows)
+    x_encoding: dict[str, Any] = {
+        "field": "x",
+        "type": "quantitative" if numeric else "nominal",
+        "title": x + (" (log)" if log else ""),
+    }
+    if numeric:
+        x_encoding["scale"] = {"type": "log", "nice": True} if log else {"zero": False}
     return {
         "$schema": SCHEMA,
+        # SVG (its text can be read and styled); no export menu: vega-embed's has an unnamed
+        # toggle that screen readers cannot announce.
+        "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
         "description": f"{y} against {x} for each trial",
-        "data": {"values": points},
-        "width": "container",
+        "data": {"values": rows},
+        **(
+            {"width": width}
+            if width is not None
+            else {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
+        ),
         "height": 220,
-        "autosize": {"type": "fit-x", "contains": "padding"},
         "mark": {"type": "point", "filled": True, "size": 70, "opacity": 0.8, "clip": False},
         "encoding": {
-            "x": {
-                "field": x,
-                "type": "quantitative",
-                "title": x + (" (log)" if log else ""),
-                "scale": {"type": "log", "nice": True} if log else {"zero": False, "nice": True},
-            },
+            "x": x_encoding,
             "y": {
-                "field": y,
+                "field": "y",
                 "type": "quantitative",
                 "title": y,
                 "scale": {"zero": False, "nice": True, "padding": 8},
             },
-            "color": {"field": "group", "type": "nominal", "title": None},
+            "color": {
+                "field": "group",
+                "type": "nominal",
+                "title": None,
+                "legend": {"orient": "bottom"},
+            },
             "shape": {"field": "group", "type": "nominal", "title": None},
             "tooltip": [
                 {"field": "trial"},
-                {"field": x, "format": ".4~g"},
-                {"field": y, "format": ".4~g"},
+                {"field": "x", "title": x, **({"format": ".4~g"} if numeric else {})},
+                {"field": "y", "title": y, "format": ".4~g"},
             ],
         },
     }

@@ -145,6 +145,10 @@ def test_panel_and_widget_in_every_theme(lab_server: LabServer, page: Any) -> No
     # The %compare widget of the second run compares the two trials.
     widget = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) table.nbprov-compare")
     widget.locator("tr.changed").first.wait_for(timeout=TIMEOUT_MS)
+    # Its plot is a Vega-Lite chart drawn by JupyterLab's renderer, not hand-made SVG.
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .vega-embed svg").first.wait_for(
+        timeout=TIMEOUT_MS
+    )
     page.evaluate(
         """() => document.querySelector('table.nbprov-compare')
             .closest('.jp-OutputArea').id = 'nbprov-widget-output'"""
@@ -167,6 +171,20 @@ def test_panel_and_widget_in_every_theme(lab_server: LabServer, page: Any) -> No
         assert panel_rows >= 4.5, (theme, "panel changed rows", panel_rows)
         assert widget_rows >= 4.5, (theme, "widget changed rows", widget_rows)
         assert graph_text[0] != graph_text[1], (theme, graph_text)
+        # The panel's charts are drawn again in the theme's text colour.
+        page.wait_for_function(
+            """() => {
+                const label = document.querySelector(
+                    '#nbprov-provenance-panel .jp-nbprov-chart .role-axis-title text');
+                const probe = document.createElement('span');
+                probe.style.color = 'var(--jp-ui-font-color1)';
+                document.body.append(probe);
+                const theme = getComputedStyle(probe).color;
+                probe.remove();
+                return label && getComputedStyle(label).fill === theme;
+            }""",
+            timeout=TIMEOUT_MS,
+        )
         page.locator(".jp-nbprov-compare").scroll_into_view_if_needed()
         screenshot(page, f"themes-{theme}")
         if theme != "high-contrast":

@@ -24,6 +24,7 @@ def test_scatter_uses_a_log_axis_for_log_spaced_values() -> None:
     x = spec["encoding"]["x"]
     assert x["scale"]["type"] == "log" and x["title"] == "alpha (log)"
     assert len(spec["data"]["values"]) == 6
+    assert spec["encoding"]["x"]["field"] == "x" and spec["encoding"]["x"]["type"] == "quantitative"
     assert spec["mark"]["clip"] is False
     assert {p["group"] for p in spec["data"]["values"]} == {"compared", "other trials"}
     assert spec["encoding"]["color"]["field"] == "group"  # a legend
@@ -54,3 +55,12 @@ def test_bad_values_are_left_out() -> None:
     assert not log_scaled([0.0, 10.0, 1000.0]) and log_scaled([0.01, 10.0])
     found = charts(GRID)
     assert [c["title"] for c in found["scatter"]] == ["r2 against alpha", "mse against alpha"]
+
+
+def test_categories_and_escaping_are_data_not_markup() -> None:
+    from nbprov.render.vegalite import points_spec
+
+    spec = points_spec([(1, "#1", "<b>lbfgs</b>", 0.5), (2, "#2", "saga", 0.6)], "solver", "r2")
+    assert spec is not None and spec["encoding"]["x"]["type"] == "nominal"
+    assert [p["x"] for p in spec["data"]["values"]] == ["<b>lbfgs</b>", "saga"]
+    assert points_spec([(1, "#1", 0.1, "n/a")], "a", "b") is None

@@ -55,6 +55,12 @@ export class ChartsView implements IDisposable {
     );
     this._scatterSelect.addEventListener('change', () => void this.drawScatter());
     model.changed.connect(this.onChange, this);
+    // The charts' colours are the theme's: draw them again when the theme changes.
+    this._themeWatch = new MutationObserver(() => void this.render());
+    this._themeWatch.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name']
+    });
     void this.render();
   }
 
@@ -68,6 +74,7 @@ export class ChartsView implements IDisposable {
     if (!this._disposed) {
       this._disposed = true;
       this.model.changed.disconnect(this.onChange, this);
+      this._themeWatch.disconnect();
       this._finalize.forEach(f => f());
     }
   }
@@ -123,6 +130,7 @@ export class ChartsView implements IDisposable {
   }
 
   private _disposed = false;
+  private _themeWatch: MutationObserver;
   private _finalize: Array<() => void> = [];
   private _scatterSelect = h('select', {
     class: 'jp-nbprov-scatter-select',
