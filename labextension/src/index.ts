@@ -130,6 +130,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
     const panel = new ProvenancePanel(provenance, openLarge, revealCell);
     panel.title.icon = provenanceIcon;
+    panel.title.caption = 'Provenance (nbprov): trials, comparison, charts, lineage';
     app.shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
 
@@ -258,7 +259,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     commands.addCommand(CommandIDs.openPanel, {
       label: 'Show Provenance Panel',
-      caption: 'Trials, comparison and lineage of this notebook',
+      caption: 'Provenance: trials, comparison, charts and lineage of this notebook (nbprov)',
       icon: provenanceIcon,
       execute: () => {
         if (labShell) {
