@@ -6,6 +6,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import type {
   IChartsReply,
+  IFlowsReply,
   ICompareResult,
   IDepsReply,
   IInfoReply,
@@ -72,6 +73,10 @@ export class NbprovApi {
       notebook,
       highlight: highlight.length ? highlight.join(',') : undefined
     });
+  }
+
+  flows(trial: number, notebook?: string): Promise<IFlowsReply> {
+    return this.get<IFlowsReply>('flows', { trial: String(trial), notebook });
   }
 
   trial(ref: string | number, notebook?: string): Promise<ITrialDetail> {

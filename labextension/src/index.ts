@@ -35,6 +35,7 @@ export namespace CommandIDs {
   export const stageMenu = 'nbprov:stage-menu';
   export const openPanel = 'nbprov:open-panel';
   export const refresh = 'nbprov:refresh';
+  export const runStale = 'nbprov:run-stale';
 }
 
 /** The code cells a stage command acts on: the selection, else the active cell. */
@@ -70,6 +71,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const api = new NbprovApi(app.serviceManager.serverSettings);
     const models = new Map<NotebookPanel, NotebookProvenance>();
+    const allBadges = new Map<NotebookPanel, NotebookBadges>();
 
     const openLarge: OpenGraph = (title, svg, onCell) => {
       const content = new Widget();
@@ -146,6 +148,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       );
       models.set(notebookPanel, model);
       const badges = new NotebookBadges(notebookPanel, model);
+      allBadges.set(notebookPanel, badges);
       notebookPanel.context.pathChanged.connect((_, path) => (model.path = path));
       // A restarted or changed kernel records another trial (or none).
       notebookPanel.sessionContext.statusChanged.connect((_, status) => {
@@ -156,6 +159,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       notebookPanel.sessionContext.kernelChanged.connect(() => model.refreshSoon());
       notebookPanel.disposed.connect(() => {
         provenance.forget(model);
+        allBadges.delete(notebookPanel);
         badges.dispose();
         model.dispose();
         models.delete(notebookPanel);
@@ -270,6 +274,34 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    commands.addCommand(CommandIDs.runStale, {
+      label: 'Run Stale Cells',
+      caption: 'Run the edited cells and the cells that read from them, in notebook order',
+      isEnabled: () => {
+        const notebookPanel = current();
+        return Boolean(notebookPanel && allBadges.get(notebookPanel)?.staleCells.length);
+      },
+      execute: async () => {
+        const notebookPanel = current();
+        const badges = notebookPanel ? allBadges.get(notebookPanel) : undefined;
+        if (!notebookPanel || !badges) {
+          return;
+        }
+        const notebook = notebookPanel.content;
+        for (const id of badges.cellsToRun) {
+          const index = notebook.widgets.findIndex(cell => cell.model.id === id);
+          if (index < 0) {
+            continue;
+          }
+          notebook.activeCellIndex = index;
+          notebook.deselectAll();
+          if (!(await NotebookActions.run(notebook, notebookPanel.sessionContext))) {
+            break; // a cell failed: stop there, as Run All does
+          }
+        }
+      }
+    });
+
     commands.addCommand(CommandIDs.refresh, {
       label: 'Refresh Provenance',
       execute: async () => {
@@ -284,6 +316,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: CommandIDs.clearStage, category });
       palette.addItem({ command: CommandIDs.openPanel, category });
       palette.addItem({ command: CommandIDs.refresh, category });
+      palette.addItem({ command: CommandIDs.runStale, category });
     }
   }
 };

@@ -83,6 +83,20 @@ export interface ICompareResult {
   warnings?: string[];
 }
 
+/** A read of `name` by one activation from an earlier one that wrote it. */
+export interface IFlow {
+  name: string;
+  writer_seq: number;
+  writer_count: number | null;
+  reader_seq: number;
+  reader_count: number | null;
+}
+
+export interface IFlowsReply {
+  trial: number;
+  flows: IFlow[];
+}
+
 /** A Vega-Lite spec (the core builds them; the panel only renders). */
 export type VegaLiteSpec = Record<string, unknown>;
 

@@ -97,6 +97,7 @@ describe('ProvenanceModel: loading', () => {
       'info notebook=a.ipynb',
       'trials notebook=a.ipynb&scope=notebook',
       'trials/2 notebook=a.ipynb',
+      'flows trial=2&notebook=a.ipynb',
       'charts notebook=a.ipynb'
     ]);
   });

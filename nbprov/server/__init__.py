@@ -19,10 +19,12 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from .charts import setup_chart_handlers
+    from .flows import setup_flow_handlers
     from .handlers import setup_handlers
 
     setup_handlers(serverapp.web_app, root_dir=str(serverapp.root_dir))
     setup_chart_handlers(serverapp.web_app)
+    setup_flow_handlers(serverapp.web_app)
     serverapp.log.info("nbprov: provenance API at %snbprov/api/", serverapp.base_url)
 
 

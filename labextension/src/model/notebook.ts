@@ -9,7 +9,7 @@ import { type ISignal, Signal } from '@lumino/signaling';
 
 import { type NbprovApi } from '../api';
 import { latestTrial } from '../table';
-import type { IInfoReply, ITrial, ITrialDetail } from '../types';
+import type { IFlow, IInfoReply, ITrial, ITrialDetail } from '../types';
 import { lastRunHashes } from '../staleness';
 
 export class NotebookProvenance {
@@ -53,6 +53,11 @@ export class NotebookProvenance {
     return this._lastRun;
   }
 
+  /** What each cell of the current trial read from which other cell. */
+  get flows(): readonly IFlow[] {
+    return this._flows;
+  }
+
   get info(): IInfoReply | null {
     return this._info;
   }
@@ -83,6 +88,7 @@ export class NotebookProvenance {
         current = latestTrial(reply.trials);
       }
       const detail = current ? await this.api.trial(current.id, this._path) : null;
+      const flows = detail ? await this.api.flows(detail.id, this._path).catch(() => null) : null;
       if (ticket !== this._ticket) {
         return;
       }
@@ -90,6 +96,7 @@ export class NotebookProvenance {
       this._store = reply.store;
       this._trials = reply.trials;
       this._current = detail;
+      this._flows = flows?.flows ?? [];
       this._lastRun = lastRunHashes(detail?.activations ?? []);
       this._error = null;
     } catch (error) {
@@ -147,6 +154,7 @@ export class NotebookProvenance {
   private _trials: ITrial[] = [];
   private _current: ITrialDetail | null = null;
   private _lastRun = new Map<string, string>();
+  private _flows: IFlow[] = [];
   private _info: IInfoReply | null = null;
   private _error: string | null = null;
   private _store = '';
