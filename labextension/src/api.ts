@@ -5,6 +5,8 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type {
+  IChartsReply,
+  IFlowsReply,
   ICompareResult,
   IDepsReply,
   IInfoReply,
@@ -64,6 +66,17 @@ export class NbprovApi {
 
   trials(notebook: string | undefined, scope: 'notebook' | 'all'): Promise<ITrialsReply> {
     return this.get<ITrialsReply>('trials', { notebook, scope });
+  }
+
+  charts(notebook: string, highlight: number[] = []): Promise<IChartsReply> {
+    return this.get<IChartsReply>('charts', {
+      notebook,
+      highlight: highlight.length ? highlight.join(',') : undefined
+    });
+  }
+
+  flows(trial: number, notebook?: string): Promise<IFlowsReply> {
+    return this.get<IFlowsReply>('flows', { trial: String(trial), notebook });
   }
 
   trial(ref: string | number, notebook?: string): Promise<ITrialDetail> {

@@ -10,7 +10,7 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { NotebookProvenance } from './model/notebook';
-import { runState, SourceHashes } from './staleness';
+import { runState, SourceHashes, staleCells } from './staleness';
 import { cellStage, stageClass } from './stage';
 
 const BADGES_CLASS = 'jp-nbprov-badges';
@@ -58,6 +58,21 @@ export class NotebookBadges implements IDisposable {
     this._timer = setTimeout(() => this.update(), 150);
   }
 
+  /** The ids of the code cells marked stale, in notebook order. */
+  get staleCells(): string[] {
+    return this.panel.content.widgets.map(cell => cell.model.id).filter(id => this._stale.has(id));
+  }
+
+  /** What brings the stale cells up to date: the edited and stale cells, in notebook order. */
+  get cellsToRun(): string[] {
+    if (!this._stale.size) {
+      return [];
+    }
+    return this.panel.content.widgets
+      .map(cell => cell.model.id)
+      .filter(id => this._stale.has(id) || this._edited.has(id));
+  }
+
   /** Update every cell's badge now. */
   update(): void {
     if (this._disposed) {
@@ -69,6 +84,22 @@ export class NotebookBadges implements IDisposable {
       }
     }
     this._hashes.retain(new Set(this.panel.content.widgets.map(cell => cell.model.id)));
+    const edited = new Set(
+      this.panel.content.widgets
+        .filter(
+          cell =>
+            cell.model.type === 'code' &&
+            runState(
+              cell.model.id,
+              cell.model.sharedModel.getSource(),
+              this.model.lastRun,
+              this._hashes
+            ) === 'changed'
+        )
+        .map(cell => cell.model.id)
+    );
+    this._edited = edited;
+    this._stale = staleCells(edited, this.model.current?.activations ?? [], this.model.flows);
     for (const cell of this.panel.content.widgets) {
       this.watch(cell);
       if (cell.inputArea) {
@@ -132,7 +163,8 @@ export class NotebookBadges implements IDisposable {
     const source = cell.model.sharedModel.getSource();
     const stage = cellStage(source, cell.model.metadata);
     const state = runState(cell.model.id, source, this.model.lastRun, this._hashes);
-    const key = `${stage?.stage ?? ''}|${stage?.source ?? ''}|${state}`;
+    const stale = state === 'changed' ? undefined : this._stale.get(cell.model.id);
+    const key = `${stage?.stage ?? ''}|${stage?.source ?? ''}|${state}|${stale ?? ''}`;
     if (badges.dataset.key === key) {
       return;
     }
@@ -147,6 +179,13 @@ export class NotebookBadges implements IDisposable {
           ? `nbprov stage "${stage.stage}" (from %tag in the code)`
           : `nbprov stage "${stage.stage}" (from the cell's metadata)`;
       badges.appendChild(pill);
+    }
+    if (stale) {
+      const marker = document.createElement('span');
+      marker.className = 'jp-nbprov-changed jp-nbprov-stale';
+      marker.textContent = 'stale';
+      marker.title = `Stale: ${stale} (run the stale cells with "nbprov: Run Stale Cells")`;
+      badges.appendChild(marker);
     }
     if (state === 'changed') {
       const marker = document.createElement('span');
@@ -169,4 +208,6 @@ export class NotebookBadges implements IDisposable {
   private _timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _watched = new Set<Cell['model']>();
   private _hashes = new SourceHashes();
+  private _stale = new Map<string, string>();
+  private _edited = new Set<string>();
 }

@@ -15,11 +15,19 @@ import { Menu, Widget } from '@lumino/widgets';
 
 import { NbprovApi } from './api';
 import { NotebookBadges } from './badges';
+import { KernelTrial } from './kernel';
 import { provenanceIcon, stageIcon } from './icon';
 import { NotebookProvenance } from './model/notebook';
 import { ProvenanceModel } from './model/provenance';
+import type { ICellTarget } from './model/provenance';
 import { PANEL_ID, ProvenancePanel } from './panel';
+import { sha256Hex } from './sha256';
+import { linkCells, type OpenGraph } from './views/lineage';
+import { GraphZoom, NATURAL_SCALE } from './zoom';
 import { METADATA_KEY, STANDARD_STAGES, isValidStage, stageFromMetadata, withStage } from './stage';
+
+/** How often the open panel looks for trials written elsewhere. */
+const POLL_MS = 1500;
 
 export namespace CommandIDs {
   export const setStage = 'nbprov:set-stage';
@@ -27,6 +35,7 @@ export namespace CommandIDs {
   export const stageMenu = 'nbprov:stage-menu';
   export const openPanel = 'nbprov:open-panel';
   export const refresh = 'nbprov:refresh';
+  export const runStale = 'nbprov:run-stale';
 }
 
 /** The code cells a stage command acts on: the selection, else the active cell. */
@@ -62,14 +71,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const api = new NbprovApi(app.serviceManager.serverSettings);
     const models = new Map<NotebookPanel, NotebookProvenance>();
+    const allBadges = new Map<NotebookPanel, NotebookBadges>();
 
-    const openLarge = (title: string, svg: SVGSVGElement): void => {
+    const openLarge: OpenGraph = (title, svg, onCell) => {
       const content = new Widget();
       content.addClass('jp-nbprov-graph-main');
       const card = document.createElement('div');
       card.className = 'jp-nbprov-graph';
+      card.tabIndex = 0;
+      card.setAttribute('role', 'group');
+      card.setAttribute('aria-label', title);
       card.appendChild(svg);
-      content.node.appendChild(card);
+      const note = document.createElement('p');
+      note.className = 'jp-nbprov-graph-note';
+      note.setAttribute('aria-live', 'polite');
+      const zoom = new GraphZoom(card);
+      content.node.append(zoom.controls, card, note);
+      linkCells(svg, onCell, note);
       const widget = new MainAreaWidget({ content });
       widget.id = `nbprov-graph-${Date.now()}`;
       widget.title.label = title;
@@ -77,10 +95,44 @@ const plugin: JupyterFrontEndPlugin<void> = {
       widget.title.closable = true;
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
+      // Full size in the tab: the graph's own size, or the tab's width when that is wider.
+      requestAnimationFrame(() => {
+        zoom.setSvg(svg);
+        zoom.setScale(Math.max(zoom.scale, NATURAL_SCALE));
+      });
+      widget.disposed.connect(() => zoom.dispose());
     };
     const provenance = new ProvenanceModel(api);
-    const panel = new ProvenancePanel(provenance, openLarge);
+    // A click on a cell of a lineage graph: select that cell and scroll it into view.
+    const revealCell = (target: ICellTarget): string | null => {
+      const which =
+        target.executionCount === null ? 'This cell' : `Cell [${target.executionCount}]`;
+      const notebookPanel = [...models].find(([, model]) => model === provenance.notebook)?.[0];
+      if (!notebookPanel) {
+        return `${which}: its notebook is not open.`;
+      }
+      const cells = notebookPanel.content.widgets;
+      let index = target.cellId ? cells.findIndex(cell => cell.model.id === target.cellId) : -1;
+      if (index < 0 && target.cellHash) {
+        index = cells.findIndex(
+          cell =>
+            cell.model.type === 'code' &&
+            sha256Hex(cell.model.sharedModel.getSource()) === target.cellHash
+        );
+      }
+      if (index < 0) {
+        return `${which} is no longer in the notebook.`;
+      }
+      app.shell.activateById(notebookPanel.id);
+      const notebook = notebookPanel.content;
+      notebook.activeCellIndex = index;
+      notebook.deselectAll();
+      void notebook.scrollToCell(cells[index]).catch(() => undefined);
+      return null;
+    };
+    const panel = new ProvenancePanel(provenance, openLarge, revealCell);
     panel.title.icon = provenanceIcon;
+    panel.title.caption = 'Provenance (nbprov): trials, comparison, charts, lineage';
     app.shell.add(panel, 'right', { rank: 700 });
     restorer?.add(panel, PANEL_ID);
 
@@ -90,17 +142,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
 
     tracker.widgetAdded.connect((_, notebookPanel) => {
-      const model = new NotebookProvenance(api, notebookPanel.context.path);
+      const kernelTrial = new KernelTrial(notebookPanel.sessionContext);
+      const model = new NotebookProvenance(api, notebookPanel.context.path, () =>
+        kernelTrial.ask()
+      );
       models.set(notebookPanel, model);
       const badges = new NotebookBadges(notebookPanel, model);
+      allBadges.set(notebookPanel, badges);
       notebookPanel.context.pathChanged.connect((_, path) => (model.path = path));
-      // A restarted kernel starts a new trial.
+      // A restarted or changed kernel records another trial (or none).
       notebookPanel.sessionContext.statusChanged.connect((_, status) => {
         if (status === 'restarting' || status === 'autorestarting') {
           model.refreshSoon();
         }
       });
+      notebookPanel.sessionContext.kernelChanged.connect(() => model.refreshSoon());
       notebookPanel.disposed.connect(() => {
+        provenance.forget(model);
+        allBadges.delete(notebookPanel);
         badges.dispose();
         model.dispose();
         models.delete(notebookPanel);
@@ -111,6 +170,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     tracker.currentChanged.connect(follow);
     follow();
+
+    // Trials written outside this kernel show up while the panel is open.
+    setInterval(() => {
+      if (panel.isVisible && document.visibilityState === 'visible') {
+        void provenance.notebook?.poll();
+      }
+    }, POLL_MS);
 
     NotebookActions.executed.connect((_, { notebook }) => {
       for (const [notebookPanel, model] of models) {
@@ -197,13 +263,41 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     commands.addCommand(CommandIDs.openPanel, {
       label: 'Show Provenance Panel',
-      caption: 'Trials, comparison and lineage of this notebook',
+      caption: 'Provenance: trials, comparison, charts and lineage of this notebook (nbprov)',
       icon: provenanceIcon,
       execute: () => {
         if (labShell) {
           labShell.activateById(PANEL_ID);
         } else {
           app.shell.activateById(PANEL_ID);
+        }
+      }
+    });
+
+    commands.addCommand(CommandIDs.runStale, {
+      label: 'Run Stale Cells',
+      caption: 'Run the edited cells and the cells that read from them, in notebook order',
+      isEnabled: () => {
+        const notebookPanel = current();
+        return Boolean(notebookPanel && allBadges.get(notebookPanel)?.staleCells.length);
+      },
+      execute: async () => {
+        const notebookPanel = current();
+        const badges = notebookPanel ? allBadges.get(notebookPanel) : undefined;
+        if (!notebookPanel || !badges) {
+          return;
+        }
+        const notebook = notebookPanel.content;
+        for (const id of badges.cellsToRun) {
+          const index = notebook.widgets.findIndex(cell => cell.model.id === id);
+          if (index < 0) {
+            continue;
+          }
+          notebook.activeCellIndex = index;
+          notebook.deselectAll();
+          if (!(await NotebookActions.run(notebook, notebookPanel.sessionContext))) {
+            break; // a cell failed: stop there, as Run All does
+          }
         }
       }
     });
@@ -222,6 +316,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: CommandIDs.clearStage, category });
       palette.addItem({ command: CommandIDs.openPanel, category });
       palette.addItem({ command: CommandIDs.refresh, category });
+      palette.addItem({ command: CommandIDs.runStale, category });
     }
   }
 };

@@ -58,12 +58,53 @@ export interface ICompareRow {
   name: string;
   values: JSONValue[];
   changed: boolean;
+  /** Last against first (older servers send only this). */
   delta: number | null;
+  /** Each trial against the first (the baseline), absolute and relative. */
+  deltas?: Array<number | null>;
+  relative_deltas?: Array<number | null>;
+  present?: boolean[];
+  /** Code rows: the cell's stage and the first line of its code. */
+  stage?: string | null;
+  source_line?: string | null;
+}
+
+export interface ICompareTrial {
+  id: number;
+  name: string | null;
+  notebook?: string | null;
+  status?: string;
 }
 
 export interface ICompareResult {
   trials: number[];
+  trial_info?: ICompareTrial[];
   rows: ICompareRow[];
+  warnings?: string[];
+}
+
+/** A read of `name` by one activation from an earlier one that wrote it. */
+export interface IFlow {
+  name: string;
+  writer_seq: number;
+  writer_count: number | null;
+  reader_seq: number;
+  reader_count: number | null;
+}
+
+export interface IFlowsReply {
+  trial: number;
+  flows: IFlow[];
+}
+
+/** A Vega-Lite spec (the core builds them; the panel only renders). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+export interface IChartsReply {
+  notebook: string | null;
+  trials: number;
+  parallel: VegaLiteSpec | null;
+  scatter: Array<{ title: string; x: string; y: string; spec: VegaLiteSpec }>;
 }
 
 export interface IDepsReply {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { sha256Hex } from '../src/sha256';
-import { lastRunHashes, runState, SourceHashes } from '../src/staleness';
-import type { IActivation } from '../src/types';
+import { lastRunHashes, runState, SourceHashes, staleCells } from '../src/staleness';
+import type { IActivation, IFlow } from '../src/types';
 
 function activation(cellId: string | null, source: string, count: number): IActivation {
   return {
@@ -56,5 +56,41 @@ describe('SourceHashes', () => {
     hashes.retain(new Set(['b']));
     expect(hashes.hash('b', 'y')).toBe(sha256Hex('y'));
     expect((hashes as unknown as { _cache: Map<string, unknown> })._cache.size).toBe(1);
+  });
+});
+
+describe('staleCells', () => {
+  const act = (cell: string, count: number): IActivation => ({
+    execution_count: count,
+    cell_id: cell,
+    cell_hash: `h${count}`,
+    stage: null,
+    status: 'ok',
+    started_at: null,
+    duration_s: null
+  });
+  const flow = (name: string, writer: number, reader: number): IFlow => ({
+    name,
+    writer_seq: writer,
+    writer_count: writer,
+    reader_seq: reader,
+    reader_count: reader
+  });
+
+  it('marks the cells downstream of an edited one, with the reason', () => {
+    const activations = [act('a', 1), act('b', 2), act('c', 3), act('d', 4)];
+    const flows = [flow('X', 1, 2), flow('Y', 2, 3), flow('Z', 1, 1)];
+    const stale = staleCells(new Set(['a']), activations, flows);
+    expect([...stale]).toEqual([
+      ['b', 'reads `X` from cell [1], edited'],
+      ['c', 'reads `Y` from cell [2], stale']
+    ]);
+    expect(staleCells(new Set(['c']), activations, flows).size).toBe(0);
+  });
+
+  it('looks only at the last run of each reader', () => {
+    // b read X from a at [2], then ran again at [5] without reading it.
+    const activations = [act('a', 1), act('b', 2), act('b', 5)];
+    expect(staleCells(new Set(['a']), activations, [flow('X', 1, 2)]).size).toBe(0);
   });
 });

@@ -10,13 +10,14 @@ def cell_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-# Lines that say nothing about what a cell does: comments and nbprov's own magics.
-_LABEL_SKIP = ("#", "%tag ", "%tag_var ", "%load_ext ")
+# Lines that say little about what a cell does: comments, imports, nbprov's own magics.
+_LABEL_SKIP = ("#", "%tag ", "%tag_var ", "%load_ext ", "import ", "from ")
 
 
 def cell_label(source: str | None, width: int | None = None) -> str:
     """The one rule every front labels a cell by: its first line that says what it does
-    (not blank, a comment or a tag), else its first non-blank line; cut to ``width``."""
+    (not blank, a comment, an import or a tag), else its first non-blank line; cut to
+    ``width``."""
     lines = [line.strip() for line in (source or "").splitlines() if line.strip()]
     label = next((line for line in lines if not (line + " ").startswith(_LABEL_SKIP)), None)
     if label is None:

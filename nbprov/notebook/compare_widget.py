@@ -2,33 +2,51 @@
 
 An ipywidgets view over :func:`nbprov.core.compare.rows.compare_trials`: trial pickers (a baseline
 and the trials to compare with it), an only-changed toggle, the grouped table with changes
-highlighted, and a plot of a metric against a hyperparameter across the notebook's trials.
+highlighted, and a Vega-Lite plot of a metric against a hyperparameter across the
+notebook's trials (drawn by the front end's Vega-Lite renderer).
 The view holds no comparison logic; every user value is HTML-escaped before display.
 """
 
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from nbprov.core.compare.choices import comparison_choices
-from nbprov.core.compare.facts import CompareError, is_number
+from nbprov.core.compare.facts import CompareError
 from nbprov.core.compare.filters import Ref
 from nbprov.core.compare.rows import compare_trials
 from nbprov.core.compare.selection import lookup_values
 from nbprov.kernel.attach import recorder_of
 from nbprov.kernel.recorder import Recorder
 from nbprov.render.tables import format_value
+from nbprov.render.vegalite import MIME as VEGALITE_MIME
+from nbprov.render.vegalite import points_spec
 from nbprov.store import Store, StoreError
 from nbprov.store.queries import resolve_trial
 
 MAX_CHOICES = 200
 GROUP_TITLES = {"hyperparam": "hyperparams", "metric": "metrics"}
-CHANGED_STYLE = "background:#fff3cd"
-POINT = "#4c72b0"
-HIGHLIGHT = "#dd4444"
+# Every colour comes from JupyterLab's theme variables, so the widget reads the same in
+# light, dark and high-contrast themes; outside JupyterLab the CSS system colours stand in.
+STYLE = (
+    "<style>"
+    ".nbprov-compare{border-collapse:collapse;color:var(--jp-ui-font-color1,CanvasText)}"
+    ".nbprov-compare th,.nbprov-compare td{padding:2px 8px;text-align:left;"
+    "border-bottom:1px solid var(--jp-border-color2,GrayText)}"
+    ".nbprov-compare tr.changed td{color:var(--jp-ui-font-color0,CanvasText);"
+    "background:color-mix(in srgb,var(--jp-warn-color1,Mark) 22%,"
+    "var(--jp-layout-color1,Canvas))}"
+    ".nbprov-compare tr.changed td:first-child{box-shadow:inset 3px 0 var(--jp-warn-color1,Mark)}"
+    ".nbprov-compare .nbprov-missing,.nbprov-compare .nbprov-delta"
+    "{color:var(--jp-ui-font-color1,CanvasText);font-style:italic}"
+    ".nbprov-warning{color:var(--jp-ui-font-color0,CanvasText);"
+    "border-left:3px solid var(--jp-warn-color1,Mark);padding-left:6px}"
+    ".nbprov-failure{color:var(--jp-ui-font-color0,CanvasText);"
+    "border-left:3px solid var(--jp-error-color1,Mark);padding-left:6px}"
+    "</style>"
+)
 
 
 def _e(value: Any) -> str:
@@ -41,13 +59,13 @@ def _signed(value: float | int, precision: int = 4) -> str:
 
 def _cell(row: dict[str, Any], k: int) -> str:
     if not row["present"][k]:
-        return '<span style="color:#999">missing</span>'
+        return '<span class="nbprov-missing">missing</span>'
     text = _e(format_value(row["values"][k]) or "None")
     delta = row["deltas"][k]
     if k > 0 and row["changed"] and delta is not None:
         relative = row["relative_deltas"][k]
         extra = _signed(delta) + (f", {relative * 100:+.1f}%" if relative is not None else "")
-        text += f' <span style="color:#666">({_e(extra)})</span>'
+        text += f' <span class="nbprov-delta">({_e(extra)})</span>'
     return text
 
 
@@ -61,7 +79,8 @@ def table_html(result: dict[str, Any]) -> str:
         for t in infos
     )
     parts = [
-        '<table class="nbprov-compare" style="border-collapse:collapse">',
+        STYLE,
+        '<table class="nbprov-compare">',
         f"<thead><tr><th></th>{head}</tr></thead><tbody>",
     ]
     group = None
@@ -70,17 +89,16 @@ def table_html(result: dict[str, Any]) -> str:
             group = row["group"]
             title = GROUP_TITLES.get(group, group)
             parts.append(
-                f'<tr><th colspan="{len(infos) + 1}" style="text-align:left">{_e(title)}</th></tr>'
+                f'<tr><th colspan="{len(infos) + 1}" scope="rowgroup">{_e(title)}</th></tr>'
             )
         label = _e(row["name"])
         if row.get("stage"):
             label += f" <i>[{_e(row['stage'])}]</i>"
         if row.get("source_line"):
             label += f" <code>{_e(row['source_line'])}</code>"
-        style = f' style="{CHANGED_STYLE}"' if row["changed"] else ""
         css = "changed" if row["changed"] else "same"
         cells = "".join(f"<td>{_cell(row, k)}</td>" for k in range(len(infos)))
-        parts.append(f'<tr class="{css}"{style}><td>{label}</td>{cells}</tr>')
+        parts.append(f'<tr class="{css}"><td>{label}</td>{cells}</tr>')
     if not result["rows"]:
         parts.append(
             f'<tr><td colspan="{len(infos) + 1}"><i>no differences '
@@ -88,103 +106,8 @@ def table_html(result: dict[str, Any]) -> str:
         )
     parts.append("</tbody></table>")
     for warning in result.get("warnings", []):
-        parts.append(f'<p style="color:#a60">{_e(warning)}</p>')
+        parts.append(f'<p class="nbprov-warning">{_e(warning)}</p>')
     return "".join(parts)
-
-
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    if high == low:
-        return [low]
-    step = (high - low) / (count - 1)
-    return [low + i * step for i in range(count)]
-
-
-def scatter_svg(
-    points: Sequence[tuple[int, Any, Any]],
-    x_label: str,
-    y_label: str,
-    highlight: Sequence[int] = (),
-    width: int = 480,
-    height: int = 300,
-) -> str:
-    """An SVG scatter plot of ``(trial id, x, y)``; non-numeric x values become categories.
-
-    Trials in ``highlight`` are drawn larger and in another colour. Labels are escaped.
-    """
-    usable = [(t, x, y) for t, x, y in points if x is not None and is_number(y)]
-    usable = [(t, x, y) for t, x, y in usable if math.isfinite(float(y))]
-    if not usable:
-        return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="60">'
-            f'<text x="10" y="30">no trial has both {_e(x_label)} and {_e(y_label)}</text></svg>'
-        )
-    numeric_x = all(is_number(x) and math.isfinite(float(x)) for _, x, _ in usable)
-    categories: list[str] = []
-    if not numeric_x:
-        categories = sorted({format_value(x) for _, x, _ in usable})
-    left, right, top, bottom = 60, 20, 20, 45
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def xs(value: Any) -> float:
-        if numeric_x:
-            return float(value)
-        return float(categories.index(format_value(value)))
-
-    x_values = [xs(x) for _, x, _ in usable]
-    y_values = [float(y) for _, _, y in usable]
-    x_lo, x_hi = min(x_values), max(x_values)
-    y_lo, y_hi = min(y_values), max(y_values)
-    if x_lo == x_hi:
-        x_lo, x_hi = x_lo - 1, x_hi + 1
-    if y_lo == y_hi:
-        y_lo, y_hi = y_lo - 1, y_hi + 1
-
-    def px(value: float) -> float:
-        return left + (value - x_lo) / (x_hi - x_lo) * plot_w
-
-    def py(value: float) -> float:
-        return top + plot_h - (value - y_lo) / (y_hi - y_lo) * plot_h
-
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'font-family="sans-serif" font-size="11">',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
-        'stroke="#ccc"/>',
-    ]
-    for tick in _ticks(y_lo, y_hi):
-        out.append(
-            f'<text x="{left - 4}" y="{py(tick) + 4:.1f}" text-anchor="end">'
-            f"{_e(format_value(tick, 3))}</text>"
-        )
-    x_ticks: list[tuple[float, str]] = (
-        [(t, format_value(t, 3)) for t in _ticks(x_lo, x_hi)]
-        if numeric_x
-        else [(float(i), c) for i, c in enumerate(categories)]
-    )
-    for tick, text in x_ticks:
-        out.append(
-            f'<text x="{px(tick):.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
-            f"{_e(text)}</text>"
-        )
-    out.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle">'
-        f"{_e(x_label)}</text>"
-    )
-    out.append(
-        f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" '
-        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{_e(y_label)}</text>'
-    )
-    marked = set(highlight)
-    ordered = sorted(zip(usable, x_values, y_values, strict=True), key=lambda p: p[0][0] in marked)
-    for (trial_id, x, y), xv, yv in ordered:
-        colour, radius = (HIGHLIGHT, 6) if trial_id in marked else (POINT, 4)
-        tip = f"trial {trial_id}: {x_label}={format_value(x)}, {y_label}={format_value(y)}"
-        out.append(
-            f'<circle cx="{px(xv):.1f}" cy="{py(yv):.1f}" r="{radius}" fill="{colour}" '
-            f'fill-opacity="0.8"><title>{_e(tip)}</title></circle>'
-        )
-    out.append("</svg>")
-    return "".join(out)
 
 
 class CompareView:
@@ -230,7 +153,9 @@ class CompareView:
         self.hyperparam = widgets.Dropdown(
             options=hyper, value=hyper[0] if hyper else None, description="against"
         )
-        self.plot = widgets.HTML()
+        # A Vega-Lite chart, drawn by the front end's renderer (JupyterLab's own).
+        self.plot = widgets.Output()
+        self.plot_spec: dict[str, Any] | None = None
         self.message = widgets.HTML()
         for control in (self.baseline, self.others, self.only_changed):
             control.observe(self._on_pick, names="value")
@@ -271,7 +196,7 @@ class CompareView:
                 with self.store.session() as session:
                     self.result = compare_trials(session, ids, show_all=not self.only_changed.value)
             except (CompareError, StoreError) as exc:
-                self.message.value = f'<span style="color:#a00">{_e(exc)}</span>'
+                self.message.value = f'{STYLE}<span class="nbprov-failure">{_e(exc)}</span>'
                 return
             self.message.value = ""
             self.table.value = table_html(self.result)
@@ -288,15 +213,28 @@ class CompareView:
         return [(i, values[i].get(x_ref), values[i].get(y_ref)) for i in ids]
 
     def refresh_plot(self) -> None:
+        from IPython.display import HTML, display
+
         metric, hyper = self.metric.value, self.hyperparam.value
-        if metric is None or hyper is None:
-            self.plot.value = (
-                "<i>tag a metric and a hyperparameter to plot one against the other</i>"
+        self.plot.clear_output()
+        self.plot_spec = None
+        with self.plot:
+            if metric is None or hyper is None:
+                display(
+                    HTML("<i>tag a metric and a hyperparameter to plot one against the other</i>")
+                )
+                return
+            self.plot_spec = points_spec(
+                [(i, f"#{i}", x, y) for i, x, y in self.plot_points()],
+                str(hyper),
+                str(metric),
+                highlight=self.trial_ids,
+                width=300,  # an output area has no fixed width to fit to
             )
-            return
-        self.plot.value = scatter_svg(
-            self.plot_points(), str(hyper), str(metric), highlight=self.trial_ids
-        )
+            if self.plot_spec is None:
+                display(HTML(f"<i>no trial has both {_e(hyper)} and {_e(metric)}</i>"))
+            else:
+                display({VEGALITE_MIME: self.plot_spec}, raw=True)
 
     def _on_pick(self, change: Any) -> None:
         self.refresh()

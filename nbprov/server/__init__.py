@@ -18,9 +18,13 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
+    from nbprov.server.charts import setup_chart_handlers
+    from nbprov.server.flows import setup_flow_handlers
     from nbprov.server.handlers import setup_handlers
 
     setup_handlers(serverapp.web_app, root_dir=str(serverapp.root_dir))
+    setup_chart_handlers(serverapp.web_app)
+    setup_flow_handlers(serverapp.web_app)
     serverapp.log.info("nbprov: provenance API at %snbprov/api/", serverapp.base_url)
 
 

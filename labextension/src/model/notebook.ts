@@ -1,19 +1,26 @@
 /**
  * What the front end knows of one notebook's provenance: its trials and the activations
- * of its current (latest) trial, fetched from the server extension. There is one per open
+ * of its current trial, fetched from the server extension. The current trial is the one
+ * the notebook's own kernel records (asked of the kernel); trials other kernels or
+ * processes wrote for the notebook are listed but never current. There is one per open
  * notebook: its cell badges read it, and the panel's model follows the current one.
  */
 import { type ISignal, Signal } from '@lumino/signaling';
 
 import { type NbprovApi } from '../api';
 import { latestTrial } from '../table';
-import type { IInfoReply, ITrial, ITrialDetail } from '../types';
+import type { IFlow, IInfoReply, ITrial, ITrialDetail } from '../types';
 import { lastRunHashes } from '../staleness';
 
 export class NotebookProvenance {
+  /**
+   * `askKernel` gives the id of the trial the notebook's kernel records (null: none).
+   * Without it (no kernel to ask) the latest trial is current.
+   */
   constructor(
     private readonly api: NbprovApi,
-    private _path: string
+    private _path: string,
+    private readonly askKernel?: () => Promise<number | null>
   ) {}
 
   /** The notebook's Jupyter path (relative to the server root). */
@@ -36,7 +43,7 @@ export class NotebookProvenance {
     return this._trials;
   }
 
-  /** The latest trial of this notebook with its activations, once loaded. */
+  /** This kernel's trial with its activations, once loaded (null: the kernel has none). */
   get current(): ITrialDetail | null {
     return this._current;
   }
@@ -44,6 +51,11 @@ export class NotebookProvenance {
   /** Cell id → hash of the source that last ran in the current trial. */
   get lastRun(): Map<string, string> {
     return this._lastRun;
+  }
+
+  /** What each cell of the current trial read from which other cell. */
+  get flows(): readonly IFlow[] {
+    return this._flows;
   }
 
   get info(): IInfoReply | null {
@@ -62,14 +74,21 @@ export class NotebookProvenance {
     return this._loaded;
   }
 
-  /** Fetch the trials and the latest one's detail; later calls supersede earlier ones. */
+  /** Fetch the trials and the current one's detail; later calls supersede earlier ones. */
   async refresh(): Promise<void> {
     const ticket = ++this._ticket;
     try {
       const info = this._info ?? (await this.api.info(this._path));
       const reply = await this.api.trials(this._path, 'notebook');
-      const latest = latestTrial(reply.trials);
-      const detail = latest ? await this.api.trial(latest.id, this._path) : null;
+      let current: ITrial | null;
+      if (this.askKernel) {
+        const id = await this.askKernel();
+        current = id === null ? null : (reply.trials.find(t => t.id === id) ?? null);
+      } else {
+        current = latestTrial(reply.trials);
+      }
+      const detail = current ? await this.api.trial(current.id, this._path) : null;
+      const flows = detail ? await this.api.flows(detail.id, this._path).catch(() => null) : null;
       if (ticket !== this._ticket) {
         return;
       }
@@ -77,6 +96,7 @@ export class NotebookProvenance {
       this._store = reply.store;
       this._trials = reply.trials;
       this._current = detail;
+      this._flows = flows?.flows ?? [];
       this._lastRun = lastRunHashes(detail?.activations ?? []);
       this._error = null;
     } catch (error) {
@@ -87,6 +107,28 @@ export class NotebookProvenance {
     }
     this._loaded = true;
     this._changed.emit();
+  }
+
+  /**
+   * Look for trials written elsewhere (a terminal's `nbprov run`, another kernel): list
+   * the trials, and refresh only when the list differs from the one on show. Calls made
+   * while one is under way are skipped.
+   */
+  async poll(): Promise<void> {
+    if (this._polling || !this._loaded) {
+      return;
+    }
+    this._polling = true;
+    try {
+      const reply = await this.api.trials(this._path, 'notebook');
+      if (trialsSignature(reply.trials) !== trialsSignature(this._trials)) {
+        await this.refresh();
+      }
+    } catch {
+      // The next refresh shows the failure.
+    } finally {
+      this._polling = false;
+    }
   }
 
   /**
@@ -112,10 +154,19 @@ export class NotebookProvenance {
   private _trials: ITrial[] = [];
   private _current: ITrialDetail | null = null;
   private _lastRun = new Map<string, string>();
+  private _flows: IFlow[] = [];
   private _info: IInfoReply | null = null;
   private _error: string | null = null;
   private _store = '';
   private _loaded = false;
   private _ticket = 0;
   private _timers: ReturnType<typeof setTimeout>[] = [];
+  private _polling = false;
+}
+
+/** What a trial listing shows, to tell whether it changed. */
+export function trialsSignature(trials: readonly ITrial[]): string {
+  return JSON.stringify(
+    trials.map(t => [t.id, t.name, t.status, t.ended_at, t.hyperparams, t.metrics])
+  );
 }

@@ -10,11 +10,21 @@ import { type ISignal, Signal } from '@lumino/signaling';
 import type { NbprovApi } from '../api';
 import { dotToSvg } from '../graphviz';
 import { type ISort, latestTrial, nextSort } from '../table';
-import type { ICompareResult, IInfoReply, ITrial, ITrialDetail } from '../types';
+import { withBaseline } from '../comparison';
+import type { IGraphCell } from '../graphnodes';
+import type {
+  IChartsReply,
+  ICompareResult,
+  IDepsReply,
+  IInfoReply,
+  ITrial,
+  ITrialDetail
+} from '../types';
 import type { NotebookProvenance } from './notebook';
 
 /** The server calls the model makes (NbprovApi, or a stand-in in tests). */
-export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'>;
+export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'> &
+  Partial<Pick<NbprovApi, 'charts'>>;
 
 /** Which trials the table lists. */
 export type TrialScope = 'notebook' | 'all';
@@ -26,9 +36,11 @@ export type TrialScope = 'notebook' | 'all';
  * - `picked`: the trials picked for comparison;
  * - `comparison`: the comparison or the "only changed" choice;
  * - `lineage`: the trial and variable choices;
- * - `graph`: the lineage graph (drawing, drawn, cleared) and its DOT source.
+ * - `graph`: the lineage graph (drawing, drawn, cleared) and its DOT source;
+ * - `charts`: the Vega-Lite charts of the notebook's trials.
  */
-export type ProvenanceChange = 'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph';
+export type ProvenanceChange =
+  'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph' | 'charts';
 
 /** A tagged variable of the lineage trial, as the variable choice lists it. */
 export interface IVariableChoice {
@@ -41,6 +53,23 @@ export interface ILineageGraph {
   /** The SVG text graphviz laid out (not yet sanitized). */
   svg: string;
   title: string;
+  /** The slice it draws (its activations say which cells the nodes are). */
+  deps: IDepsReply['deps'] | null;
+}
+
+/** Where a cell of a lineage graph is: its cell id when recorded, else its code's hash. */
+export interface ICellTarget {
+  cellId: string | null;
+  cellHash: string | null;
+  executionCount: number | null;
+}
+
+/**
+ * The DOT laid out for the panel: top to bottom, so a slice grows down the narrow side
+ * bar instead of across it.
+ */
+export function panelDot(dot: string): string {
+  return dot.replace(/\brankdir\s*=\s*"?LR"?/, 'rankdir=TB');
 }
 
 /** A standalone script, ready to save. */
@@ -55,6 +84,17 @@ export interface IProvenanceModelOptions {
 }
 
 type Features = IInfoReply['features'];
+
+/** What the panel showed for a notebook, kept while another notebook is on show. */
+interface ISavedState {
+  picked: number[];
+  trialPicked: boolean;
+  lineageTrial: string;
+  variable: string;
+  comparison: ICompareResult | null;
+  graph: ILineageGraph | null;
+  dot: string | null;
+}
 
 const NO_FEATURES: Features = { trials: false, compare: false, deps: false, scriptify: false };
 
@@ -122,7 +162,7 @@ export class ProvenanceModel {
     return this._error;
   }
 
-  /** The id of the notebook's current (latest) trial, if any. */
+  /** The id of the trial the notebook's kernel records, if any. */
   get currentTrial(): number | null {
     return this._notebook?.current?.id ?? null;
   }
@@ -179,29 +219,50 @@ export class ProvenanceModel {
     return this._graph;
   }
 
+  /** The charts of the notebook's trials (null: none yet, or the server has none). */
+  get charts(): IChartsReply | null {
+    return this._charts;
+  }
+
   /** The DOT source of the last graph the server sent, or null. */
   get dot(): string | null {
     return this._dot;
   }
 
   /**
-   * Show this notebook (null: none). Picks, comparison, graph and error start afresh;
-   * the scope, sort and "only changed" choices carry over.
+   * Show this notebook (null: none). Each notebook keeps its own picks, comparison,
+   * lineage choice and graph: leaving one saves them, coming back restores them (a
+   * notebook shown for the first time starts afresh). The scope, sort and "only changed"
+   * choices carry over; the error does not.
    */
   setNotebook(notebook: NotebookProvenance | null): void {
     if (notebook === this._notebook) {
       return;
     }
-    this._notebook?.changed.disconnect(this.onNotebookChanged, this);
+    if (this._notebook) {
+      this._saved.set(this._notebook, {
+        picked: [...this._picked],
+        trialPicked: this._trialPicked,
+        lineageTrial: this._lineageTrial,
+        variable: this._variable,
+        comparison: this._comparison,
+        graph: this._graph,
+        dot: this._dot
+      });
+      this._notebook.changed.disconnect(this.onNotebookChanged, this);
+    }
     this._notebook = notebook;
     this._notebook?.changed.connect(this.onNotebookChanged, this);
     this.cancelCalls();
-    this._picked.clear();
-    this._trialPicked = false;
-    this._comparison = null;
+    const saved = notebook ? this._saved.get(notebook) : undefined;
+    this._picked = new Set(saved?.picked ?? []);
+    this._trialPicked = saved?.trialPicked ?? false;
+    this._lineageTrial = saved?.lineageTrial ?? '';
+    this._variable = saved?.variable ?? '';
+    this._comparison = saved?.comparison ?? null;
     this._details.clear();
-    this._dot = null;
-    this._graph = null;
+    this._dot = saved?.dot ?? null;
+    this._graph = saved?.graph ?? null;
     this._drawing = false;
     this._error = null;
     this.emit('picked', 'comparison', 'graph');
@@ -251,7 +312,10 @@ export class ProvenanceModel {
     if (!notebook || this._picked.size < 2) {
       return;
     }
-    const ids = this._trials.map(t => t.id).filter(id => this._picked.has(id));
+    const ids = withBaseline(
+      this._trials.map(t => t.id).filter(id => this._picked.has(id)),
+      this._baseline
+    );
     const call = this._compareCalls.start();
     try {
       const result = await this.api.compare(ids, true, notebook.path);
@@ -268,6 +332,23 @@ export class ProvenanceModel {
       this._error = messageOf(error);
     }
     this.emit('comparison', 'status');
+  }
+
+  /** The trial the others are compared against (null: the first picked in the listing). */
+  get baseline(): number | null {
+    return this._baseline;
+  }
+
+  /** Compare against this trial; the comparison on show is redone. */
+  async setBaseline(id: number | null): Promise<void> {
+    if (id === this._baseline) {
+      return;
+    }
+    this._baseline = id;
+    this.emit('picked');
+    if (this._comparison) {
+      await this.compare();
+    }
   }
 
   setOnlyChanged(onlyChanged: boolean): void {
@@ -313,11 +394,15 @@ export class ProvenanceModel {
         throw new Error('the server sent no graph for this variable');
       }
       this._dot = reply.dot;
-      const svg = await this._layout(reply.dot);
+      const svg = await this._layout(panelDot(reply.dot));
       if (!this._graphCalls.isLatest(call)) {
         return;
       }
-      this._graph = { svg, title: `Lineage of ${variable} (trial ${trial})` };
+      this._graph = {
+        svg,
+        title: `Lineage of ${variable} (trial ${trial})`,
+        deps: reply.deps ?? null
+      };
       this._error = null;
     } catch (error) {
       if (!this._graphCalls.isLatest(call)) {
@@ -347,14 +432,37 @@ export class ProvenanceModel {
     }
   }
 
+  /**
+   * Where a cell node of the drawn graph is in the notebook: the lineage trial's record of
+   * that execution gives its cell id; its code's hash is the fallback.
+   */
+  cellTarget(cell: IGraphCell): ICellTarget {
+    const activation = (this._lineageDetail?.activations ?? []).find(
+      a =>
+        a.execution_count === cell.executionCount &&
+        (cell.cellHash === null || a.cell_hash === cell.cellHash)
+    );
+    return {
+      cellId: activation?.cell_id ?? null,
+      cellHash: cell.cellHash,
+      executionCount: cell.executionCount
+    };
+  }
+
   /** Show a failure that happened outside the model (a view's rendering, say). */
   reportError(error: unknown): void {
     this._error = messageOf(error);
     this.emit('status');
   }
 
+  /** Forget what was saved for a notebook that closed. */
+  forget(notebook: NotebookProvenance): void {
+    this._saved.delete(notebook);
+  }
+
   dispose(): void {
     this._notebook?.changed.disconnect(this.onNotebookChanged, this);
+    this._saved.clear();
     this.cancelCalls();
     Signal.clearData(this);
   }
@@ -365,7 +473,8 @@ export class ProvenanceModel {
       this._trialsCalls,
       this._detailCalls,
       this._compareCalls,
-      this._graphCalls
+      this._graphCalls,
+      this._chartCalls
     ]) {
       calls.cancel();
     }
@@ -404,13 +513,34 @@ export class ProvenanceModel {
     if (notebook) {
       this._error = notebook.error ?? failure;
     }
-    // Follow the latest trial until the user chooses another one that is still listed.
+    // Follow this kernel's trial (else the latest) until the user chooses another one
+    // that is still listed.
     if (!(this._trialPicked && trials.some(t => String(t.id) === this._lineageTrial))) {
-      const latest = latestTrial(trials);
-      this._lineageTrial = latest ? String(latest.id) : '';
+      const current = this.currentTrial;
+      const follow = trials.find(t => t.id === current) ?? latestTrial(trials);
+      this._lineageTrial = follow ? String(follow.id) : '';
     }
     this.emit('status', 'trials', 'picked', 'lineage');
+    void this.loadCharts();
     await this.loadVariables();
+  }
+
+  /** Fetch the charts of the notebook's trials (the compared ones highlighted). */
+  private async loadCharts(): Promise<void> {
+    const notebook = this._notebook;
+    const call = this._chartCalls.start();
+    let charts: IChartsReply | null = null;
+    if (notebook && this.api.charts && this._trials.length > 1) {
+      try {
+        charts = await this.api.charts(notebook.path, [...this._picked]);
+      } catch {
+        charts = null; // an older server without charts: the section stays empty
+      }
+    }
+    if (this._chartCalls.isLatest(call)) {
+      this._charts = charts;
+      this.emit('charts');
+    }
   }
 
   private async loadVariables(): Promise<void> {
@@ -436,6 +566,7 @@ export class ProvenanceModel {
         }
       }
     }
+    this._lineageDetail = detail;
     const roles = new Map<string, string>();
     for (const variable of detail?.variables ?? []) {
       roles.set(variable.name, variable.role);
@@ -463,9 +594,12 @@ export class ProvenanceModel {
   private _picked = new Set<number>();
   private _comparison: ICompareResult | null = null;
   private _onlyChanged = true;
+  private _baseline: number | null = null;
   private _lineageTrial = '';
   private _trialPicked = false;
   private _details = new Map<string, ITrialDetail>();
+  private _saved = new Map<NotebookProvenance, ISavedState>();
+  private _lineageDetail: ITrialDetail | null = null;
   private _variables: IVariableChoice[] = [];
   private _variable = '';
   private _drawing = false;
@@ -475,4 +609,6 @@ export class ProvenanceModel {
   private _detailCalls = new LatestCall();
   private _compareCalls = new LatestCall();
   private _graphCalls = new LatestCall();
+  private _chartCalls = new LatestCall();
+  private _charts: IChartsReply | null = null;
 }

@@ -6,7 +6,8 @@ import type { IDisposable } from '@lumino/disposable';
 
 import { h } from '../dom';
 import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
-import { cellText, formatDelta, groupRows } from '../table';
+import { changeText, codeText, trialHeader, verdict } from '../comparison';
+import { cellText, groupRows } from '../table';
 
 export class CompareView implements IDisposable {
   constructor(private readonly model: ProvenanceModel) {
@@ -19,7 +20,12 @@ export class CompareView implements IDisposable {
         h('h3', {}, 'Compare'),
         h('label', { class: 'jp-nbprov-check' }, this._onlyChanged, 'only changed')
       ),
-      h('div', { class: 'jp-nbprov-actions' }, this._compareButton),
+      h(
+        'div',
+        { class: 'jp-nbprov-actions' },
+        this._compareButton,
+        h('label', {}, 'against ', this._baselineSelect)
+      ),
       this._compareHost
     );
     this._onlyChanged.checked = model.onlyChanged;
@@ -27,6 +33,10 @@ export class CompareView implements IDisposable {
       model.setOnlyChanged(this._onlyChanged.checked)
     );
     this._compareButton.addEventListener('click', () => void model.compare());
+    this._baselineSelect.addEventListener('change', () => {
+      const value = this._baselineSelect.value;
+      void model.setBaseline(value ? Number(value) : null);
+    });
     model.changed.connect(this.onChange, this);
     this.renderButton();
     this.renderComparison();
@@ -62,6 +72,17 @@ export class CompareView implements IDisposable {
     this._compareButton.title = canCompare
       ? 'Pick two or more trials in the table'
       : 'This nbprov has no trial comparison yet';
+    const picked = this.model.trials.filter(t => this.model.picked.has(t.id));
+    const options = [
+      h('option', { value: '' }, 'first picked'),
+      ...picked.map(t =>
+        h('option', { value: String(t.id) }, `#${t.id}${t.name ? ` ${t.name}` : ''}`)
+      )
+    ];
+    this._baselineSelect.replaceChildren(...options);
+    const baseline = this.model.baseline;
+    this._baselineSelect.value =
+      baseline !== null && picked.some(t => t.id === baseline) ? String(baseline) : '';
   }
 
   private renderComparison(): void {
@@ -80,9 +101,18 @@ export class CompareView implements IDisposable {
     const head = h(
       'tr',
       {},
-      h('th', { scope: 'col' }, ''),
-      result.trials.map(id => h('th', { scope: 'col' }, `#${id}`)),
-      h('th', { scope: 'col' }, 'Δ')
+      h('th', { scope: 'col' }, h('span', { class: 'jp-nbprov-sr' }, 'Row')),
+      result.trials.map((_, k) =>
+        h(
+          'th',
+          {
+            scope: 'col',
+            title: k === 0 ? 'The baseline: the others are compared with it' : undefined
+          },
+          trialHeader(result, k),
+          k === 0 ? h('span', { class: 'jp-nbprov-baseline-tag' }, 'baseline') : null
+        )
+      )
     );
     const body: HTMLElement[] = [];
     for (const [group, rows] of groups) {
@@ -90,17 +120,49 @@ export class CompareView implements IDisposable {
         h(
           'tr',
           { class: 'jp-nbprov-group' },
-          h('th', { scope: 'rowgroup', colspan: String(result.trials.length + 2) }, group)
+          h('th', { scope: 'rowgroup', colspan: String(result.trials.length + 1) }, group)
         )
       );
       for (const row of rows) {
+        const isCode = row.group === 'code';
         body.push(
           h(
             'tr',
             { class: row.changed ? 'jp-nbprov-changed-row' : undefined },
-            h('th', { scope: 'row' }, row.name),
-            row.values.map(value => h('td', {}, cellText(value))),
-            h('td', { class: 'jp-nbprov-delta' }, formatDelta(row.delta))
+            h(
+              'th',
+              { scope: 'row' },
+              row.name,
+              row.stage ? h('span', { class: 'jp-nbprov-row-stage' }, ` [${row.stage}]`) : null,
+              row.source_line
+                ? h(
+                    'code',
+                    { class: 'jp-nbprov-row-code', title: row.source_line },
+                    row.source_line
+                  )
+                : null
+            ),
+            row.values.map((value, k) => {
+              if (isCode) {
+                return h('td', { title: cellText(value) || undefined }, codeText(row, k));
+              }
+              const better = verdict(row, k);
+              const delta = changeText(row, k);
+              return h(
+                'td',
+                { class: better ? `jp-nbprov-${better}` : undefined },
+                row.present && !row.present[k] ? '—' : cellText(value),
+                delta ? h('span', { class: 'jp-nbprov-delta' }, ` ${delta}`) : null,
+                better
+                  ? h(
+                      'span',
+                      { class: 'jp-nbprov-verdict', title: better },
+                      better === 'better' ? ' ✓' : ' ✗',
+                      h('span', { class: 'jp-nbprov-sr' }, ` ${better}`)
+                    )
+                  : null
+              );
+            })
           )
         );
       }
@@ -108,7 +170,7 @@ export class CompareView implements IDisposable {
     this._compareHost.replaceChildren(
       h(
         'div',
-        { class: 'jp-nbprov-scroll' },
+        { class: 'jp-nbprov-scroll', role: 'region', 'aria-label': 'Comparison', tabindex: '0' },
         h(
           'table',
           { class: 'jp-nbprov-table jp-nbprov-compare' },
@@ -127,4 +189,8 @@ export class CompareView implements IDisposable {
     'Compare'
   );
   private _compareHost = h('div', { class: 'jp-nbprov-compare-host' });
+  private _baselineSelect = h('select', {
+    class: 'jp-nbprov-baseline',
+    'aria-label': 'Baseline trial'
+  });
 }

@@ -6,17 +6,97 @@
 import type { IDisposable } from '@lumino/disposable';
 
 import { h } from '../dom';
-import type { IScriptFile, ProvenanceChange, ProvenanceModel } from '../model/provenance';
+import { describeNode, type IGraphCell } from '../graphnodes';
+import type {
+  ICellTarget,
+  IScriptFile,
+  ProvenanceChange,
+  ProvenanceModel
+} from '../model/provenance';
+import type { IDepsReply } from '../types';
 import { parseSafeSvg } from '../svg';
+import { GraphZoom } from '../zoom';
 
-/** Opens a copy of a lineage graph in a main-area tab. */
-export type OpenGraph = (title: string, svg: SVGSVGElement) => void;
+/** Shows a cell in its notebook; returns why it could not (null: shown). */
+export type RevealCell = (target: ICellTarget) => string | null;
+
+/** Opens a copy of a lineage graph in a main-area tab; a click on a cell reveals it. */
+export type OpenGraph = (
+  title: string,
+  svg: SVGSVGElement,
+  onCell: (cell: IGraphCell) => string | null
+) => void;
+
+/**
+ * Give a drawn graph's nodes human tooltips (no internal ids) and make its cell nodes
+ * links: a click, Enter or Space calls `onCell`, whose answer (why the cell could not be
+ * shown) goes to `note`.
+ */
+export function linkGraph(
+  svg: SVGSVGElement,
+  deps: IDepsReply['deps'] | null,
+  onCell: (cell: IGraphCell) => string | null,
+  note: HTMLElement
+): void {
+  for (const title of Array.from(svg.querySelectorAll('g.edge > title, svg > g > title'))) {
+    title.remove();
+  }
+  for (const node of Array.from(svg.querySelectorAll<SVGGElement>('g.node'))) {
+    const title = node.querySelector(':scope > title');
+    const lines = Array.from(node.querySelectorAll('text'), text => text.textContent ?? '');
+    const info = describeNode(title?.textContent ?? '', lines, deps);
+    if (title) {
+      title.textContent = info.tooltip;
+    }
+    node.classList.add(`jp-nbprov-node-${info.kind}`);
+    const cell = info.cell;
+    if (cell) {
+      node.dataset.seq = String(cell.seq);
+      node.dataset.count = cell.executionCount === null ? '' : String(cell.executionCount);
+      node.dataset.hash = cell.cellHash ?? '';
+      node.dataset.stage = cell.stage ?? '';
+      node.setAttribute('tabindex', '0');
+      node.setAttribute('role', 'button');
+      node.setAttribute('aria-label', info.tooltip);
+    }
+  }
+  linkCells(svg, onCell, note);
+}
+
+/** Make the cell nodes `linkGraph` marked call `onCell` on a click, Enter or Space. */
+export function linkCells(
+  svg: SVGSVGElement,
+  onCell: (cell: IGraphCell) => string | null,
+  note: HTMLElement
+): void {
+  for (const node of Array.from(svg.querySelectorAll<SVGGElement>('g.node[data-seq]'))) {
+    const data = node.dataset;
+    const cell: IGraphCell = {
+      seq: Number(data.seq),
+      executionCount: data.count ? Number(data.count) : null,
+      cellHash: data.hash || null,
+      stage: data.stage || null
+    };
+    const activate = (): void => {
+      note.textContent = onCell(cell) ?? '';
+    };
+    node.addEventListener('click', activate);
+    node.addEventListener('keydown', event => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        activate();
+      }
+    });
+  }
+}
 
 export class LineageView implements IDisposable {
   constructor(
     private readonly model: ProvenanceModel,
-    private readonly openLarge: OpenGraph = () => undefined
+    private readonly openLarge: OpenGraph = () => undefined,
+    private readonly revealCell: RevealCell = () => 'The notebook is not open.'
   ) {
+    this._zoom = new GraphZoom(this._graphHost);
     this.node = h(
       'section',
       { class: 'jp-nbprov-section', 'aria-label': 'Lineage' },
@@ -34,7 +114,9 @@ export class LineageView implements IDisposable {
         this._largeButton,
         this._scriptButton
       ),
+      this._zoom.controls,
       this._graphHost,
+      this._graphNote,
       this._dotDetails
     );
     this._trialSelect.addEventListener(
@@ -49,7 +131,9 @@ export class LineageView implements IDisposable {
     this._largeButton.addEventListener('click', () => {
       const svg = this._graphHost.querySelector('svg');
       if (svg && model.graph) {
-        this.openLarge(model.graph.title, svg.cloneNode(true) as SVGSVGElement);
+        this.openLarge(model.graph.title, svg.cloneNode(true) as SVGSVGElement, cell =>
+          this.revealCell(model.cellTarget(cell))
+        );
       }
     });
     model.changed.connect(this.onChange, this);
@@ -67,6 +151,7 @@ export class LineageView implements IDisposable {
   dispose(): void {
     if (!this._disposed) {
       this._disposed = true;
+      this._zoom.dispose();
       this.model.changed.disconnect(this.onChange, this);
     }
   }
@@ -116,6 +201,8 @@ export class LineageView implements IDisposable {
     this._dotDetails.hidden = dot === null;
     this._largeButton.hidden = true;
     this._graphHost.removeAttribute('aria-label');
+    this._graphNote.textContent = '';
+    this._zoom.setSvg(null);
     if (drawing) {
       this._graphHost.replaceChildren(h('p', { class: 'jp-nbprov-empty' }, 'Drawing…'));
       return;
@@ -133,9 +220,17 @@ export class LineageView implements IDisposable {
       return;
     }
     svg.classList.add('jp-nbprov-graph-svg');
-    svg.setAttribute('role', 'img');
+    svg.setAttribute('role', 'group'); // not 'img': its cell nodes are links
+    svg.setAttribute('aria-label', graph.title);
+    linkGraph(
+      svg,
+      graph.deps,
+      cell => this.revealCell(this.model.cellTarget(cell)),
+      this._graphNote
+    );
     this._graphHost.replaceChildren(svg);
     this._graphHost.setAttribute('aria-label', graph.title);
+    this._zoom.setSvg(svg);
     this._largeButton.hidden = false;
   }
 
@@ -167,7 +262,15 @@ export class LineageView implements IDisposable {
     { class: 'jp-nbprov-button jp-nbprov-script-button', type: 'button' },
     'Export script'
   );
-  private _graphHost = h('div', { class: 'jp-nbprov-graph', 'aria-live': 'polite' });
+  // It scrolls, so it takes the keyboard focus (arrow keys scroll it).
+  private _graphHost = h('div', {
+    class: 'jp-nbprov-graph',
+    'aria-live': 'polite',
+    role: 'group',
+    tabindex: '0'
+  });
+  private _zoom: GraphZoom;
+  private _graphNote = h('p', { class: 'jp-nbprov-graph-note', 'aria-live': 'polite' });
   private _dotSource = h('pre', { class: 'jp-nbprov-dot' });
   private _dotDetails = h(
     'details',

@@ -103,22 +103,39 @@ export class TrialsView implements IDisposable {
         checked: model.picked.has(trial.id)
       });
       box.addEventListener('change', () => model.pick(trial.id, box.checked));
+      const isCurrent = trial.id === current;
       return h(
         'tr',
         {
           'data-trial': String(trial.id),
-          class: trial.id === current ? 'jp-nbprov-current' : undefined
+          class: isCurrent ? 'jp-nbprov-current' : undefined,
+          title:
+            model.scope === 'notebook'
+              ? isCurrent
+                ? "This kernel's trial"
+                : 'Recorded by another kernel or process'
+              : undefined
         },
         h('td', { class: 'jp-nbprov-pick' }, box),
         columns.map(column =>
-          h('td', { class: `jp-nbprov-col-${column.kind}` }, cell(trial, column.key))
+          h(
+            'td',
+            { class: `jp-nbprov-col-${column.kind}`, title: fullText(trial, column.key) },
+            cell(trial, column.key),
+            isCurrent && column.key === 'id'
+              ? h('span', { class: 'jp-nbprov-kernel-tag' }, 'kernel')
+              : null
+          )
         )
       );
     });
+    // A redraw (a sort, a refresh) keeps the table where it was scrolled to.
+    const old = this._tableHost.querySelector('.jp-nbprov-scroll');
+    const scrollLeft = old?.scrollLeft ?? 0;
     this._tableHost.replaceChildren(
       h(
         'div',
-        { class: 'jp-nbprov-scroll' },
+        { class: 'jp-nbprov-scroll', role: 'region', 'aria-label': 'Trials table', tabindex: '0' },
         h(
           'table',
           { class: 'jp-nbprov-table jp-nbprov-trials' },
@@ -127,6 +144,10 @@ export class TrialsView implements IDisposable {
         )
       )
     );
+    const scroller = this._tableHost.querySelector('.jp-nbprov-scroll');
+    if (scroller) {
+      scroller.scrollLeft = scrollLeft;
+    }
   }
 
   private header(column: IColumn): HTMLElement {
@@ -154,6 +175,15 @@ export class TrialsView implements IDisposable {
   private _disposed = false;
   private _allNotebooks = h('input', { type: 'checkbox', class: 'jp-nbprov-all' });
   private _tableHost = h('div', { class: 'jp-nbprov-table-host' });
+}
+
+/** A cell's whole text as its tooltip, when it may be cut (long names and values). */
+function fullText(trial: ITrial, key: string): string | undefined {
+  if (key === 'started_at' || key === 'duration' || key === 'status' || key === 'id') {
+    return undefined;
+  }
+  const text = cellText(columnValue(trial, key));
+  return text.length > 12 ? text : undefined;
 }
 
 /** What a table cell shows for a column. */

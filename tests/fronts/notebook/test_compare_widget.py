@@ -12,7 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from support import flush, run
 
 import nbprov
-from nbprov.notebook.compare_widget import CompareView, compare, scatter_svg, table_html
+from nbprov.notebook.compare_widget import CompareView, compare, table_html
 
 
 def recorder(shell: InteractiveShell) -> nbprov.kernel.recorder.Recorder:
@@ -79,13 +79,17 @@ def test_plot_of_a_metric_against_a_hyperparameter(
     view.hyperparam.value = "alpha"
     points = view.plot_points()
     assert sorted(points) == [(1, 0.1, 0.51), (2, 0.5, 0.55), (3, 2.0, 0.7)]
-    svg = view.plot.value
-    assert svg.startswith("<svg") and svg.count("<circle") == 3
-    assert svg.count('fill="#dd4444"') == 2  # the two compared trials
-    assert "trial 3: alpha=2.0, r2=0.7" in svg
+    # A Vega-Lite spec, not hand-drawn SVG; the compared trials are highlighted.
+    spec = view.plot_spec
+    assert spec is not None and spec["$schema"].endswith("vega-lite/v5.json")
+    values = spec["data"]["values"]
+    assert sorted((p["id"], p["x"], p["y"]) for p in values) == sorted(points)
+    assert sum(p["group"] == "compared" for p in values) == 2  # the two compared trials
+    assert spec["encoding"]["x"]["type"] == "quantitative"
     view.hyperparam.value = "solver"  # categorical axis
-    assert view.plot.value.count("<circle") == 3
-    assert ">lbfgs<" in view.plot.value and ">saga<" in view.plot.value
+    spec = view.plot_spec
+    assert spec is not None and spec["encoding"]["x"]["type"] == "nominal"
+    assert {p["x"] for p in spec["data"]["values"]} == {"lbfgs", "saga"}
 
 
 def test_every_user_value_is_escaped(shell: InteractiveShell, store_path: Path) -> None:
@@ -100,9 +104,6 @@ def test_every_user_value_is_escaped(shell: InteractiveShell, store_path: Path) 
     assert "<script>" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
-    svg = scatter_svg([(1, "<x>", 1.0), (2, "y", 2.0)], "<i>x</i>", "r&d", highlight=[1])
-    assert "<x>" not in svg and "<i>" not in svg and "r&d" not in svg
-    assert "&lt;x&gt;" in svg and "r&amp;d" in svg
     result = {
         "trials": [1, 2],
         "trial_info": [{"id": 1, "name": "<img src=x>"}, {"id": 2, "name": None}],

@@ -154,3 +154,12 @@ def test_cli_and_python_api_agree(
     assert "m (metric) = 1.0" in text and "alpha = 0.5" in text
     assert cli_main(["deps", "latest", "nope", "--db", str(store_path)]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_cell_labels_skip_imports_tags_and_comments() -> None:
+    from nbprov.render.graph import first_line
+
+    source = "# fit\n%tag score\nimport numpy as np\nfrom sklearn import linear_model\nm = fit(X)"
+    assert first_line(source) == "m = fit(X)"
+    # A cell of imports only keeps its first line.
+    assert first_line("import numpy as np\nimport pandas") == "import numpy as np"
