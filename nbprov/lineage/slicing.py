@@ -386,3 +386,16 @@ def slice_json(
         as_of = matching[-1]
     sl = backward_slice(trace, variable, as_of=as_of)
     return to_json(sl, _values(conn, trial_id, sl.versions), as_of)
+
+
+def merge_slice(into: dict[str, Any], extra: dict[str, Any], *, edges: bool = True) -> None:
+    """Add to the slice JSON ``into`` the activations, variable versions (and edges) of
+    ``extra`` it does not hold yet, keeping its activations in execution order."""
+    seqs = {a["seq"] for a in into["activations"]}
+    versions = {(v["name"], v["seq"]) for v in into["variables"]}
+    into["activations"] += [a for a in extra["activations"] if a["seq"] not in seqs]
+    into["variables"] += [v for v in extra["variables"] if (v["name"], v["seq"]) not in versions]
+    if edges:
+        known = {repr(sorted(e.items())) for e in into["edges"]}
+        into["edges"] += [e for e in extra["edges"] if repr(sorted(e.items())) not in known]
+    into["activations"].sort(key=lambda a: a["seq"])

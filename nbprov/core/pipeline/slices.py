@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from nbprov.capture.ipython_syntax import plain_python
 from nbprov.core.scriptify.build import compose, imported_names, pull_in, recorded_value
 from nbprov.core.scriptify.script import MAX_PULLS, RecordedValue, Script, ScriptifyError
-from nbprov.lineage.slicing import SliceError, load_trace, slice_json
+from nbprov.lineage.slicing import SliceError, load_trace, merge_slice, slice_json
 from nbprov.store.models import Trial
 
 __all__ = ["merged_slice", "translate_targets"]
@@ -33,28 +33,11 @@ def merged_slice(session: Session, trial_id: int, targets: Sequence[str]) -> dic
         "variables": [],
         "edges": [],
     }
-    seen_acts: set[int] = set()
-    seen_versions: set[tuple[str, int]] = set()
-    seen_edges: set[str] = set()
     for name in targets:
         try:
-            sl = slice_json(session.connection(), trial_id, name)
+            merge_slice(merged, slice_json(session.connection(), trial_id, name))
         except SliceError as exc:
             raise ScriptifyError(str(exc)) from exc
-        for a in sl["activations"]:
-            if a["seq"] not in seen_acts:
-                seen_acts.add(a["seq"])
-                merged["activations"].append(a)
-        for v in sl["variables"]:
-            if (v["name"], v["seq"]) not in seen_versions:
-                seen_versions.add((v["name"], v["seq"]))
-                merged["variables"].append(v)
-        for e in sl["edges"]:
-            key = repr(sorted(e.items()))
-            if key not in seen_edges:
-                seen_edges.add(key)
-                merged["edges"].append(e)
-    merged["activations"].sort(key=lambda a: a["seq"])
     return merged
 
 

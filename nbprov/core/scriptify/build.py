@@ -49,6 +49,7 @@ from nbprov.lineage.slicing import (
     Trace,
     backward_slice,
     load_trace,
+    merge_slice,
     slice_json,
     to_json,
 )
@@ -388,7 +389,6 @@ def pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]]
     """Add to ``sl`` the slice of each missing name as it was before the activation that
     needs it; False when nothing could be added."""
     steps = trace.steps
-    have = {a["seq"] for a in sl["activations"]}
     versions = {(v["name"], v["seq"]) for v in sl["variables"]}
     grew = False
     for name, seq in missing:
@@ -408,16 +408,9 @@ def pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]]
                 continue
         if all((v["name"], v["seq"]) in versions for v in extra["variables"]):
             continue
-        for a in extra["activations"]:
-            if a["seq"] not in have:
-                have.add(a["seq"])
-                sl["activations"].append(a)
-        for v in extra["variables"]:
-            if (v["name"], v["seq"]) not in versions:
-                versions.add((v["name"], v["seq"]))
-                sl["variables"].append(v)
+        merge_slice(sl, extra, edges=False)
+        versions |= {(v["name"], v["seq"]) for v in extra["variables"]}
         grew = True
-    sl["activations"].sort(key=lambda a: a["seq"])
     return grew
 
 
