@@ -10,7 +10,10 @@ import type {
   ICompareResult,
   IDepsReply,
   IInfoReply,
+  IPipelineReply,
   IScriptReply,
+  IStudiesReply,
+  IStudyReply,
   ITrialDetail,
   ITrialsReply
 } from './types';
@@ -99,11 +102,36 @@ export class NbprovApi {
     return this.get<IScriptReply>('scriptify', { trial: String(trial), variable, notebook });
   }
 
-  private async get<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
+  studies(notebook?: string): Promise<IStudiesReply> {
+    return this.get<IStudiesReply>('studies', { notebook });
+  }
+
+  study(name: string, notebook?: string): Promise<IStudyReply> {
+    return this.get<IStudyReply>(`studies/${encodeURIComponent(name)}`, { notebook });
+  }
+
+  /** Write the pipeline package of ``targets`` in a trial next to the notebook. */
+  pipeline(trial: string | number, targets: string[], notebook?: string): Promise<IPipelineReply> {
+    return this.request<IPipelineReply>('POST', 'pipeline', {
+      trial: String(trial),
+      targets: targets.join(','),
+      notebook
+    });
+  }
+
+  private get<T>(path: string, params: Record<string, string | undefined>): Promise<T> {
+    return this.request<T>('GET', path, params);
+  }
+
+  private async request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    params: Record<string, string | undefined>
+  ): Promise<T> {
     const url = URLExt.join(this.settings.baseUrl, 'nbprov', 'api', path) + queryString(params);
     let response: Response;
     try {
-      response = await ServerConnection.makeRequest(url, { method: 'GET' }, this.settings);
+      response = await ServerConnection.makeRequest(url, { method }, this.settings);
     } catch (error) {
       throw new ApiError(`cannot reach the Jupyter server: ${String(error)}`, 0);
     }

@@ -10,6 +10,7 @@ import { SplitPanel, Widget } from '@lumino/widgets';
 import { h } from './dom';
 import type { ProvenanceChange, ProvenanceModel } from './model/provenance';
 import { ChartsView } from './views/charts';
+import { StudiesView } from './views/studies';
 import { CompareView } from './views/compare';
 import { LineageView, type OpenGraph, type RevealCell } from './views/lineage';
 import { TrialsView } from './views/trials';
@@ -72,6 +73,7 @@ export class ProvenancePanel extends Widget {
       new TrialsView(model),
       new CompareView(model),
       new ChartsView(model),
+      new StudiesView(model),
       new LineageView(model, openLarge, revealCell)
     ];
     this.node.append(
@@ -127,7 +129,7 @@ export class ProvenancePanel extends Widget {
     this._error.hidden = model.error === null;
   }
 
-  private _views: Array<TrialsView | CompareView | ChartsView | LineageView>;
+  private _views: Array<TrialsView | CompareView | ChartsView | StudiesView | LineageView>;
   private _refreshButton = h(
     'button',
     { class: 'jp-nbprov-button', type: 'button', title: 'Reload from the store' },

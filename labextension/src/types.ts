@@ -50,7 +50,14 @@ export interface IInfoReply {
   version: string;
   store: string;
   store_exists: boolean;
-  features: { trials: boolean; compare: boolean; deps: boolean; scriptify: boolean };
+  features: {
+    trials: boolean;
+    compare: boolean;
+    deps: boolean;
+    scriptify: boolean;
+    pipeline?: boolean;
+    studies?: boolean;
+  };
 }
 
 export interface ICompareRow {
@@ -107,6 +114,23 @@ export interface IChartsReply {
   scatter: Array<{ title: string; x: string; y: string; spec: VegaLiteSpec }>;
 }
 
+/** ``GET nbprov/api/studies``: the searches (``nbprov sweep``) kept in the store. */
+export interface IStudiesReply {
+  store: string;
+  studies: string[];
+}
+
+/** ``GET nbprov/api/studies/NAME``: ``nbprov study NAME --format json`` and its charts. */
+export interface IStudyReply {
+  summary: {
+    study: string;
+    metric: string;
+    direction: string;
+    best: { value: number; trial: number | null; params: Record<string, JSONValue> } | null;
+  };
+  charts: { history: VegaLiteSpec; parallel: VegaLiteSpec };
+}
+
 export interface IDepsReply {
   deps: {
     trial?: JSONValue;
@@ -116,6 +140,14 @@ export interface IDepsReply {
     edges?: JSONValue[];
   };
   dot: string | null;
+}
+
+/** What ``POST nbprov/api/pipeline`` wrote: ``nbprov pipeline --format json``, and where. */
+export interface IPipelineReply {
+  package: string;
+  folder: string;
+  stages: Array<{ name: string }>;
+  targets: Record<string, string>;
 }
 
 export interface IScriptReply {

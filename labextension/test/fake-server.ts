@@ -45,7 +45,8 @@ export class FakeServer {
     trial(2, 'a.ipynb', 0.25, 0.9375),
     trial(3, 'b.ipynb', 1, 0.75)
   ];
-  features = { trials: true, compare: true, deps: true, scriptify: true };
+  studies: string[] = ['diabetes-alpha'];
+  features = { trials: true, compare: true, deps: true, scriptify: true, pipeline: true };
   /** Endpoint (`trials`, `trials/2`, `compare`, …) → the failure it answers with. */
   failures = new Map<string, IReply>();
   /** Endpoints whose replies wait until released. */
@@ -122,6 +123,32 @@ export class FakeServer {
     }
     if (endpoint === 'deps') {
       return ok({ deps: {}, dot: this.dot });
+    }
+    if (endpoint === 'studies') {
+      return ok({ store: '/tmp/s.db', studies: this.studies });
+    }
+    if (endpoint.startsWith('studies/')) {
+      const name = decodeURIComponent(endpoint.slice('studies/'.length));
+      if (!this.studies.includes(name)) {
+        return { status: 404, body: { message: `no study named '${name}'` } };
+      }
+      return ok({
+        summary: {
+          study: name,
+          metric: 'r2',
+          direction: 'max',
+          best: { value: 0.5, trial: 3, params: { alpha: 0.1 } }
+        },
+        charts: { history: { mark: 'line' }, parallel: { mark: 'line' } }
+      });
+    }
+    if (endpoint === 'pipeline') {
+      return ok({
+        package: 'exp_pipeline',
+        folder: '/work/exp_pipeline',
+        stages: [{ name: 'read' }, { name: 'score' }],
+        targets: { [params.targets]: 'score' }
+      });
     }
     if (endpoint === 'scriptify') {
       return ok({ trial: params.trial, variable: params.variable, script: 'r2 = 1\n' });

@@ -98,7 +98,8 @@ describe('ProvenanceModel: loading', () => {
       'trials notebook=a.ipynb&scope=notebook',
       'trials/2 notebook=a.ipynb',
       'flows trial=2&notebook=a.ipynb',
-      'charts notebook=a.ipynb'
+      'charts notebook=a.ipynb',
+      'studies notebook=a.ipynb'
     ]);
   });
 
@@ -303,6 +304,32 @@ describe('ProvenanceModel: lineage', () => {
     expect(model.dot).toBe('digraph { bad');
     expect(model.error).toBe('syntax error in line 1');
     expect(model.drawing).toBe(false);
+  });
+
+  it('lists the searches and fetches the chosen one', async () => {
+    const f = await loaded();
+    await settle();
+    expect(f.model.studies).toEqual(['diabetes-alpha']);
+    await f.model.selectStudy('diabetes-alpha');
+    expect(f.model.study?.summary.best?.params).toEqual({ alpha: 0.1 });
+    expect(f.model.study?.charts.history).toEqual({ mark: 'line' });
+    await f.model.selectStudy('');
+    expect(f.model.study).toBeNull();
+    await f.model.selectStudy('nope');
+    expect(f.model.study).toBeNull();
+    expect(f.model.error).toBe("no study named 'nope'");
+  });
+
+  it('exports the pipeline of the variable through a POST', async () => {
+    const f = await loaded();
+    f.model.selectVariable('r2');
+    const reply = await f.model.exportPipeline();
+    expect(reply?.package).toBe('exp_pipeline');
+    expect(reply?.targets).toEqual({ r2: 'score' });
+    expect(f.server.requests[f.server.requests.length - 1]).toMatch(/^pipeline .*targets=r2/);
+    f.server.fail('pipeline', 'no value named r2');
+    expect(await f.model.exportPipeline()).toBeNull();
+    expect(f.model.error).toBe('no value named r2');
   });
 
   it('exports the script that rebuilds the variable', async () => {

@@ -70,7 +70,13 @@ describe('ProvenancePanel', () => {
     const { panel } = setUp();
     expect(panel.id).toBe('nbprov-provenance-panel');
     expect(find(panel, 'h2').textContent).toBe('Provenance');
-    expect(texts(panel, 'section h3')).toEqual(['Trials', 'Compare', 'Charts', 'Lineage']);
+    expect(texts(panel, 'section h3')).toEqual([
+      'Trials',
+      'Compare',
+      'Charts',
+      'Searches',
+      'Lineage'
+    ]);
     expect(find(panel, '.jp-nbprov-subtitle').textContent).toBe(
       'Open a notebook to see its trials.'
     );

@@ -275,16 +275,13 @@ def test_dot_output_renders_with_bundled_graphviz(lab_server: LabServer, page: A
 
 def test_lineage_graph_in_panel(lab_server: LabServer, page: Any) -> None:
     lab = lab_server
-    status, info = lab.get("nbprov/api/info")
-    assert status == 200, info
-    if not info["features"]["deps"]:
-        pytest.xfail("the installed core has no lineage (deps) function yet")
-    if not (lab.root / "experiment.ipynb").exists():
-        pytest.skip("needs the experiment notebook of test_badges_panel_and_lineage")
-    _open(page, lab, "experiment.ipynb")
+    # Its own notebook, so that it needs no other test to have run first.
+    (lab.root / "lineage.ipynb").write_text(_notebook(EXPERIMENT))
+    _open(page, lab, "lineage.ipynb")
+    _run_all(page)
     _open_panel(page)
     panel = page.locator("#nbprov-provenance-panel")
-    panel.locator(".jp-nbprov-trials tbody tr").first.wait_for(timeout=TIMEOUT_MS)
+    _wait_for_text(page, "#nbprov-provenance-panel .jp-nbprov-trials tbody", "2.75")
     panel.locator(".jp-nbprov-variable-select").select_option("score")
     panel.locator(".jp-nbprov-graph-button").click()
     panel.locator(".jp-nbprov-graph svg").wait_for(timeout=TIMEOUT_MS)
@@ -292,13 +289,19 @@ def test_lineage_graph_in_panel(lab_server: LabServer, page: Any) -> None:
     # The slice of the metric: the cells that built it, with their stages and values.
     assert "[2] read" in text and "[3] features" in text and "score = 2.75" in text
     screenshot(page, "06-lineage-graph")
-    if info["features"]["scriptify"]:
-        # Export script: the standalone script that rebuilds the variable, downloaded.
-        with page.expect_download(timeout=TIMEOUT_MS) as download:
-            panel.locator(".jp-nbprov-script-button").click()
-        assert download.value.suggested_filename.endswith(".py")
-        script = Path(download.value.path()).read_text()
-        assert "score = sum(scaled) / len(scaled)" in script
+    # Export script: the standalone script that rebuilds the variable, downloaded.
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        panel.locator(".jp-nbprov-script-button").click()
+    assert download.value.suggested_filename.endswith(".py")
+    script = Path(download.value.path()).read_text()
+    assert "score = sum(scaled) / len(scaled)" in script
+    # Export pipeline: the package is written next to the notebook, and says so.
+    panel.locator(".jp-nbprov-pipeline-button").click()
+    _wait_for_text(page, "#nbprov-provenance-panel .jp-nbprov-pipeline-note", "Wrote package")
+    note = panel.locator(".jp-nbprov-pipeline-note").text_content() or ""
+    package = note.split("Wrote package ", 1)[1].split(" ", 1)[0]
+    assert (lab.root / package / package / "score.py").is_file(), note
+    assert (lab.root / package / "tests" / "test_pipeline.py").is_file()
     # The narrow side bar scrolls the graph; a tab shows it whole.
     panel.locator(".jp-nbprov-large-button").click()
     page.locator(".jp-nbprov-graph-main svg").wait_for(timeout=TIMEOUT_MS)
@@ -328,8 +331,6 @@ def test_compare_two_trials(lab_server: LabServer, page: Any) -> None:
     lab = lab_server
     status, info = lab.get("nbprov/api/info")
     assert status == 200, info
-    if not info["features"]["compare"]:
-        pytest.xfail("the installed core has no trial comparison yet")
     cells: Cells = [
         ("load", "%load_ext nbprov", {}),
         ("alpha", "alpha = 0.5\n%tag_var alpha hyperparam", {"nbprov": {"stage": "features"}}),

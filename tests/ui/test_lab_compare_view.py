@@ -45,8 +45,6 @@ def test_comparison_against_a_baseline(lab_server: LabServer, page: Any) -> None
     lab = lab_server
     status, info = lab.get("nbprov/api/info")
     assert status == 200, info
-    if not info["features"]["compare"]:
-        pytest.xfail("the installed core has no trial comparison yet")
     (lab.root / "baseline.ipynb").write_text(_notebook(_cells(0.5, "base")))
     _open(page, lab, "baseline.ipynb")
     _run_all(page)

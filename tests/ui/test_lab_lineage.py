@@ -46,8 +46,6 @@ def test_lineage_graph_fits_links_and_zooms(lab_server: LabServer, page: Any) ->
     lab = lab_server
     status, info = lab.get("nbprov/api/info")
     assert status == 200, info
-    if not info["features"]["deps"]:
-        pytest.xfail("the installed core has no lineage (deps) function yet")
     (lab.root / "lineage.ipynb").write_text(_notebook(CELLS))
     _open(page, lab, "lineage.ipynb")
     _run_all(page)

@@ -17,6 +17,8 @@ import type {
   ICompareResult,
   IDepsReply,
   IInfoReply,
+  IPipelineReply,
+  IStudyReply,
   ITrial,
   ITrialDetail
 } from '../types';
@@ -24,7 +26,7 @@ import type { NotebookProvenance } from './notebook';
 
 /** The server calls the model makes (NbprovApi, or a stand-in in tests). */
 export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'> &
-  Partial<Pick<NbprovApi, 'charts'>>;
+  Partial<Pick<NbprovApi, 'charts' | 'pipeline' | 'studies' | 'study'>>;
 
 /** Which trials the table lists. */
 export type TrialScope = 'notebook' | 'all';
@@ -37,10 +39,11 @@ export type TrialScope = 'notebook' | 'all';
  * - `comparison`: the comparison or the "only changed" choice;
  * - `lineage`: the trial and variable choices;
  * - `graph`: the lineage graph (drawing, drawn, cleared) and its DOT source;
- * - `charts`: the Vega-Lite charts of the notebook's trials.
+ * - `charts`: the Vega-Lite charts of the notebook's trials;
+ * - `studies`: the searches in the store, the chosen one and its charts.
  */
 export type ProvenanceChange =
-  'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph' | 'charts';
+  'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph' | 'charts' | 'studies';
 
 /** A tagged variable of the lineage trial, as the variable choice lists it. */
 export interface IVariableChoice {
@@ -433,6 +436,25 @@ export class ProvenanceModel {
   }
 
   /**
+   * Write the pipeline package of the chosen variable in the lineage trial next to the
+   * notebook (``nbprov pipeline``); what the server wrote, or null if it failed.
+   */
+  async exportPipeline(): Promise<IPipelineReply | null> {
+    const notebook = this._notebook;
+    const trial = this._lineageTrial;
+    const variable = this._variable;
+    if (!notebook || !trial || !variable || !this.api.pipeline) {
+      return null;
+    }
+    try {
+      return await this.api.pipeline(trial, [variable], notebook.path);
+    } catch (error) {
+      this.reportError(error);
+      return null;
+    }
+  }
+
+  /**
    * Where a cell node of the drawn graph is in the notebook: the lineage trial's record of
    * that execution gives its cell id; its code's hash is the fallback.
    */
@@ -522,7 +544,56 @@ export class ProvenanceModel {
     }
     this.emit('status', 'trials', 'picked', 'lineage');
     void this.loadCharts();
+    void this.loadStudies();
     await this.loadVariables();
+  }
+
+  /** The searches (nbprov sweep) kept in the store; empty on a server without them. */
+  get studies(): string[] {
+    return this._studies;
+  }
+
+  /** The chosen search's summary and charts (null: none chosen, or it failed). */
+  get study(): IStudyReply | null {
+    return this._study;
+  }
+
+  /** Choose a search and fetch its summary and charts ('' chooses none). */
+  async selectStudy(name: string): Promise<void> {
+    const call = this._studyCalls.start();
+    let study: IStudyReply | null = null;
+    if (name && this.api.study) {
+      try {
+        study = await this.api.study(name, this._notebook?.path);
+      } catch (error) {
+        this.reportError(error);
+      }
+    }
+    if (this._studyCalls.isLatest(call)) {
+      this._study = study;
+      this.emit('studies');
+    }
+  }
+
+  private async loadStudies(): Promise<void> {
+    // A search adds trials: ask again only when the notebook's trials have changed.
+    const key = this._notebook ? `${this._notebook.path}:${this._trials.length}` : '';
+    if (!this._trials.length || key === this._studiesKey) {
+      return;
+    }
+    this._studiesKey = key;
+    let studies: string[] = [];
+    if (this._notebook && this.api.studies) {
+      try {
+        studies = (await this.api.studies(this._notebook.path)).studies;
+      } catch {
+        studies = []; // an older server without searches: the section stays hidden
+      }
+    }
+    if (JSON.stringify(studies) !== JSON.stringify(this._studies)) {
+      this._studies = studies;
+      this.emit('studies');
+    }
   }
 
   /** Fetch the charts of the notebook's trials (the compared ones highlighted). */
@@ -611,4 +682,8 @@ export class ProvenanceModel {
   private _graphCalls = new LatestCall();
   private _chartCalls = new LatestCall();
   private _charts: IChartsReply | null = null;
+  private _studies: string[] = [];
+  private _study: IStudyReply | null = null;
+  private _studyCalls = new LatestCall();
+  private _studiesKey = '';
 }

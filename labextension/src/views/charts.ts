@@ -3,9 +3,9 @@
  * trials (parallel coordinates of hyperparameters and metrics, and a metric against a
  * hyperparameter), drawn by vega-embed with colours from the JupyterLab theme.
  */
-import type { IDisposable } from '@lumino/disposable';
 
 import { h } from '../dom';
+import { ModelView } from './view';
 import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
 import type { VegaLiteSpec } from '../types';
 
@@ -43,8 +43,34 @@ export function themeConfig(style: CSSStyleDeclaration): Record<string, unknown>
   };
 }
 
-export class ChartsView implements IDisposable {
-  constructor(private readonly model: ProvenanceModel) {
+/**
+ * Draw a Vega-Lite spec into ``host`` with the theme's colours read from ``styled``; the
+ * function that frees the drawing (null when nothing was drawn).
+ */
+export async function drawSpec(
+  host: HTMLElement,
+  spec: VegaLiteSpec | null,
+  label: string,
+  styled: HTMLElement
+): Promise<(() => void) | null> {
+  host.replaceChildren();
+  host.hidden = spec === null;
+  if (!spec) {
+    return null;
+  }
+  host.setAttribute('aria-label', label);
+  const { default: embed } = await import('vega-embed');
+  const result = await embed(host, spec, {
+    actions: false,
+    renderer: 'svg',
+    config: themeConfig(getComputedStyle(styled)) as never
+  });
+  return () => result.finalize();
+}
+
+export class ChartsView extends ModelView {
+  constructor(model: ProvenanceModel) {
+    super(model);
     this.node = h(
       'section',
       { class: 'jp-nbprov-section jp-nbprov-charts', 'aria-label': 'Charts' },
@@ -54,7 +80,6 @@ export class ChartsView implements IDisposable {
       this._scatterHost
     );
     this._scatterSelect.addEventListener('change', () => void this.drawScatter());
-    model.changed.connect(this.onChange, this);
     // The charts' colours are the theme's: draw them again when the theme changes.
     this._themeWatch = new MutationObserver(() => void this.render());
     this._themeWatch.observe(document.body, {
@@ -66,20 +91,12 @@ export class ChartsView implements IDisposable {
 
   readonly node: HTMLElement;
 
-  get isDisposed(): boolean {
-    return this._disposed;
+  protected disposed(): void {
+    this._themeWatch.disconnect();
+    this._finalize.forEach(f => f());
   }
 
-  dispose(): void {
-    if (!this._disposed) {
-      this._disposed = true;
-      this.model.changed.disconnect(this.onChange, this);
-      this._themeWatch.disconnect();
-      this._finalize.forEach(f => f());
-    }
-  }
-
-  private onChange(_: ProvenanceModel, change: ProvenanceChange): void {
+  protected onChange(change: ProvenanceChange): void {
     if (change === 'charts') {
       void this.render();
     }
@@ -110,26 +127,13 @@ export class ChartsView implements IDisposable {
   private async draw(host: HTMLElement, spec: VegaLiteSpec | null, label: string): Promise<void> {
     const index = host === this._parallelHost ? 0 : 1;
     this._finalize[index]?.();
-    host.replaceChildren();
-    host.hidden = spec === null;
-    if (!spec) {
-      return;
-    }
-    host.setAttribute('aria-label', label);
     try {
-      const { default: embed } = await import('vega-embed');
-      const result = await embed(host, spec, {
-        actions: false,
-        renderer: 'svg',
-        config: themeConfig(getComputedStyle(this.node)) as never
-      });
-      this._finalize[index] = () => result.finalize();
+      this._finalize[index] = (await drawSpec(host, spec, label, this.node)) ?? (() => undefined);
     } catch (error) {
       this.model.reportError(error);
     }
   }
 
-  private _disposed = false;
   private _themeWatch: MutationObserver;
   private _finalize: Array<() => void> = [];
   private _scatterSelect = h('select', {

@@ -2,15 +2,16 @@
  * The panel's Compare section: the button that compares the picked trials, and the
  * comparison as a table of values per trial, grouped, with the change between them.
  */
-import type { IDisposable } from '@lumino/disposable';
 
 import { h } from '../dom';
+import { ModelView } from './view';
 import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
 import { changeText, codeText, trialHeader, verdict } from '../comparison';
 import { cellText, groupRows } from '../table';
 
-export class CompareView implements IDisposable {
-  constructor(private readonly model: ProvenanceModel) {
+export class CompareView extends ModelView {
+  constructor(model: ProvenanceModel) {
+    super(model);
     this.node = h(
       'section',
       { class: 'jp-nbprov-section', 'aria-label': 'Compare' },
@@ -37,25 +38,13 @@ export class CompareView implements IDisposable {
       const value = this._baselineSelect.value;
       void model.setBaseline(value ? Number(value) : null);
     });
-    model.changed.connect(this.onChange, this);
     this.renderButton();
     this.renderComparison();
   }
 
   readonly node: HTMLElement;
 
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
-  dispose(): void {
-    if (!this._disposed) {
-      this._disposed = true;
-      this.model.changed.disconnect(this.onChange, this);
-    }
-  }
-
-  private onChange(_: ProvenanceModel, change: ProvenanceChange): void {
+  protected onChange(change: ProvenanceChange): void {
     if (change === 'status' || change === 'picked') {
       this.renderButton();
     } else if (change === 'comparison') {
@@ -181,7 +170,6 @@ export class CompareView implements IDisposable {
     );
   }
 
-  private _disposed = false;
   private _onlyChanged = h('input', { type: 'checkbox', class: 'jp-nbprov-only-changed' });
   private _compareButton = h(
     'button',

@@ -3,9 +3,9 @@
  * variable's lineage graph (with its DOT source, and a button that opens it in a tab),
  * and the export of the standalone script that rebuilds the variable.
  */
-import type { IDisposable } from '@lumino/disposable';
 
 import { h } from '../dom';
+import { ModelView } from './view';
 import { describeNode, type IGraphCell } from '../graphnodes';
 import type {
   ICellTarget,
@@ -90,12 +90,13 @@ export function linkCells(
   }
 }
 
-export class LineageView implements IDisposable {
+export class LineageView extends ModelView {
   constructor(
-    private readonly model: ProvenanceModel,
+    model: ProvenanceModel,
     private readonly openLarge: OpenGraph = () => undefined,
     private readonly revealCell: RevealCell = () => 'The notebook is not open.'
   ) {
+    super(model);
     this._zoom = new GraphZoom(this._graphHost);
     this.node = h(
       'section',
@@ -112,8 +113,10 @@ export class LineageView implements IDisposable {
         { class: 'jp-nbprov-actions' },
         this._graphButton,
         this._largeButton,
-        this._scriptButton
+        this._scriptButton,
+        this._pipelineButton
       ),
+      this._pipelineNote,
       this._zoom.controls,
       this._graphHost,
       this._graphNote,
@@ -128,6 +131,7 @@ export class LineageView implements IDisposable {
     );
     this._graphButton.addEventListener('click', () => void model.showGraph());
     this._scriptButton.addEventListener('click', () => void this.exportScript());
+    this._pipelineButton.addEventListener('click', () => void this.exportPipeline());
     this._largeButton.addEventListener('click', () => {
       const svg = this._graphHost.querySelector('svg');
       if (svg && model.graph) {
@@ -136,7 +140,6 @@ export class LineageView implements IDisposable {
         );
       }
     });
-    model.changed.connect(this.onChange, this);
     this.renderChoices();
     this.renderButtons();
     this.renderGraph();
@@ -144,19 +147,11 @@ export class LineageView implements IDisposable {
 
   readonly node: HTMLElement;
 
-  get isDisposed(): boolean {
-    return this._disposed;
+  protected disposed(): void {
+    this._zoom.dispose();
   }
 
-  dispose(): void {
-    if (!this._disposed) {
-      this._disposed = true;
-      this._zoom.dispose();
-      this.model.changed.disconnect(this.onChange, this);
-    }
-  }
-
-  private onChange(_: ProvenanceModel, change: ProvenanceChange): void {
+  protected onChange(change: ProvenanceChange): void {
     if (change === 'lineage') {
       this.renderChoices();
       this.renderButtons();
@@ -193,6 +188,8 @@ export class LineageView implements IDisposable {
       : 'This nbprov has no lineage yet';
     this._scriptButton.hidden = !features.scriptify;
     this._scriptButton.disabled = !hasVariable;
+    this._pipelineButton.hidden = !features.pipeline;
+    this._pipelineButton.disabled = !hasVariable;
   }
 
   private renderGraph(): void {
@@ -241,7 +238,17 @@ export class LineageView implements IDisposable {
     }
   }
 
-  private _disposed = false;
+  private async exportPipeline(): Promise<void> {
+    this._pipelineButton.disabled = true;
+    this._pipelineNote.textContent = 'Writing the pipeline package…';
+    const reply = await this.model.exportPipeline();
+    this._pipelineButton.disabled = !this.model.variable;
+    this._pipelineNote.textContent = reply
+      ? `Wrote package ${reply.package} in ${reply.folder}: ` +
+        `${reply.stages.map(stage => stage.name).join(' → ')}`
+      : '';
+  }
+
   private _trialSelect = h('select', { class: 'jp-nbprov-trial-select', 'aria-label': 'Trial' });
   private _variableSelect = h('select', {
     class: 'jp-nbprov-variable-select',
@@ -271,6 +278,16 @@ export class LineageView implements IDisposable {
   });
   private _zoom: GraphZoom;
   private _graphNote = h('p', { class: 'jp-nbprov-graph-note', 'aria-live': 'polite' });
+  private _pipelineButton = h(
+    'button',
+    {
+      class: 'jp-nbprov-button jp-nbprov-pipeline-button',
+      type: 'button',
+      title: 'Write the stages that build the variable as a tested Python package and Luigi DAG'
+    },
+    'Export pipeline'
+  );
+  private _pipelineNote = h('p', { class: 'jp-nbprov-pipeline-note', 'aria-live': 'polite' });
   private _dotSource = h('pre', { class: 'jp-nbprov-dot' });
   private _dotDetails = h(
     'details',

@@ -2,9 +2,9 @@
  * The panel's Trials section: the trials as a sortable table with a box to pick each one
  * for comparison, and the choice between this notebook's trials and every notebook's.
  */
-import type { IDisposable } from '@lumino/disposable';
 
 import { h } from '../dom';
+import { ModelView } from './view';
 import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
 import {
   cellText,
@@ -18,8 +18,9 @@ import {
 } from '../table';
 import type { ITrial } from '../types';
 
-export class TrialsView implements IDisposable {
-  constructor(private readonly model: ProvenanceModel) {
+export class TrialsView extends ModelView {
+  constructor(model: ProvenanceModel) {
+    super(model);
     this.node = h(
       'section',
       { class: 'jp-nbprov-section', 'aria-label': 'Trials' },
@@ -35,24 +36,12 @@ export class TrialsView implements IDisposable {
     this._allNotebooks.addEventListener('change', () => {
       void model.setScope(this._allNotebooks.checked ? 'all' : 'notebook');
     });
-    model.changed.connect(this.onChange, this);
     this.renderTable();
   }
 
   readonly node: HTMLElement;
 
-  get isDisposed(): boolean {
-    return this._disposed;
-  }
-
-  dispose(): void {
-    if (!this._disposed) {
-      this._disposed = true;
-      this.model.changed.disconnect(this.onChange, this);
-    }
-  }
-
-  private onChange(_: ProvenanceModel, change: ProvenanceChange): void {
+  protected onChange(change: ProvenanceChange): void {
     if (change === 'trials') {
       this._allNotebooks.checked = this.model.scope === 'all';
       this.renderTable();
@@ -172,7 +161,6 @@ export class TrialsView implements IDisposable {
     );
   }
 
-  private _disposed = false;
   private _allNotebooks = h('input', { type: 'checkbox', class: 'jp-nbprov-all' });
   private _tableHost = h('div', { class: 'jp-nbprov-table-host' });
 }
