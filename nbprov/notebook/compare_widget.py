@@ -213,28 +213,33 @@ class CompareView:
         return [(i, values[i].get(x_ref), values[i].get(y_ref)) for i in ids]
 
     def refresh_plot(self) -> None:
-        from IPython.display import HTML, display
-
         metric, hyper = self.metric.value, self.hyperparam.value
-        self.plot.clear_output()
         self.plot_spec = None
-        with self.plot:
-            if metric is None or hyper is None:
-                display(
-                    HTML("<i>tag a metric and a hyperparameter to plot one against the other</i>")
-                )
-                return
-            self.plot_spec = points_spec(
-                [(i, f"#{i}", x, y) for i, x, y in self.plot_points()],
-                str(hyper),
-                str(metric),
-                highlight=self.trial_ids,
-                width=300,  # an output area has no fixed width to fit to
+        if metric is None or hyper is None:
+            self._show_plot(
+                "<i>tag a metric and a hyperparameter to plot one against the other</i>"
             )
-            if self.plot_spec is None:
-                display(HTML(f"<i>no trial has both {_e(hyper)} and {_e(metric)}</i>"))
-            else:
-                display({VEGALITE_MIME: self.plot_spec}, raw=True)
+            return
+        self.plot_spec = points_spec(
+            [(i, f"#{i}", x, y) for i, x, y in self.plot_points()],
+            str(hyper),
+            str(metric),
+            highlight=self.trial_ids,
+            width=300,  # an output area has no fixed width to fit to
+        )
+        if self.plot_spec is None:
+            self._show_plot(f"<i>no trial has both {_e(hyper)} and {_e(metric)}</i>")
+        else:
+            self._show_plot(None, {VEGALITE_MIME: self.plot_spec})
+
+    def _show_plot(self, html: str | None, data: dict[str, Any] | None = None) -> None:
+        # The output is set, not printed through clear_output() and display(): outside a
+        # kernel those write terminal codes and reprs to the console.
+        shown = data if data is not None else {"text/html": html}
+        text = f"<{self.metric.value} against {self.hyperparam.value}>"
+        self.plot.outputs = (
+            {"output_type": "display_data", "data": {**shown, "text/plain": text}, "metadata": {}},
+        )
 
     def _on_pick(self, change: Any) -> None:
         self.refresh()

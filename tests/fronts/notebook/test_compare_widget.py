@@ -139,3 +139,16 @@ def test_magic_needs_two_trials(shell: InteractiveShell) -> None:
     # Through IPython the error is a one-line usage message, not a traceback.
     result = run(shell, "%compare")
     assert isinstance(result.error_in_exec, UsageError)
+
+
+def test_the_view_writes_nothing_to_a_console(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Outside a kernel an Output widget's clear_output() and display() write terminal
+    # codes and reprs to the console; the plot is set as the widget's output instead.
+    a = run_trial(shell, first=True)
+    capsys.readouterr()
+    view = shell.run_line_magic("compare", f"{a} {a}")
+    assert capsys.readouterr().out == ""
+    assert view.plot.outputs[0]["data"]["text/plain"].startswith("<")
+    view.close()

@@ -157,7 +157,7 @@ def test_cli_and_python_api_agree(
 
 
 def test_cell_labels_skip_imports_tags_and_comments() -> None:
-    from nbprov.render.graph import first_line
+    from nbprov.capture.source import cell_label as first_line
 
     source = "# fit\n%tag score\nimport numpy as np\nfrom sklearn import linear_model\nm = fit(X)"
     assert first_line(source) == "m = fit(X)"
