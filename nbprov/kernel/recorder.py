@@ -303,7 +303,7 @@ class Recorder:
 
     def _end_trial(self) -> None:
         trial = self.trial
-        status = "error" if trial.last_status == "error" else "ok"
+        status = _ended_status(trial)
         environment = _environment(trial.notebook)
         ended = utcnow()
         ref = trial.ref
@@ -600,8 +600,13 @@ def _trial_progress(trial: _TrialState, conn: Connection) -> None:
     finished (see ``store.queries.trial_status``)."""
     if trial.last_end is None:
         return
-    status = "error" if trial.last_status == "error" else "ok"
-    _writes().trial_progress(conn, int(trial.ref), status, trial.last_end)
+    _writes().trial_progress(conn, int(trial.ref), _ended_status(trial), trial.last_end)
+
+
+def _ended_status(trial: _TrialState) -> str:
+    """A trial reads as its last finished cell ended: ok, error, or interrupted (Ctrl-C or
+    an interrupted kernel), so a search stopped mid-point never leaves a trial reading ok."""
+    return trial.last_status if trial.last_status in ("error", "interrupted") else "ok"
 
 
 class _CompleteValue:

@@ -185,6 +185,7 @@ def test_ctrl_c_leaves_finished_trials_and_a_resumable_study(
             last = cli_json(db, "show", str(point["trial"]))["activations"][-1]
             assert last["status"] == "interrupted", last
             assert last["error"]["type"] == "KeyboardInterrupt"
+            assert cli_json(db, "show", str(point["trial"]))["status"] == "interrupted"
     check_linked(db, "c", summary)
     finished = len(summary["history"])
     proc2 = nbprov("sweep", str(nb), "--name", "c", "--resume", "--trials", "1", "--db", str(db),

@@ -58,6 +58,17 @@ def test_errors_and_interrupts_are_recorded_with_the_cells_own_exception(
     assert acts[2]["error"]["type"] == "SyntaxError"
 
 
+def test_a_trial_whose_last_cell_was_interrupted_reads_interrupted(
+    shell: InteractiveShell, store_path: Path
+) -> None:
+    run(shell, "x = 1")
+    run(shell, "raise KeyboardInterrupt")
+    flush(shell)
+    nbprov.unload_ipython_extension(shell)
+    with sqlite3.connect(store_path) as conn:
+        assert conn.execute("select status from trial").fetchall() == [("interrupted",)]
+
+
 def test_each_distinct_source_is_stored_once(shell: InteractiveShell, store_path: Path) -> None:
     for _ in range(3):
         run(shell, "counter = 1")
