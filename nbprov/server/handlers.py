@@ -50,6 +50,10 @@ class _Handler(APIHandler):
                 raise web.HTTPError(400, str(error)) from error
         return value
 
+    def trial_and_variable(self) -> tuple[str, str]:
+        """The ``trial`` and ``variable`` arguments every per-value request takes."""
+        return self.get_argument("trial"), self.get_argument("variable")
+
     def store(self) -> core.StoreRef:
         try:
             return core.resolve_store(self.root_dir, self.notebook_arg())
@@ -157,20 +161,16 @@ class DepsHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        store = self.store()
-        trial = self.get_argument("trial")
-        variable = self.get_argument("variable")
-        self.reply(await self.call(core.deps, store, trial, variable))
+        trial, variable = self.trial_and_variable()
+        self.reply(await self.call(core.deps, self.store(), trial, variable))
 
 
 class ScriptHandler(_Handler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        store = self.store()
-        trial = self.get_argument("trial")
-        variable = self.get_argument("variable")
-        script = await self.call(core.scriptify, store, trial, variable)
+        trial, variable = self.trial_and_variable()
+        script = await self.call(core.scriptify, self.store(), trial, variable)
         self.reply({"trial": trial, "variable": variable, "script": script})
 
 

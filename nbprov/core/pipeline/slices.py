@@ -8,14 +8,12 @@ pulling in the slices of names a kept statement still misses, as it does for one
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from nbprov.capture.ipython_syntax import plain_python
-from nbprov.core.scriptify.build import compose, imported_names, pull_in, recorded_value
+from nbprov.core.scriptify.build import compose, names_imported_in, pull_in, recorded_value
 from nbprov.core.scriptify.script import MAX_PULLS, RecordedValue, Script, ScriptifyError
 from nbprov.lineage.slicing import SliceError, load_trace, merge_slice, slice_json
 from nbprov.store.models import Trial
@@ -53,12 +51,7 @@ def translate_targets(
         seq = max(v["seq"] for v in sl["variables"] if v["name"] == name)
         recorded[name] = recorded_value(session, trial.id, name, seq)
     trace = load_trace(session.connection(), trial.id)
-    imported: set[str] = set()
-    for source in trace.sources.values():
-        try:
-            imported |= imported_names(ast.parse(plain_python(source)).body)
-        except SyntaxError:
-            continue
+    imported = names_imported_in(trace)
     script, missing = compose(session, trial, targets[0], sl, recorded[targets[0]], imported)
     for _ in range(MAX_PULLS):
         if not missing or not pull_in(sl, trace, missing):

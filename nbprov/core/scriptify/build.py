@@ -186,13 +186,7 @@ def build_script(session: Session, trial_ref: str | int, variable: str) -> Scrip
     recorded = recorded_value(session, trial.id, variable, target_seq)
     sliced = [a["seq"] for a in sl["activations"]]
     trace = load_trace(session.connection(), trial.id)
-    # Names any cell of the trial imports: modules, functions and classes, not data.
-    imported: set[str] = set()
-    for source in trace.sources.values():
-        try:
-            imported |= imported_names(ast.parse(plain_python(source)).body)
-        except SyntaxError:
-            continue
+    imported = names_imported_in(trace)
     for _ in range(MAX_PULLS):
         script, missing = compose(session, trial, variable, sl, recorded, imported)
         if not missing or not pull_in(sl, trace, missing):
@@ -383,6 +377,17 @@ def _imports_name(source: str | None, name: str) -> bool:
     except SyntaxError:
         return False
     return name in imported_names(body)
+
+
+def names_imported_in(trace: Trace) -> set[str]:
+    """Names any cell of the trial imports: modules, functions and classes, not data."""
+    imported: set[str] = set()
+    for source in trace.sources.values():
+        try:
+            imported |= imported_names(ast.parse(plain_python(source)).body)
+        except SyntaxError:
+            continue
+    return imported
 
 
 def pull_in(sl: dict[str, Any], trace: Trace, missing: Sequence[tuple[str, int]]) -> bool:
