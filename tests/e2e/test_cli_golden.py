@@ -44,6 +44,8 @@ _TEXT_PATTERNS = [
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
     (re.compile(r"\b[0-9a-f]{40}\b"), "<git>"),
     (re.compile(r" at 0x[0-9a-f]+"), " at <address>"),
+    # A module's repr names the environment it was imported from.
+    (re.compile(r"from '[^']*?/site-packages/"), "from '<site-packages>/"),
     (re.compile(r"<git> \(uncommitted changes\)"), "<git>"),
     (re.compile(r'("nbprov:git_dirty": )(true|false)'), r"\1<dirty>"),
     # The parameters cell a headless run injects gets a random id each run.
