@@ -75,3 +75,11 @@ def record_two_trials(path: Path) -> None:
             flush(shell)
         finally:
             close_shell(shell)
+
+
+def failure(argv: list[str]) -> str:
+    """The one line a command that must fail cleanly (status 2) printed on stderr."""
+    outcome = run_cli(argv)
+    assert outcome.code == 2, outcome
+    assert_clean_failure(outcome, argv)
+    return outcome.err.strip()

@@ -4,42 +4,15 @@ traceback, whatever the arguments."""
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bad_input import assert_clean_failure, raw_controls, record_two_trials, run_cli
+from bad_input import assert_clean_failure, failure, raw_controls, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 HUGE = "99999999999999999999999"
-
-
-@pytest.fixture(scope="module")
-def small_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Two recorded trials of a three-cell notebook (a metric m, a hyperparameter a)."""
-    path = tmp_path_factory.mktemp("cli") / "base.db"
-    record_two_trials(path)
-    yield path
-
-
-@pytest.fixture
-def db(small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A copy of the small store; the working directory is a fresh folder."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NBPROV_DB", raising=False)
-    copy = tmp_path / "store.db"
-    shutil.copy(small_store, copy)
-    return str(copy)
-
-
-def failure(argv: list[str]) -> str:
-    outcome = run_cli(argv)
-    assert outcome.code == 2, outcome
-    assert_clean_failure(outcome, argv)
-    return outcome.err.strip()
 
 
 # -- the cases users met ---------------------------------------------------------------

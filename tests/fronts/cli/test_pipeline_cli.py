@@ -5,37 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bad_input import assert_clean_failure, raw_controls, record_two_trials, run_cli
+from bad_input import assert_clean_failure, failure, raw_controls, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-
-@pytest.fixture(scope="module")
-def small_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("pipeline-cli") / "base.db"
-    record_two_trials(path)
-    yield path
-
-
-@pytest.fixture
-def db(small_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NBPROV_DB", raising=False)
-    copy = tmp_path / "store.db"
-    shutil.copy(small_store, copy)
-    return str(copy)
-
-
-def failure(argv: list[str]) -> str:
-    outcome = run_cli(argv)
-    assert outcome.code == 2, outcome
-    assert_clean_failure(outcome, argv)
-    return outcome.err.strip()
 
 
 @pytest.mark.parametrize(
