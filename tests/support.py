@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +18,13 @@ from IPython.core.interactiveshell import InteractiveShell
 from nbformat.v4 import new_notebook
 
 import nbprov
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without terminal colour codes."""
+    return ANSI_ESCAPE.sub("", text)
 
 
 def new_shell() -> InteractiveShell:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from nbprov.kernel import tracebacks
 from nbprov.kernel.recorder import Recorder
 
 ATTRIBUTE = "_nbprov_recorder"  # the Recorder lives on its shell: one per shell
@@ -26,6 +27,7 @@ def start(shell: Any) -> Recorder | None:
     recorder = Recorder(shell)
     setattr(shell, ATTRIBUTE, recorder)
     recorder.register()
+    tracebacks.install(shell)
     # Registered per shell and removed on unload, so an unloaded shell is not kept alive.
     recorder.at_exit = functools.partial(_close_at_exit, shell)
     atexit.register(recorder.at_exit)
@@ -50,6 +52,7 @@ def stop(shell: Any) -> None:
     if recorder.at_exit is not None:
         atexit.unregister(recorder.at_exit)
     recorder.close()
+    tracebacks.uninstall(shell)
     if recorder.froze_gc:
         unfreeze()
 

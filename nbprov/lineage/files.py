@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
@@ -119,6 +120,24 @@ def _wrap(real: Callable[..., Any], kind: str) -> Callable[..., Any]:
         return opened
 
     return open
+
+
+_WRAPPER_CODE = _wrap(io.open, "file").__code__  # every wrapper runs this code
+
+
+def without_own_frames(tb: TracebackType | None) -> TracebackType | None:
+    """``tb`` with the wrappers' frames cut out: a wrapper hands over to the real function
+    at once, so its frame says nothing about the user's code."""
+    while tb is not None and tb.tb_frame.f_code is _WRAPPER_CODE:
+        tb = tb.tb_next
+    node = tb
+    while node is not None:
+        after = node.tb_next
+        while after is not None and after.tb_frame.f_code is _WRAPPER_CODE:
+            after = after.tb_next
+        node.tb_next = after
+        node = after
+    return tb
 
 
 def _file_open_names() -> list[tuple[Any, str]]:

@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support import strip_ansi
 
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 LABEXTENSION = Path(__file__).resolve().parents[2] / "labextension"
 
 
@@ -40,18 +40,18 @@ def test_typescript_is_strictly_typed() -> None:
 def test_vitest_unit_tests_pass() -> None:
     result = _npx("vitest", "run", "--reporter=dot")
     # Reporters colour their output under CI=true whatever they are told: strip it.
-    output = ANSI_ESCAPE.sub("", result.stdout + result.stderr)
+    output = strip_ansi(result.stdout + result.stderr)
     assert result.returncode == 0, output
     assert re.search(r"Tests\s+\d+ passed", output), output
 
 
 def test_eslint_reports_no_problems() -> None:
     result = _npx("eslint", ".")
-    assert result.returncode == 0, ANSI_ESCAPE.sub("", result.stdout + result.stderr)
+    assert result.returncode == 0, strip_ansi(result.stdout + result.stderr)
 
 
 def test_sources_are_prettier_formatted() -> None:
     result = _npx("prettier", "--check", ".")
-    output = ANSI_ESCAPE.sub("", result.stdout + result.stderr)
+    output = strip_ansi(result.stdout + result.stderr)
     assert result.returncode == 0, output
     assert "All matched files use Prettier code style" in output, output
