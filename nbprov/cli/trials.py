@@ -10,12 +10,15 @@ from nbprov.render.listings import print_listing
 from nbprov.render.tables import format_value, render, terminal_width, to_json
 from nbprov.render.terminal import cut, cut_left
 from nbprov.render.times import duration_text, seconds_text, when_text
-from nbprov.store import open_store
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store, store.session() as session:
-        records = _select_trials(session, args)
+    records = _quick_listing(args)
+    if records is None:
+        from nbprov.store import open_store
+
+        with open_store(args.db) as store, store.session() as session:
+            records = _select_trials(session, args)
     if not records:
         if args.filter or args.notebook:
             raise CommandError("no trial matches")
@@ -24,15 +27,28 @@ def cmd_trials(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plain_limit(args: argparse.Namespace) -> int | None:
+    if args.limit is not None and args.limit < 0:
+        raise CommandError("--limit must be zero or more")
+    return None if args.limit is None else min(args.limit, 2**62)
+
+
+def _quick_listing(args: argparse.Namespace) -> list[dict[str, Any]] | None:
+    """The plain listing of a SQLite store, read without loading SQLAlchemy; None when
+    the full path is needed (a filter, a sort, a server database, an unusual store)."""
+    if args.filter is not None or args.sort_by is not None:
+        return None
+    from nbprov.store import quick_listing
+
+    return quick_listing.list_trials(args.db, notebook=args.notebook, limit=_plain_limit(args))
+
+
 def _select_trials(session: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.filter is None and args.sort_by is None:
         # The plain listing needs no filter language: skip loading it.
         from nbprov.store.queries import list_trials
 
-        if args.limit is not None and args.limit < 0:
-            raise CommandError("--limit must be zero or more")
-        limit = None if args.limit is None else min(args.limit, 2**62)
-        return list_trials(session, notebook=args.notebook, limit=limit)
+        return list_trials(session, notebook=args.notebook, limit=_plain_limit(args))
     from nbprov.core.compare.facts import CompareError
     from nbprov.core.compare.selection import select_trials
 

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from nbprov.store import open_store
 from nbprov.store.models import Access, Activation, Trial, Value, VariableTag
-from nbprov.store.queries import activations_with_source, resolve_trial, trial_status
+from nbprov.store.queries import activations_with_source, resolve_trial
+from nbprov.store.records import trial_status
 
 __all__ = ["FORMATS", "NBPROV_NS", "build_document", "export_trial", "read_document"]
 

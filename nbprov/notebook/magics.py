@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from nbprov.kernel.recorder import Recorder
-from nbprov.notebook.compare_widget import CompareView, view_in_kernel
-from nbprov.notebook.lineage_view import show_lineage
-from nbprov.notebook.pipeline_writer import write_pipeline
-from nbprov.notebook.script_writer import write_script
-from nbprov.notebook.sweep_view import run_sweep, show_study
 from nbprov.render.tables import FORMATS
 from nbprov.render.terminal import cut, has_control, neutralise
 from nbprov.runs.sweep.options import Option
 from nbprov.runs.sweep.options import options as sweep_options
+
+if TYPE_CHECKING:
+    from nbprov.notebook.compare_widget import CompareView
+
+# Each magic imports the front module that does its work when it runs: loading the
+# extension registers them all, and must not pay for SQLAlchemy, nbformat or Optuna.
 
 STANDARD_STAGES = ("read", "features", "score", "evaluate")
 STANDARD_ROLES = ("hyperparam", "metric")
@@ -161,6 +162,8 @@ class NbprovMagics(Magics):
             raise UsageError(f"NAME must be a variable name, got {neutralise(args.name)!r}")
         if args.depth is not None and args.depth < 1:
             raise UsageError("--depth must be 1 or more")
+        from nbprov.notebook.lineage_view import show_lineage
+
         show_lineage(self.recorder, args.name, depth=args.depth, at=args.at)
 
     @magic_arguments()
@@ -181,10 +184,14 @@ class NbprovMagics(Magics):
         if args.study is not None:
             if refs:
                 raise UsageError("usage: %compare --study NAME (no trials with it)")
+            from nbprov.notebook.sweep_view import show_study
+
             show_study(self.recorder, args.study)
             return None
         if len(refs) == 1:
             raise UsageError("usage: %compare [A B ...] (none: the two latest trials)")
+        from nbprov.notebook.compare_widget import view_in_kernel
+
         return view_in_kernel(self.recorder, refs)
 
     @magic_arguments()
@@ -209,6 +216,8 @@ class NbprovMagics(Magics):
             return
         if args.name is None:
             raise UsageError("usage: %scriptify NAME [-o FILE.py] [--verify] [--requirements FILE]")
+        from nbprov.notebook.script_writer import write_script
+
         write_script(self.recorder, args)
 
     @magic_arguments()
@@ -234,6 +243,8 @@ class NbprovMagics(Magics):
             raise UsageError(
                 "usage: %pipeline TARGET [TARGET ...] [-o DIR] [--verify] [--graph] [--trial T]"
             )
+        from nbprov.notebook.pipeline_writer import write_pipeline
+
         write_pipeline(self.recorder, args)
 
     @_with_options(sweep_options())
@@ -247,4 +258,6 @@ class NbprovMagics(Magics):
         [--trials N] [--sampler tpe|random|grid|cmaes] [--jobs N] [--name STUDY]
         [--resume] [--ray [ADDRESS]]``, as ``nbprov sweep``, into this kernel's store.
         """
+        from nbprov.notebook.sweep_view import run_sweep
+
         run_sweep(self.recorder, _parse(self.sweep, line))

@@ -20,7 +20,8 @@ from nbprov.runs.params import (
 )
 from nbprov.store import open_store
 from nbprov.store.engine import DEFAULT_RELATIVE_PATH
-from nbprov.store.queries import HYPERPARAM, METRIC, tagged_values, trial_status
+from nbprov.store.queries import tagged_values
+from nbprov.store.records import HYPERPARAM, METRIC, trial_status
 from nbprov.store.trial_writes import claim_trial
 
 __all__ = [

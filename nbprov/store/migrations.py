@@ -12,7 +12,8 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
 
 from nbprov.store.engine import StoreError
-from nbprov.store.models import SCHEMA_VERSION, Base, Meta
+from nbprov.store.models import Base, Meta
+from nbprov.store.schema_version import SCHEMA_VERSION
 
 
 def _v1_to_v2(conn: Connection) -> None:

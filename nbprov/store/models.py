@@ -25,9 +25,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-# Bump with a new step in migrations.MIGRATIONS whenever the schema changes.
-SCHEMA_VERSION = 3
-
 
 class JSONText(TypeDecorator[Any]):
     """JSON kept as TEXT on every database.

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from nbprov.store.models import Activation, Trial, Value, VariableTag
-from nbprov.store.queries import kernel_gone
+from nbprov.store.records import kernel_gone
 
 if TYPE_CHECKING:
     from nbprov.store.connection import Store

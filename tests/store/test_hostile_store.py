@@ -290,3 +290,54 @@ def test_any_crafted_rows_end_in_output_or_one_line(
         except (sqlite3.Error, UnicodeEncodeError):
             continue  # SQLite refuses it (a text rowid, a duplicate key, a lone surrogate)
     event(f"exit {check(hostile, argv).code}")
+
+
+# -- the quick listing stands aside or agrees ----------------------------------------------
+
+
+def full_listing(path: Path) -> list[dict[str, Any]] | None:
+    """The listing through SQLAlchemy, or None when that path refuses the store."""
+    from nbprov.store import open_store
+    from nbprov.store.queries import list_trials
+
+    try:
+        with open_store(path) as store, store.session() as session:
+            return list_trials(session)
+    except Exception:
+        return None
+
+
+def assert_quick_agrees(path: Path) -> bool:
+    """The quick listing equals the full one, or gives way; True when it answered."""
+    from nbprov.store import quick_listing
+
+    quick = quick_listing.list_trials(path)
+    if quick is not None:
+        assert quick == full_listing(path)
+    return quick is not None
+
+
+@pytest.mark.parametrize(("table", "column", "value"), CASES)
+def test_the_quick_listing_agrees_or_stands_aside(
+    hostile: Path, table: str, column: str | None, value: Any
+) -> None:
+    craft(hostile, table, column, sqlite_value(value))
+    assert_quick_agrees(hostile)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(mutations=st.lists(MUTATION, min_size=1, max_size=3))
+def test_on_any_crafted_rows_the_quick_listing_agrees_or_stands_aside(
+    hostile: Path, base_store: Path, mutations: list[tuple[tuple[str, str | None], Any, str]]
+) -> None:
+    shutil.copy(base_store, hostile)
+    for (table, column), value, row in mutations:
+        try:
+            craft(hostile, table, column, sqlite_value(value), row)
+        except (sqlite3.Error, UnicodeEncodeError):
+            continue
+    event("quick listing answered" if assert_quick_agrees(hostile) else "it stood aside")

@@ -13,7 +13,7 @@ from support import close_shell, flush, new_shell, run
 from nbprov.core.trials import list_trials, show_trial
 from nbprov.store import Store, StoreError
 from nbprov.store.engine import resolve_url
-from nbprov.store.models import SCHEMA_VERSION
+from nbprov.store.schema_version import SCHEMA_VERSION
 
 # The schema as nbprov wrote it before version 2 (no meta table, no access table,
 # no host/pid on trials).

@@ -259,7 +259,7 @@ def test_a_retried_transaction_writes_each_cell_once(
     from nbprov.store import Store
     from nbprov.store.activations import FinishedCells, PendingCell, RunningRow, TrialRef
     from nbprov.store.models import Access, Activation, Trial
-    from nbprov.store.queries import utcnow
+    from nbprov.store.records import utcnow
 
     monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.0,))
     store = Store.open(str(tmp_path / "nbprov.db"), writer=True)

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from nbprov.store.models import Activation, Code, Trial, Value, VariableTag
 from nbprov.store.queries import (
-    iso,
     tagged_value_rows,
-    trial_status,
 )
+from nbprov.store.records import iso, trial_status
 
 # Cells made only of these magics are nbprov's own bookkeeping, not the experiment.
 _BOOKKEEPING = re.compile(r"^\s*%(trial|compare|deps|scriptify|load_ext\s+nbprov)\b")

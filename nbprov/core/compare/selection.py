@@ -12,11 +12,10 @@ from nbprov.core.compare.facts import CompareError
 from nbprov.core.compare.filters import Ref, parse_filter, parse_sort, sort_ids
 from nbprov.store.models import Trial, Value, VariableTag
 from nbprov.store.queries import (
-    iso,
     tagged_value_rows,
     tagged_values,
-    trial_record,
 )
+from nbprov.store.records import iso, trial_record
 
 
 def lookup_values(

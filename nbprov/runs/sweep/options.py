@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nbprov.runs.sweep.search import DEFAULT_TRIALS
-from nbprov.runs.sweep.study import SAMPLERS
-
 Option = tuple[tuple[str, ...], dict[str, Any]]
+
+# Here, not beside the code that uses them: declaring the options (as %sweep does when
+# nbprov loads) must not import Optuna, nbformat or SQLAlchemy.
+DEFAULT_TRIALS = 20
+SAMPLERS = ("tpe", "random", "grid", "cmaes")
 
 
 def declare(add: Callable[..., Any]) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from nbprov.runs.execute import notebook_problem
+from nbprov.runs.sweep.options import DEFAULT_TRIALS
 
 #: Points a search runs when --trials is not given (a grid runs all of its points).
-DEFAULT_TRIALS = 20
 #: Exit status of a search stopped with Ctrl-C (as a shell reports SIGINT).
 INTERRUPTED = 130
 

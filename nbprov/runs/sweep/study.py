@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from nbprov.runs.sweep.options import SAMPLERS
 from nbprov.runs.sweep.space import Dimension, grid_space, parse_param
 from nbprov.store.engine import describe, resolve_url
 from nbprov.store.models import StudyTrial
@@ -33,7 +34,6 @@ __all__ = [
     "optuna_storage",
 ]
 
-SAMPLERS = ("tpe", "random", "grid", "cmaes")
 DIRECTIONS = {"max": "maximize", "min": "minimize"}
 ATTR = "nbprov"  # the study's user attribute holding its description
 
