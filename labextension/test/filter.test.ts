@@ -154,6 +154,9 @@ describe('the column chooser', () => {
     expect(headers()).not.toContain('hyperparam:alpha');
     expect(headers()).toContain('metric:r2');
     expect(find(f.panel, '.jp-nbprov-columns summary').textContent).toBe('Columns (1/2)');
+    // The same box (the focus stays on it), now unticked.
+    expect(find(f.panel, "input[data-column='hyperparam:alpha']")).toBe(box);
+    expect(box.checked).toBe(false);
     f.model.setNotebook(f.notebook('b.ipynb'));
     await settle();
     expect(headers()).toContain('hyperparam:alpha');

@@ -51,6 +51,7 @@ export class TrialsView extends ModelView {
       }
     });
     this._filter.addEventListener('search', () => this.applyFilter()); // the clear button
+    this._columnsReset.addEventListener('click', () => model.resetColumns());
     this.renderFilter();
     this.renderColumnChooser();
     this.renderTable();
@@ -117,33 +118,43 @@ export class TrialsView extends ModelView {
     }
   }
 
-  /** A box per hyperparameter and metric column, to show or hide it. */
+  /**
+   * A box per hyperparameter and metric column, to show or hide it. The boxes are made
+   * again only when the columns change, so that a click keeps the focus on its box.
+   */
   private renderColumnChooser(): void {
     const model = this.model;
-    const columns = trialColumns(model.trials).filter(c => c.kind !== 'fixed');
+    const all = trialColumns(model.trials);
+    const columns = all.filter(c => c.kind !== 'fixed');
+    const defaults = defaultShown(all);
+    const shown = (key: string): boolean => {
+      const column = columns.find(c => c.key === key);
+      return column !== undefined && isShown(column, model.columnChoices, defaults);
+    };
     this._columns.hidden = !columns.length;
-    const defaults = defaultShown(trialColumns(model.trials));
-    const shown = columns.filter(c => isShown(c, model.columnChoices, defaults)).length;
-    this._columnsSummary.textContent = `Columns (${shown}/${columns.length})`;
-    const boxes = columns.map(column => {
-      const box = h('input', {
-        type: 'checkbox',
-        'data-column': column.key,
-        checked: isShown(column, model.columnChoices, defaults)
+    this._columnsSummary.textContent = `Columns (${columns.filter(c => shown(c.key)).length}/${columns.length})`;
+    const keys = columns.map(c => c.key).join('\n');
+    if (keys !== this._columnKeys) {
+      this._columnKeys = keys;
+      const boxes = columns.map(column => {
+        const box = h('input', { type: 'checkbox', 'data-column': column.key });
+        box.addEventListener('change', () => model.setColumnShown(column.key, box.checked));
+        return h(
+          'label',
+          { class: `jp-nbprov-check jp-nbprov-col-${column.kind}` },
+          box,
+          column.label,
+          h('span', { class: 'jp-nbprov-column-kind' }, ` ${column.kind}`)
+        );
       });
-      box.addEventListener('change', () => model.setColumnShown(column.key, box.checked));
-      return h(
-        'label',
-        { class: `jp-nbprov-check jp-nbprov-col-${column.kind}` },
-        box,
-        column.label,
-        h('span', { class: 'jp-nbprov-column-kind' }, ` ${column.kind}`)
-      );
-    });
-    const reset = h('button', { class: 'jp-nbprov-button', type: 'button' }, 'Those that fit');
-    reset.disabled = !model.columnChoices.size;
-    reset.addEventListener('click', () => model.resetColumns());
-    this._columnsList.replaceChildren(...boxes, reset);
+      this._columnsList.replaceChildren(...boxes, this._columnsReset);
+    }
+    for (const box of Array.from(
+      this._columnsList.querySelectorAll<HTMLInputElement>('input[data-column]')
+    )) {
+      box.checked = shown(box.dataset.column ?? '');
+    }
+    this._columnsReset.disabled = !model.columnChoices.size;
   }
 
   private renderTable(): void {
@@ -274,6 +285,12 @@ export class TrialsView extends ModelView {
   private _filterPending = false;
   private _filterNotebook: ProvenanceModel['notebook'] = null;
   private _columnsSummary = h('summary', {}, 'Columns');
+  private _columnKeys: string | null = null;
+  private _columnsReset = h(
+    'button',
+    { class: 'jp-nbprov-button', type: 'button', title: 'Show the columns that fit' },
+    'Those that fit'
+  );
   private _columnsList = h('div', { class: 'jp-nbprov-columns-list' });
   private _columns = h(
     'details',
