@@ -9,6 +9,7 @@ import pytest
 from conftest import LabServer, screenshot
 from test_lab import TIMEOUT_MS, _notebook, _open, _open_panel, _run_all, _wait_for_text
 from test_lab_compare_view import _cells, _rerun
+from test_lab_themes import _min_contrast, _set_theme
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -72,3 +73,13 @@ def test_filter_narrows_the_table_and_a_code_row_opens(lab_server: LabServer, pa
     assert toggle.get_attribute("aria-expanded") == "true"
     panel.locator(".jp-nbprov-code-detail").scroll_into_view_if_needed()
     screenshot(page, "filter-and-code-change")
+
+    # The added and removed lines read against their tints in the dark theme too.
+    _set_theme(page, "dark")
+    try:
+        for kind in ("added", "removed"):
+            ratio = _min_contrast(page, f".jp-nbprov-diff-{kind}")
+            assert ratio >= 4.5, (kind, ratio)
+        screenshot(page, "filter-and-code-change-dark")
+    finally:
+        _set_theme(page, "light")
