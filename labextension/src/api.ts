@@ -5,6 +5,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import type {
+  ICellChange,
   IChartsReply,
   IFlowsReply,
   ICompareResult,
@@ -67,8 +68,13 @@ export class NbprovApi {
     return this.get<IInfoReply>('info', { notebook });
   }
 
-  trials(notebook: string | undefined, scope: 'notebook' | 'all'): Promise<ITrialsReply> {
-    return this.get<ITrialsReply>('trials', { notebook, scope });
+  /** The trials; only those `filter` keeps when given (`nbprov trials --filter`). */
+  trials(
+    notebook: string | undefined,
+    scope: 'notebook' | 'all',
+    filter?: string
+  ): Promise<ITrialsReply> {
+    return this.get<ITrialsReply>('trials', { notebook, scope, filter });
   }
 
   charts(notebook: string, highlight: number[] = []): Promise<IChartsReply> {
@@ -90,6 +96,24 @@ export class NbprovApi {
     return this.get<ICompareResult>('compare', {
       trials: refs.map(String).join(','),
       all: all ? '1' : '0',
+      notebook
+    });
+  }
+
+  /**
+   * A cell whose code differs between two trials: the diff of its sources and, for each
+   * of `metrics`, what the why answer says of it. `cells` are its two source hashes.
+   */
+  cellChange(
+    trials: [number, number],
+    cells: [string | null, string | null],
+    metrics: string[],
+    notebook?: string
+  ): Promise<ICellChange> {
+    return this.get<ICellChange>('cellchange', {
+      trials: trials.join(','),
+      cells: cells.map(c => c ?? '').join(','),
+      metrics: metrics.length ? metrics.join(',') : undefined,
       notebook
     });
   }

@@ -44,6 +44,8 @@ export interface ITrialsReply {
   notebook: string | null;
   scope: 'notebook' | 'all';
   trials: ITrial[];
+  /** The filter the trials passed (`nbprov trials --filter`), when one was given. */
+  filter?: string;
 }
 
 export interface IInfoReply {
@@ -57,6 +59,10 @@ export interface IInfoReply {
     scriptify: boolean;
     pipeline?: boolean;
     studies?: boolean;
+    /** The trial listing takes `?filter=` (the `nbprov trials --filter` language). */
+    filter?: boolean;
+    /** `nbprov/api/cellchange`: a changed cell's diff and the why answer. */
+    cellchange?: boolean;
   };
 }
 
@@ -74,6 +80,8 @@ export interface ICompareRow {
   /** Code rows: the cell's stage and the first line of its code. */
   stage?: string | null;
   source_line?: string | null;
+  /** Cell rows: the hash of the cell's source in each trial (null where it did not run). */
+  cell_hashes?: Array<string | null>;
 }
 
 export interface ICompareTrial {
@@ -88,6 +96,30 @@ export interface ICompareResult {
   trial_info?: ICompareTrial[];
   rows: ICompareRow[];
   warnings?: string[];
+}
+
+/** The why answer for one metric, as it concerns one changed cell. */
+export interface ICellWhy {
+  metric: string;
+  /** Why there is no answer (the metric was not computed in one of the trials). */
+  error: string | null;
+  /** `why r2 moved between trials 1 and 2: 0.8 -> 0.9 (+0.1)`. */
+  heading: string | null;
+  /** This cell's line of the answer; null when the cell is not among the reasons. */
+  text: string | null;
+  /** How many other cells the answer lists. */
+  others: number;
+}
+
+/** ``GET nbprov/api/cellchange``: one changed cell between two trials. */
+export interface ICellChange {
+  trials: number[];
+  cell_hashes: Array<string | null>;
+  source_line: string;
+  /** A unified diff, cut when long (`truncated`). */
+  diff: string;
+  truncated: boolean;
+  why: ICellWhy[];
 }
 
 /** A read of `name` by one activation from an earlier one that wrote it. */

@@ -5,7 +5,7 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { NbprovApi } from '../src/api';
-import type { ICompareResult, ITrial, ITrialDetail } from '../src/types';
+import type { ICellChange, ICompareResult, ICompareRow, ITrial, ITrialDetail } from '../src/types';
 
 export function trial(id: number, notebook: string, alpha: number, r2: number): ITrialDetail {
   return {
@@ -52,6 +52,25 @@ export class FakeServer {
   /** Endpoints whose replies wait until released. */
   held = new Map<string, Array<() => void>>();
   dot: string | null = 'digraph { alpha -> r2 }';
+  /** Rows the comparison adds to its own two (code rows, say). */
+  extraRows: ICompareRow[] = [];
+  /** What `cellchange` answers. */
+  cellChange: ICellChange = {
+    trials: [1, 2],
+    cell_hashes: ['aaa', 'bbb'],
+    source_line: 'r2 = score(model)',
+    diff: '--- trial 1\n+++ trial 2\n@@ -1 +1 @@\n-r2 = score(model)\n+r2 = score(model, cv=5)\n',
+    truncated: false,
+    why: [
+      {
+        metric: 'r2',
+        error: null,
+        heading: 'why r2 moved between trials 1 and 2: 0.875 -> 0.9375 (+0.0625)',
+        text: '[2] -> [2] code: r2 = score(model, cv=5)',
+        others: 0
+      }
+    ]
+  };
   requests: string[] = [];
 
   readonly fetch = async (input: RequestInfo | URL): Promise<Response> => {
@@ -97,7 +116,19 @@ export class FakeServer {
       });
     }
     if (endpoint === 'trials') {
-      const listed = this.trials.filter(t => params.scope === 'all' || t.notebook === notebook);
+      let listed = this.trials.filter(t => params.scope === 'all' || t.notebook === notebook);
+      if (params.filter) {
+        // The real server parses the nbprov trials --filter language; this one knows
+        // `NAME > NUMBER` over hyperparameters and metrics.
+        const found = /^(\w+) > ([\d.]+)$/.exec(params.filter);
+        if (!found) {
+          return { status: 400, body: { message: `cannot parse filter '${params.filter}'` } };
+        }
+        const [, name, bound] = found;
+        listed = listed.filter(
+          t => Number(t.metrics[name] ?? t.hyperparams[name] ?? -Infinity) > Number(bound)
+        );
+      }
       return ok({
         store: '/tmp/s.db',
         store_exists: true,
@@ -116,10 +147,14 @@ export class FakeServer {
         trials: ids,
         rows: [
           { group: 'hyperparams', name: 'alpha', values: [0.5, 0.25], changed: true, delta: -0.25 },
-          { group: 'env', name: 'python', values: ['3.12', '3.12'], changed: false, delta: null }
+          { group: 'env', name: 'python', values: ['3.12', '3.12'], changed: false, delta: null },
+          ...this.extraRows
         ]
       };
       return ok(result);
+    }
+    if (endpoint === 'cellchange') {
+      return ok(this.cellChange);
     }
     if (endpoint === 'deps') {
       return ok({ deps: {}, dot: this.dot });

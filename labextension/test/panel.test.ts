@@ -192,7 +192,7 @@ describe('ProvenancePanel', () => {
     expect(find(panel, '.jp-nbprov-graph').getAttribute('aria-label')).toBe(
       'Lineage of r2 (trial 2)'
     );
-    expect(find(panel, 'details').hidden).toBe(false);
+    expect(find(panel, 'details:has(.jp-nbprov-dot)').hidden).toBe(false);
     expect(find(panel, '.jp-nbprov-dot').textContent).toBe('digraph { alpha -> r2 }');
     const large = find(panel, '.jp-nbprov-large-button');
     expect(large.hidden).toBe(false);
@@ -214,7 +214,7 @@ describe('ProvenancePanel', () => {
     panel.model.setNotebook(new NotebookProvenance(apiFor(server), 'b.ipynb'));
     await settle();
     expect(panel.node.querySelector('.jp-nbprov-graph svg')).toBeNull();
-    expect(find(panel, 'details').hidden).toBe(true);
+    expect(find(panel, 'details:has(.jp-nbprov-dot)').hidden).toBe(true);
     expect(find(panel, '.jp-nbprov-large-button').hidden).toBe(true);
     expect(find(panel, '.jp-nbprov-subtitle').textContent).toBe('b.ipynb · store /tmp/s.db');
     expect(texts(panel, '.jp-nbprov-trial-select option')).toEqual(['#3']);

@@ -19,6 +19,20 @@ def list_trials(
         return queries.list_trials(session, notebook=notebook, limit=limit)
 
 
+def filter_trials(
+    filter: str, db: str | None = None, notebook: str | None = None
+) -> list[dict[str, Any]]:
+    """``nbprov trials --filter FILTER --format json``: the trials the filter keeps, oldest
+    first. A filter that does not parse raises :class:`~nbprov.core.compare.FilterError`
+    with a one-line message, before the store is opened."""
+    from nbprov.core.compare.filters import parse_filter
+    from nbprov.core.compare.selection import select_trials
+
+    parse_filter(filter)
+    with store_session(db) as session:
+        return select_trials(session, notebook=notebook, filter=filter)
+
+
 def show_trial(ref: str | int, db: str | None = None) -> dict[str, Any]:
     """The documented ``nbprov show TRIAL --format json`` object."""
     with store_session(db) as session:

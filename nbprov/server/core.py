@@ -15,11 +15,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nbprov.core.compare import compare as compare_in_store
+from nbprov.core.compare.code import cell_change as cell_change_in_store
+from nbprov.core.compare.filters import parse_filter
 from nbprov.core.deps import deps_in_store
 from nbprov.core.pipeline import plan_pipeline, write_package
 from nbprov.core.pipeline.package_writer import describe as describe_pipeline
 from nbprov.core.scriptify import scriptify as build_script
-from nbprov.core.trials import list_trials, show_trial
+from nbprov.core.trials import filter_trials, list_trials, show_trial
+from nbprov.render.comparison import DEFAULT_PRECISION, why_heading, why_table
 from nbprov.render.graph import build_dot
 from nbprov.runs.sweep.charts import history_chart, parallel_chart
 from nbprov.runs.sweep.results import study_summary
@@ -105,17 +108,34 @@ def features() -> dict[str, bool]:
         "scriptify": True,
         "pipeline": True,
         "studies": True,
+        "filter": True,
+        "cellchange": True,
     }
 
 
-def trials(store: StoreRef, notebooks: list[str] | None) -> list[dict[str, Any]]:
-    """Trials in the store, of any of ``notebooks`` when given, oldest first."""
+def check_filter(text: str) -> None:
+    """Refuse a filter (``nbprov trials --filter``) that does not parse, with the core's
+    one-line message, whether or not there is a store to filter."""
+    parse_filter(text)
+
+
+def trials(
+    store: StoreRef, notebooks: list[str] | None, filter: str | None = None
+) -> list[dict[str, Any]]:
+    """Trials in the store, of any of ``notebooks`` when given, oldest first; only those
+    ``filter`` keeps when given (the language and the function of ``nbprov trials``)."""
+
+    def listed(notebook: str | None) -> list[dict[str, Any]]:
+        if filter:
+            return filter_trials(filter, db=store.db, notebook=notebook)
+        return list(list_trials(db=store.db, notebook=notebook))
+
     if notebooks is None:
-        records: list[dict[str, Any]] = list(list_trials(db=store.db))
+        records: list[dict[str, Any]] = listed(None)
     else:
         by_id: dict[Any, dict[str, Any]] = {}
         for notebook in notebooks:
-            for record in list_trials(db=store.db, notebook=notebook):
+            for record in listed(notebook):
                 by_id.setdefault(record["id"], record)
         records = list(by_id.values())
     records.sort(key=lambda record: (str(record.get("started_at") or ""), str(record["id"])))
@@ -131,6 +151,37 @@ def compare(store: StoreRef, refs: list[str], show_all: bool) -> dict[str, Any]:
     result: dict[str, Any] = compare_in_store(
         [_trial_ref(r) for r in refs], db=store.db, show_all=show_all
     )
+    return result
+
+
+def cell_change(
+    store: StoreRef,
+    a: str,
+    b: str,
+    before: str | None,
+    after: str | None,
+    metrics: list[str],
+) -> dict[str, Any]:
+    """A changed cell of a comparison: its label and the diff of its two sources, and for
+    each of ``metrics`` the "why" answer (``nbprov compare A B --why METRIC``) as text: the
+    heading, and this cell's line of the answer (``text`` null when the cell is not among
+    the reasons the metric moved)."""
+    result = cell_change_in_store(
+        _trial_ref(a), _trial_ref(b), before or None, after or None, metrics, db=store.db
+    )
+    for answer in result["why"]:
+        found = answer.pop("why")
+        mine = answer["cell"]
+        answer["heading"] = None if found is None else why_heading(found, DEFAULT_PRECISION)
+        answer["text"] = None
+        answer["others"] = 0
+        if found is not None:
+            _, rows = why_table(found, DEFAULT_PRECISION)
+            for cell, row in zip(found["cells"], rows, strict=True):
+                if cell is mine:
+                    where, _stage, reason, detail = row
+                    answer["text"] = f"{where} {reason}: {detail}"
+            answer["others"] = len(found["cells"]) - (mine is not None)
     return result
 
 

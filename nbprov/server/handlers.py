@@ -118,6 +118,9 @@ class TrialsHandler(_Handler):
         scope = self.get_argument("scope", "notebook")
         if scope not in ("notebook", "all"):
             raise web.HTTPError(400, "scope is 'notebook' or 'all'")
+        text = self.get_argument("filter", "").strip()
+        if text:
+            await self.call(core.check_filter, text)
         payload: dict[str, Any] = {
             "store": store.label,
             "store_exists": store.exists,
@@ -131,7 +134,9 @@ class TrialsHandler(_Handler):
                 if notebook and scope == "notebook"
                 else None
             )
-            payload["trials"] = await self.call(core.trials, store, notebooks)
+            payload["trials"] = await self.call(core.trials, store, notebooks, text or None)
+        if text:
+            payload["filter"] = text
         self.reply(payload)
 
 
@@ -155,6 +160,23 @@ class CompareHandler(_Handler):
             raise web.HTTPError(400, "compare needs two or more trials (?trials=1,2)")
         show_all = self.get_argument("all", "0") in ("1", "true", "yes")
         self.reply(await self.call(core.compare, store, refs, show_all))
+
+
+class CellChangeHandler(_Handler):
+    """A changed cell of a comparison: ``?trials=A,B&cells=HASH_A,HASH_B&metrics=r2,mae``
+    (a hash left empty where the cell did not run in that trial)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        store = self.store()
+        refs = self.get_argument("trials", "").split(",")
+        hashes = self.get_argument("cells", "").split(",")
+        if len(refs) != 2 or len(hashes) != 2:
+            raise web.HTTPError(400, "name two trials and two cell hashes (?trials=1,2&cells=a,b)")
+        metrics = [m.strip() for m in self.get_argument("metrics", "").split(",") if m.strip()]
+        before, after = (h.strip() or None for h in hashes)
+        self.reply(await self.call(core.cell_change, store, *refs, before, after, metrics))
 
 
 class DepsHandler(_Handler):
@@ -221,6 +243,7 @@ def setup_handlers(web_app: Any, root_dir: str) -> None:
             (url_path_join(base, "trials"), TrialsHandler),
             (url_path_join(base, "trials", "([^/]+)"), TrialHandler),
             (url_path_join(base, "compare"), CompareHandler),
+            (url_path_join(base, "cellchange"), CellChangeHandler),
             (url_path_join(base, "deps"), DepsHandler),
             (url_path_join(base, "scriptify"), ScriptHandler),
             (url_path_join(base, "pipeline"), PipelineHandler),

@@ -4,6 +4,7 @@ answers only behind the Jupyter server's authentication."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import LabServer
@@ -175,3 +176,111 @@ def test_api_answers_and_reports_errors_as_json(lab_server: LabServer) -> None:
     assert status == 200 and "nope" not in body["studies"]
     status, body = lab_server.get("nbprov/api/studies/nope")
     assert status == 404 and body["message"]  # no such study (or no store yet)
+
+
+def test_a_filter_keeps_the_trials_the_cli_would(recorded: tuple[core.StoreRef, Path]) -> None:
+    store, root = recorded
+    notebooks = core.notebook_candidates(str(root), "exp.ipynb")
+    kept = core.trials(store, notebooks, "metric.score > 10 and alpha >= 1")
+    assert [t["hyperparams"]["alpha"] for t in kept] == [2.0]
+    assert len(core.trials(store, None, "score < 10")) == 1
+    assert core.trials(store, notebooks, "trial.status == 'nope'") == []
+
+
+def test_a_bad_filter_is_refused_with_one_line(recorded: tuple[core.StoreRef, Path]) -> None:
+    from nbprov.core.compare import FilterError
+
+    store, _ = recorded
+    for text in ("score >", "open('x')", "score > 1\nand alpha"):
+        with pytest.raises(FilterError) as caught:
+            core.check_filter(text)
+        assert "\n" not in str(caught.value) and "filter" in str(caught.value)
+    with pytest.raises(FilterError):
+        core.trials(store, None, "__import__('os')")
+
+
+@pytest.fixture
+def edited(
+    bare_shell: InteractiveShell,
+    store_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> core.StoreRef:
+    """Two trials of one notebook whose score cell was edited in between."""
+    monkeypatch.setenv("NBPROV_NOTEBOOK", str(tmp_path / "root" / "exp.ipynb"))
+    shell = bare_shell
+    run(shell, "%load_ext nbprov")
+    for factor in ("0.5", "2"):
+        if factor == "2":
+            run(shell, "%trial new second")
+        run(shell, "%tag read\ndata = [1, 2, 3, 4]", cell_id="data")
+        run(shell, f"%tag score\nscore = sum(data) * {factor}\n%tag_var score metric", cell_id="s")
+    flush(shell)
+    return core.StoreRef(db=str(store_path), label=str(store_path), exists=True)
+
+
+def _changed_cell(store: core.StoreRef) -> tuple[list[str], dict[str, Any]]:
+    ids = [str(t["id"]) for t in core.trials(store, None)]
+    rows = core.compare(store, ids, show_all=False)["rows"]
+    (changed,) = [r for r in rows if r["group"] == "code" and r["name"].startswith("cell")]
+    return ids, changed
+
+
+def test_a_changed_cell_comes_with_its_diff_and_the_why_answer(
+    edited: core.StoreRef,
+) -> None:
+    store = edited
+    ids, row = _changed_cell(store)
+    answer = core.cell_change(store, *ids, *row["cell_hashes"], ["score"])
+    assert answer["source_line"] == row["source_line"]
+    assert answer["diff"].startswith(f"--- trial {ids[0]}\n+++ trial {ids[1]}\n@@")
+    assert answer["source_line"] == "score = sum(data) * 0.5"
+    assert "-score = sum(data) * 0.5\n+score = sum(data) * 2\n" in answer["diff"]
+    assert not answer["truncated"]
+    (why,) = answer["why"]
+    assert why["metric"] == "score" and why["error"] is None
+    assert why["heading"].startswith(f"why score moved between trials {ids[0]} and {ids[1]}")
+    assert why["text"] == "[3] -> [6] code: score = sum(data) * 2; sets score: 5.0 -> 20"
+    assert why["others"] == 0
+    # A metric the trials do not compute gets an error, not a failure.
+    missing = core.cell_change(store, *ids, *row["cell_hashes"], ["nope"])["why"][0]
+    assert missing["error"] and missing["text"] is None
+
+
+def test_a_cell_change_reads_only_cells_of_the_two_trials(edited: core.StoreRef) -> None:
+    from nbprov.core.compare import CompareError
+
+    store = edited
+    ids, row = _changed_cell(store)
+    with pytest.raises(CompareError, match="no cell with code"):
+        core.cell_change(store, *ids, row["cell_hashes"][0], "0" * 64, [])
+    with pytest.raises(CompareError):
+        core.cell_change(store, *ids, None, None, [])
+
+
+def test_a_long_diff_is_cut() -> None:
+    from nbprov.core.compare.code import source_diff
+
+    before = "".join(f"x{i} = {i}\n" for i in range(1000))
+    text, cut = source_diff(before, "", fromfile="a", tofile="b", max_lines=50)
+    assert cut and text.count("\n") == 50
+    text, cut = source_diff(before, "", fromfile="a", tofile="b", max_chars=100)
+    assert cut and len(text) <= 100
+    assert source_diff("a = 1", "a = 2", fromfile="a", tofile="b") == (
+        "--- a\n+++ b\n@@ -1 +1 @@\n-a = 1\n+a = 2\n",
+        False,
+    )
+
+
+def test_filter_and_cell_change_over_http(lab_server: LabServer) -> None:
+    status, body = lab_server.get("nbprov/api/trials?filter=score%20%3E")
+    assert status == 400
+    assert body["message"].startswith("cannot parse filter") and "\n" not in body["message"]
+    status, body = lab_server.get("nbprov/api/trials?filter=open(%27x%27)")
+    assert status == 400 and "not allowed in a filter" in body["message"]
+    status, body = lab_server.get("nbprov/api/trials?filter=score%20%3E%201")
+    assert status == 200 and body["filter"] == "score > 1"
+    status, info = lab_server.get("nbprov/api/info")
+    assert info["features"]["filter"] and info["features"]["cellchange"]
+    status, body = lab_server.get("nbprov/api/cellchange?trials=1")
+    assert status == 400 and "two trials" in body["message"]

@@ -7,12 +7,13 @@
  */
 import { type ISignal, Signal } from '@lumino/signaling';
 
-import type { NbprovApi } from '../api';
+import { ApiError, type NbprovApi } from '../api';
 import { dotToSvg } from '../graphviz';
 import { type ISort, latestTrial, nextSort } from '../table';
 import { withBaseline } from '../comparison';
 import type { IGraphCell } from '../graphnodes';
 import type {
+  ICellChange,
   IChartsReply,
   ICompareResult,
   IDepsReply,
@@ -26,7 +27,7 @@ import type { NotebookProvenance } from './notebook';
 
 /** The server calls the model makes (NbprovApi, or a stand-in in tests). */
 export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'> &
-  Partial<Pick<NbprovApi, 'charts' | 'pipeline' | 'studies' | 'study'>>;
+  Partial<Pick<NbprovApi, 'charts' | 'pipeline' | 'studies' | 'study' | 'cellChange'>>;
 
 /** Which trials the table lists. */
 export type TrialScope = 'notebook' | 'all';
@@ -35,6 +36,8 @@ export type TrialScope = 'notebook' | 'all';
  * What changed, so that each view redraws only its part:
  * - `status`: the notebook, its store, the features, loading, the error;
  * - `trials`: the trial list or its order;
+ * - `filter`: the trial filter's text or its error;
+ * - `columns`: which of the table's columns show;
  * - `picked`: the trials picked for comparison;
  * - `comparison`: the comparison or the "only changed" choice;
  * - `lineage`: the trial and variable choices;
@@ -43,7 +46,23 @@ export type TrialScope = 'notebook' | 'all';
  * - `studies`: the searches in the store, the chosen one and its charts.
  */
 export type ProvenanceChange =
-  'status' | 'trials' | 'picked' | 'comparison' | 'lineage' | 'graph' | 'charts' | 'studies';
+  | 'status'
+  | 'trials'
+  | 'filter'
+  | 'columns'
+  | 'picked'
+  | 'comparison'
+  | 'lineage'
+  | 'graph'
+  | 'charts'
+  | 'studies';
+
+/** An opened code row of the comparison: each trial's change against the baseline. */
+export interface ICodeDetail {
+  loading: boolean;
+  error: string | null;
+  changes: ICellChange[];
+}
 
 /** A tagged variable of the lineage trial, as the variable choice lists it. */
 export interface IVariableChoice {
@@ -97,6 +116,8 @@ interface ISavedState {
   comparison: ICompareResult | null;
   graph: ILineageGraph | null;
   dot: string | null;
+  filter: string;
+  columns: Array<[string, boolean]>;
 }
 
 const NO_FEATURES: Features = { trials: false, compare: false, deps: false, scriptify: false };
@@ -172,6 +193,53 @@ export class ProvenanceModel {
 
   get scope(): TrialScope {
     return this._scope;
+  }
+
+  /** The filter the trials listed pass (`nbprov trials --filter`; '' for none). */
+  get filter(): string {
+    return this._filter;
+  }
+
+  /** Why the server refused the filter (its one-line message), or null. */
+  get filterError(): string | null {
+    return this._filterError;
+  }
+
+  /**
+   * List only the trials `text` keeps, in the language of `nbprov trials --filter`; the
+   * server filters. A filter the server refuses leaves every trial listed and its
+   * message in `filterError`. Each notebook keeps its own filter.
+   */
+  async setFilter(text: string): Promise<void> {
+    const filter = text.trim();
+    if (filter === this._filter) {
+      return;
+    }
+    this._filter = filter;
+    this._filterError = null;
+    this.emit('filter');
+    await this.loadTrials();
+  }
+
+  /** The user's choice of columns: column key → shown (others follow the default). */
+  get columnChoices(): ReadonlyMap<string, boolean> {
+    return this._columns;
+  }
+
+  /** Show or hide a hyperparameter or metric column of the table, for this notebook. */
+  setColumnShown(key: string, shown: boolean): void {
+    if (this._columns.get(key) !== shown) {
+      this._columns.set(key, shown);
+      this.emit('columns');
+    }
+  }
+
+  /** Forget the choice of columns: those that fit show again. */
+  resetColumns(): void {
+    if (this._columns.size) {
+      this._columns.clear();
+      this.emit('columns');
+    }
   }
 
   /** The trials listed, in the server's order. */
@@ -250,7 +318,9 @@ export class ProvenanceModel {
         variable: this._variable,
         comparison: this._comparison,
         graph: this._graph,
-        dot: this._dot
+        dot: this._dot,
+        filter: this._filter,
+        columns: [...this._columns]
       });
       this._notebook.changed.disconnect(this.onNotebookChanged, this);
     }
@@ -263,12 +333,16 @@ export class ProvenanceModel {
     this._lineageTrial = saved?.lineageTrial ?? '';
     this._variable = saved?.variable ?? '';
     this._comparison = saved?.comparison ?? null;
+    this._codeDetails.clear();
+    this._filter = saved?.filter ?? '';
+    this._filterError = null;
+    this._columns = new Map(saved?.columns ?? []);
     this._details.clear();
     this._dot = saved?.dot ?? null;
     this._graph = saved?.graph ?? null;
     this._drawing = false;
     this._error = null;
-    this.emit('picked', 'comparison', 'graph');
+    this.emit('filter', 'columns', 'picked', 'comparison', 'graph');
     this.onNotebookChanged();
     if (notebook && !notebook.loaded) {
       void notebook.refresh();
@@ -326,15 +400,66 @@ export class ProvenanceModel {
         return;
       }
       this._comparison = result;
+      this._codeDetails.clear();
       this._error = null;
     } catch (error) {
       if (!this._compareCalls.isLatest(call)) {
         return;
       }
       this._comparison = null;
+      this._codeDetails.clear();
       this._error = messageOf(error);
     }
     this.emit('comparison', 'status');
+  }
+
+  /** The opened code rows of the comparison, by row name. */
+  get codeDetails(): ReadonlyMap<string, ICodeDetail> {
+    return this._codeDetails;
+  }
+
+  /**
+   * Open a code row of the comparison (again: close it). Opening fetches, for each trial
+   * whose code of that cell differs from the baseline's, the diff and what the why answer
+   * of each metric that moved says of the cell; the comparison itself stays cheap.
+   */
+  async toggleCode(name: string): Promise<void> {
+    const result = this._comparison;
+    const notebook = this._notebook;
+    const row = result?.rows.find(r => r.group === 'code' && r.name === name);
+    if (this._codeDetails.delete(name)) {
+      this.emit('comparison');
+      return;
+    }
+    const hashes = row?.cell_hashes;
+    if (!result || !row || !hashes || !notebook || !this.api.cellChange) {
+      return;
+    }
+    const cellChange = this.api.cellChange.bind(this.api);
+    const detail: ICodeDetail = { loading: true, error: null, changes: [] };
+    this._codeDetails.set(name, detail);
+    this.emit('comparison');
+    const others = result.trials
+      .map((id, k) => ({ id, k }))
+      .filter(({ k }) => k > 0 && hashes[k] !== hashes[0]);
+    try {
+      detail.changes = await Promise.all(
+        others.map(({ id, k }) =>
+          cellChange(
+            [result.trials[0], id],
+            [hashes[0] ?? null, hashes[k] ?? null],
+            movedMetrics(result, k),
+            notebook.path
+          )
+        )
+      );
+    } catch (error) {
+      detail.error = messageOf(error);
+    }
+    detail.loading = false;
+    if (this._comparison === result && this._codeDetails.get(name) === detail) {
+      this.emit('comparison');
+    }
   }
 
   /** The trial the others are compared against (null: the first picked in the listing). */
@@ -511,13 +636,27 @@ export class ProvenanceModel {
   private async loadTrials(): Promise<void> {
     const notebook = this._notebook;
     const call = this._trialsCalls.start();
+    const filter = this._filter;
     let trials: readonly ITrial[] = [];
     let failure: string | null = null;
-    if (notebook && this._scope === 'all') {
+    let filterError: string | null = null;
+    const fetch = async (text: string): Promise<readonly ITrial[]> =>
+      notebook ? (await this.api.trials(notebook.path, this._scope, text || undefined)).trials : [];
+    if (notebook && (this._scope === 'all' || filter)) {
       try {
-        trials = (await this.api.trials(notebook.path, 'all')).trials;
+        trials = await fetch(filter);
       } catch (error) {
-        failure = messageOf(error);
+        if (filter && error instanceof ApiError && error.status === 400) {
+          // A filter the server refuses: say why, and list every trial meanwhile.
+          filterError = error.message;
+          try {
+            trials = this._scope === 'all' ? await fetch('') : notebook.trials;
+          } catch (again) {
+            failure = messageOf(again);
+          }
+        } else {
+          failure = messageOf(error);
+        }
       }
       if (!this._trialsCalls.isLatest(call)) {
         return;
@@ -526,6 +665,10 @@ export class ProvenanceModel {
       trials = notebook.trials;
     }
     this._trials = trials;
+    if (filterError !== this._filterError) {
+      this._filterError = filterError;
+      this.emit('filter');
+    }
     const ids = new Set(trials.map(t => t.id));
     for (const id of [...this._picked]) {
       if (!ids.has(id)) {
@@ -664,6 +807,10 @@ export class ProvenanceModel {
   private _sort: ISort = { key: 'id', direction: 'descending' };
   private _picked = new Set<number>();
   private _comparison: ICompareResult | null = null;
+  private _codeDetails = new Map<string, ICodeDetail>();
+  private _filter = '';
+  private _filterError: string | null = null;
+  private _columns = new Map<string, boolean>();
   private _onlyChanged = true;
   private _baseline: number | null = null;
   private _lineageTrial = '';
@@ -686,4 +833,15 @@ export class ProvenanceModel {
   private _study: IStudyReply | null = null;
   private _studyCalls = new LatestCall();
   private _studiesKey = '';
+}
+
+/** The metrics whose value in trial `k` of a comparison differs from the baseline's. */
+export function movedMetrics(result: ICompareResult, k: number): string[] {
+  return result.rows
+    .filter(
+      row =>
+        /^metric/.test(row.group) &&
+        JSON.stringify(row.values[0] ?? null) !== JSON.stringify(row.values[k] ?? null)
+    )
+    .map(row => row.name);
 }

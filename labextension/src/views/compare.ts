@@ -8,6 +8,7 @@ import { ModelView } from './view';
 import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
 import { changeText, codeText, trialHeader, verdict } from '../comparison';
 import { cellText, groupRows } from '../table';
+import { codeToggle, renderCodeDetail } from './codedetail';
 
 export class CompareView extends ModelView {
   constructor(model: ProvenanceModel) {
@@ -121,6 +122,7 @@ export class CompareView extends ModelView {
             h(
               'th',
               { scope: 'row' },
+              isCode ? codeToggle(this.model, row) : null,
               row.name,
               row.stage ? h('span', { class: 'jp-nbprov-row-stage' }, ` [${row.stage}]`) : null,
               row.source_line
@@ -154,6 +156,10 @@ export class CompareView extends ModelView {
             })
           )
         );
+        const detail = isCode ? this.model.codeDetails.get(row.name) : undefined;
+        if (detail) {
+          body.push(renderCodeDetail(detail, result, result.trials.length + 1));
+        }
       }
     }
     this._compareHost.replaceChildren(
