@@ -42,6 +42,20 @@ def test_parallel_coordinates_cover_numeric_hyperparams_and_metrics() -> None:
     assert axes == {"alpha", "r2", "mse"}  # "solver" is not a number
     assert spec["encoding"]["x"]["sort"] == ["alpha", "r2", "mse"]
     assert parallel_spec(GRID[:1]) is None
+    # Coloured by the first metric: each of a trial's points carries that trial's r2.
+    line = spec["layer"][1]
+    assert line["mark"]["type"] == "line" and line["encoding"]["detail"]["field"] == "id"
+    assert line["encoding"]["color"]["field"] == "shade"
+    assert line["encoding"]["color"]["title"] == "r2"
+    assert {(v["id"], v["shade"]) for v in spec["data"]["values"]} == {
+        (t["id"], t["metrics"]["r2"]) for t in GRID
+    }
+    fixed = parallel_spec(GRID, width=300)
+    assert spec["width"] == "container" and fixed is not None and fixed["width"] == 300
+    # Without a metric, each trial its own colour.
+    hyper_only = [{**t, "metrics": {}, "hyperparams": {"a": t["id"], "b": 1}} for t in GRID]
+    plain = parallel_spec(hyper_only)
+    assert plain is not None and plain["layer"][1]["encoding"]["color"]["field"] == "trial"
 
 
 def test_bad_values_are_left_out() -> None:
