@@ -57,7 +57,9 @@ def parallel_spec(
     """Parallel coordinates across all trials (None with fewer than two axes or trials).
 
     Lines are coloured by the first metric, so the good trials stand out whatever their
-    number; without a metric, by trial. ``width`` in pixels (default: the container's)."""
+    number; without a metric, by trial. An axis whose values span more than two decades is
+    scaled by their logarithm (its label says so), as the scatter's axis would be.
+    ``width`` in pixels (default: the container's)."""
     columns = numeric_columns(trials)
     if len(columns) < 2 or len(trials) < 2:
         return None
@@ -78,7 +80,14 @@ def parallel_spec(
                         "shade": shade,
                     }
                 )
-    order = [name for _, name in columns]
+    logs = {
+        name for _, name in columns if log_scaled(v["value"] for v in values if v["axis"] == name)
+    }
+    for row in values:
+        log = row["axis"] in logs
+        row["label"] = row["axis"] + (" (log)" if log else "")
+        row["scaled"] = math.log10(row["value"]) if log else row["value"]
+    order = [name + (" (log)" if name in logs else "") for _, name in columns]
     color: dict[str, Any] = (
         {"field": "shade", "type": "quantitative", "title": first_metric}
         if first_metric is not None
@@ -96,19 +105,25 @@ def parallel_spec(
         "transform": [
             {
                 "joinaggregate": [
-                    {"op": "min", "field": "value", "as": "low"},
-                    {"op": "max", "field": "value", "as": "high"},
+                    {"op": "min", "field": "scaled", "as": "low"},
+                    {"op": "max", "field": "scaled", "as": "high"},
                 ],
                 "groupby": ["axis"],
             },
             {
                 "calculate": "datum.high > datum.low ? "
-                "(datum.value - datum.low) / (datum.high - datum.low) : 0.5",
+                "(datum.scaled - datum.low) / (datum.high - datum.low) : 0.5",
                 "as": "position",
             },
         ],
         "encoding": {
-            "x": {"field": "axis", "type": "nominal", "sort": order, "title": None},
+            "x": {
+                "field": "label",
+                "type": "nominal",
+                "sort": order,
+                "title": None,
+                "axis": {"labelAngle": 0},  # names read across, as in a table's header
+            },
         },
         "layer": [
             {"mark": {"type": "rule", "opacity": 0.5}},  # one vertical axis per variable
