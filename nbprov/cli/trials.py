@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from nbprov.cli.common import CommandError
+from nbprov.cli.plot import add_plot_option, check_plot, write_plot
 from nbprov.render.listings import print_listing
 from nbprov.render.tables import format_value, render, terminal_width, to_json
 from nbprov.render.terminal import cut, cut_left
@@ -14,6 +15,7 @@ from nbprov.store import open_store
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
+    check_plot(args)
     with open_store(args.db) as store, store.session() as session:
         records = _select_trials(session, args)
     if not records:
@@ -21,6 +23,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
             raise CommandError("no trial matches")
         raise CommandError("no trials recorded in this store yet")
     print_listing(records, args.format)
+    write_plot(args, records, f"{len(records)} trials")
     return 0
 
 
@@ -137,6 +140,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="order by ROLE.NAME, NAME or trial.FIELD; -KEY or KEY:desc for descending",
     )
+    add_plot_option(p, "the listed trials")
     p.set_defaults(handler=cmd_trials)
 
     p = subparsers.add_parser("show", parents=[common], help="one trial: facts, cells, variables")
