@@ -36,7 +36,8 @@ def in_front_end_cell(shell: Any) -> bool:
 
 def loaded_line(url: str) -> str:
     """The one line ``%load_ext nbprov`` prints in a notebook."""
+    # \u203a: the menu path's separator, as the README writes it.
     return (
         f"nbprov: recording to {brief_location(url)} \N{EM DASH} see the Provenance panel "
-        "in JupyterLab's right sidebar (command palette: Show Provenance Panel)"
+        "in JupyterLab's right sidebar (View \u203a Show Provenance Panel)"
     )

@@ -38,7 +38,7 @@ def test_a_front_ends_cell_gets_one_line(
         out = capsys.readouterr().out
         assert out == (
             "nbprov: recording to .nbprov/nbprov.db \N{EM DASH} see the Provenance panel in "
-            "JupyterLab's right sidebar (command palette: Show Provenance Panel)\n"
+            "JupyterLab's right sidebar (View \u203a Show Provenance Panel)\n"
         )
         run(shell, "%load_ext nbprov")  # loaded already: IPython says so, nbprov nothing
         assert "nbprov: recording" not in capsys.readouterr().out
