@@ -170,7 +170,13 @@ class CompareView:
                 self.message,
                 self.table,
                 widgets.HBox([self.metric, self.hyperparam]),
-                widgets.HBox([self.plot, self.parallel]),
+                # Side by side when there is room, one under the other when not: wrapping,
+                # never a scrolling box (a scrollable region with nothing to focus cannot
+                # be scrolled from the keyboard).
+                widgets.HBox(
+                    [self.plot, self.parallel],
+                    layout=widgets.Layout(flex_flow="row wrap", overflow="visible"),
+                ),
             ]
         )
         self.refresh()
@@ -240,7 +246,7 @@ class CompareView:
         """Parallel coordinates of every trial of this notebook (they need no controls)."""
         with self.store.session() as session:
             trials = list_trials(session, notebook=self.notebook)
-        self.parallel_spec = parallel_spec(trials, width=360)
+        self.parallel_spec = parallel_spec(trials, width=300)  # as wide as the scatter
         if self.parallel_spec is None:
             shown: dict[str, Any] = {
                 "text/html": "<i>parallel coordinates need two trials with two tagged numbers</i>"

@@ -106,10 +106,12 @@ def test_parallel_coordinates_next_to_the_scatter(
     line = spec["layer"][1]["encoding"]
     assert line["color"] == {"field": "shade", "type": "quantitative", "title": "r2"}
     assert {t["field"] for t in line["tooltip"]} == {"trial", "axis", "role", "value"}
-    assert spec["width"] == 360  # an output area has no width to fit to
+    assert spec["width"] == 300  # an output area has no width to fit to
     # Shown beside the scatter, through the same Vega-Lite mime type.
     assert view.parallel.outputs[0]["data"][MIME] == spec
-    assert view.widget.children[-1].children == (view.plot, view.parallel)
+    charts = view.widget.children[-1]
+    assert charts.children == (view.plot, view.parallel)
+    assert charts.layout.flex_flow == "row wrap"  # wraps in a narrow notebook, never scrolls
 
 
 def test_every_user_value_is_escaped(shell: InteractiveShell, store_path: Path) -> None:
