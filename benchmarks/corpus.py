@@ -314,6 +314,7 @@ def run_notebook(path: Path, args: argparse.Namespace, checker: Checker) -> Note
             report.failure = f"{type(exc).__name__}: {str(exc)[:200]}"
             report.wall_seconds = time.monotonic() - start
             return report
+        # The added first cells are not compared: %load_ext nbprov prints where it records.
         plain_cells = [c for c in plain.cells if c.cell_type == "code"][1:]
         rec_cells = [c for c in recorded.cells if c.cell_type == "code"][1:]
         differing = [

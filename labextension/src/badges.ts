@@ -3,12 +3,14 @@
  * version that last ran in the notebook's current trial.
  *
  * The badge element is absolutely positioned inside the cell's input area, so showing,
- * changing or hiding it never moves the notebook's content.
+ * changing or hiding it never moves the notebook's content; it rises above the editor's
+ * horizontal scrollbar when the code is wider than the editor (see badgeplace.ts).
  */
 import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IDisposable } from '@lumino/disposable';
 
+import { BASE_BOTTOM, badgeBottom, scrollBox } from './badgeplace';
 import type { NotebookProvenance } from './model/notebook';
 import { runState, SourceHashes, staleCells } from './staleness';
 import { cellStage, stageClass } from './stage';
@@ -44,6 +46,7 @@ export class NotebookBadges implements IDisposable {
       cellModel.metadataChanged.disconnect(this.schedule, this);
     }
     this._watched.clear();
+    this._resizes?.disconnect();
     for (const node of Array.from(this.panel.node.querySelectorAll(`.${BADGES_CLASS}`))) {
       node.remove();
     }
@@ -135,6 +138,13 @@ export class NotebookBadges implements IDisposable {
     });
   }
 
+  /** Keep the badges off the editor's horizontal scrollbar (checked on every update:
+   * typing can make a line wider than the editor). */
+  private clearScrollbar(host: HTMLElement, badges: HTMLElement): void {
+    const bottom = badgeBottom(scrollBox(host));
+    badges.style.bottom = bottom === BASE_BOTTOM ? '' : `${bottom}px`;
+  }
+
   private watch(cell: Cell): void {
     const cellModel = cell.model;
     if (this._watched.has(cellModel)) {
@@ -159,7 +169,10 @@ export class NotebookBadges implements IDisposable {
       badges = document.createElement('div');
       badges.className = BADGES_CLASS;
       host.appendChild(badges);
+      // A resized panel or editor can start or stop the code's sideways scrolling.
+      this._resizes?.observe(host);
     }
+    this.clearScrollbar(host, badges);
     const source = cell.model.sharedModel.getSource();
     const stage = cellStage(source, cell.model.metadata);
     const state = runState(cell.model.id, source, this.model.lastRun, this._hashes);
@@ -210,4 +223,16 @@ export class NotebookBadges implements IDisposable {
   private _hashes = new SourceHashes();
   private _stale = new Map<string, string>();
   private _edited = new Set<string>();
+  private _resizes: ResizeObserver | null =
+    typeof ResizeObserver === 'undefined'
+      ? null
+      : new ResizeObserver(entries => {
+          for (const entry of entries) {
+            const host = entry.target as HTMLElement;
+            const badges = host.querySelector<HTMLElement>(`:scope > .${BADGES_CLASS}`);
+            if (badges && !this._disposed) {
+              this.clearScrollbar(host, badges);
+            }
+          }
+        });
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from nbprov.cli.plot import add_plot_option, check_plot, write_plot
 from nbprov.render.comparison import DEFAULT_PRECISION, print_result
 from nbprov.store import store_session
 
@@ -52,6 +53,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="list the cells in METRIC's backward slice whose code or inputs differ "
         "(first two trials)",
     )
+    add_plot_option(p, "every trial of the first trial's notebook, the compared ones marked")
     p.set_defaults(handler=cmd_compare)
 
 
@@ -59,12 +61,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from nbprov.cli.common import CommandError
     from nbprov.core.compare.facts import CompareError
     from nbprov.core.compare.rows import compare_trials
+    from nbprov.core.compare.selection import charted_trials
     from nbprov.core.compare.why import why_in_session
 
     if len(args.trials) < 2:
         raise CommandError("compare needs at least two trials (for example: compare -2 -1)")
     if not 1 <= args.precision <= 17:  # a float has at most 17 significant digits
         raise CommandError("--precision must be between 1 and 17")
+    check_plot(args)
+    charted: list[dict[str, Any]] = []
     try:
         with store_session(args.db) as session:
             result = compare_trials(
@@ -78,7 +83,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             )
             if args.why:
                 result["why"] = why_in_session(session, args.trials[0], args.trials[1], args.why)
+            if args.plot is not None:
+                charted = charted_trials(session, result["trials"])
     except CompareError as exc:
         raise CommandError(str(exc)) from exc
     print_result(result, args.format, args.precision)
+    compared = ", ".join(f"#{i}" for i in result["trials"])
+    write_plot(args, charted, f"trials compared: {compared}", highlight=result["trials"])
     return 0

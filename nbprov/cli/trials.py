@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from nbprov.cli.common import CommandError
+from nbprov.cli.plot import add_plot_option, check_plot, write_plot
 from nbprov.render.listings import print_listing
 from nbprov.render.tables import format_value, render, terminal_width, to_json
 from nbprov.render.terminal import cut, cut_left
@@ -13,6 +14,7 @@ from nbprov.render.times import duration_text, seconds_text, when_text
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
+    check_plot(args)
     records = _quick_listing(args)
     if records is None:
         from nbprov.store import open_store
@@ -24,6 +26,7 @@ def cmd_trials(args: argparse.Namespace) -> int:
             raise CommandError("no trial matches")
         raise CommandError("no trials recorded in this store yet")
     print_listing(records, args.format)
+    write_plot(args, records, f"{len(records)} trials")
     return 0
 
 
@@ -153,6 +156,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="order by ROLE.NAME, NAME or trial.FIELD; -KEY or KEY:desc for descending",
     )
+    add_plot_option(p, "the listed trials")
     p.set_defaults(handler=cmd_trials)
 
     p = subparsers.add_parser("show", parents=[common], help="one trial: facts, cells, variables")

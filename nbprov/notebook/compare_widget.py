@@ -2,8 +2,9 @@
 
 An ipywidgets view over :func:`nbprov.core.compare.rows.compare_trials`: trial pickers (a baseline
 and the trials to compare with it), an only-changed toggle, the grouped table with changes
-highlighted, and a Vega-Lite plot of a metric against a hyperparameter across the
-notebook's trials (drawn by the front end's Vega-Lite renderer).
+highlighted, and two Vega-Lite charts of the notebook's trials side by side (drawn by the
+front end's Vega-Lite renderer): a metric against a hyperparameter, and the parallel
+coordinates the JupyterLab panel shows (the same spec, from :mod:`nbprov.render.vegalite`).
 The view holds no comparison logic; every user value is HTML-escaped before display.
 """
 
@@ -22,9 +23,9 @@ from nbprov.kernel.attach import recorder_of
 from nbprov.kernel.recorder import Recorder
 from nbprov.render.tables import format_value
 from nbprov.render.vegalite import MIME as VEGALITE_MIME
-from nbprov.render.vegalite import points_spec
+from nbprov.render.vegalite import parallel_spec, points_spec
 from nbprov.store import Store, StoreError
-from nbprov.store.queries import resolve_trial
+from nbprov.store.queries import list_trials, resolve_trial
 
 MAX_CHOICES = 200
 GROUP_TITLES = {"hyperparam": "hyperparams", "metric": "metrics"}
@@ -156,6 +157,8 @@ class CompareView:
         # A Vega-Lite chart, drawn by the front end's renderer (JupyterLab's own).
         self.plot = widgets.Output()
         self.plot_spec: dict[str, Any] | None = None
+        self.parallel = widgets.Output()
+        self.parallel_spec: dict[str, Any] | None = None
         self.message = widgets.HTML()
         for control in (self.baseline, self.others, self.only_changed):
             control.observe(self._on_pick, names="value")
@@ -167,7 +170,13 @@ class CompareView:
                 self.message,
                 self.table,
                 widgets.HBox([self.metric, self.hyperparam]),
-                self.plot,
+                # Side by side when there is room, one under the other when not: wrapping,
+                # never a scrolling box (a scrollable region with nothing to focus cannot
+                # be scrolled from the keyboard).
+                widgets.HBox(
+                    [self.plot, self.parallel],
+                    layout=widgets.Layout(flex_flow="row wrap", overflow="visible"),
+                ),
             ]
         )
         self.refresh()
@@ -201,6 +210,7 @@ class CompareView:
             self.message.value = ""
             self.table.value = table_html(self.result)
         self.refresh_plot()
+        self.refresh_parallel()
 
     def plot_points(self) -> list[tuple[int, Any, Any]]:
         """(trial id, hyperparameter, metric) for every trial of this notebook."""
@@ -231,6 +241,25 @@ class CompareView:
             self._show_plot(f"<i>no trial has both {_e(hyper)} and {_e(metric)}</i>")
         else:
             self._show_plot(None, {VEGALITE_MIME: self.plot_spec})
+
+    def refresh_parallel(self) -> None:
+        """Parallel coordinates of every trial of this notebook (they need no controls)."""
+        with self.store.session() as session:
+            trials = list_trials(session, notebook=self.notebook)
+        self.parallel_spec = parallel_spec(trials, width=300)  # as wide as the scatter
+        if self.parallel_spec is None:
+            shown: dict[str, Any] = {
+                "text/html": "<i>parallel coordinates need two trials with two tagged numbers</i>"
+            }
+        else:
+            shown = {VEGALITE_MIME: self.parallel_spec}
+        self.parallel.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {**shown, "text/plain": "<parallel coordinates of the trials>"},
+                "metadata": {},
+            },
+        )
 
     def _show_plot(self, html: str | None, data: dict[str, Any] | None = None) -> None:
         # The output is set, not printed through clear_output() and display(): outside a

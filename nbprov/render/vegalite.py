@@ -2,7 +2,7 @@
 
 - :func:`parallel_spec`: parallel coordinates, one line per trial across its
   hyperparameters and metrics, each axis scaled to its own range (min-max normalised),
-  with the real values in the tooltip;
+  coloured by the first metric, with the real values in the tooltip;
 - :func:`scatter_spec`: a metric against a hyperparameter, on a log axis when the
   hyperparameter's positive values span more than two decades, with a legend, tooltips
   and padding so no point is clipped.
@@ -51,13 +51,22 @@ def log_scaled(values: Iterable[float]) -> bool:
     return bool(finite) and min(finite) > 0 and max(finite) / min(finite) > 100
 
 
-def parallel_spec(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """Parallel coordinates across all trials (None with fewer than two axes or trials)."""
+def parallel_spec(
+    trials: Sequence[Mapping[str, Any]], width: int | None = None
+) -> dict[str, Any] | None:
+    """Parallel coordinates across all trials (None with fewer than two axes or trials).
+
+    Lines are coloured by the first metric, so the good trials stand out whatever their
+    number; without a metric, by trial. An axis whose values span more than two decades is
+    scaled by their logarithm (its label says so), as the scatter's axis would be.
+    ``width`` in pixels (default: the container's)."""
     columns = numeric_columns(trials)
     if len(columns) < 2 or len(trials) < 2:
         return None
+    first_metric = next((name for role, name in columns if role == "metric"), None)
     values: list[dict[str, Any]] = []
     for trial in trials:
+        shade = _number((trial.get("metrics") or {}).get(first_metric)) if first_metric else None
         for role, name in columns:
             value = _number((trial.get(f"{role}s") or {}).get(name))
             if value is not None:
@@ -68,9 +77,22 @@ def parallel_spec(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
                         "axis": name,
                         "role": role,
                         "value": value,
+                        "shade": shade,
                     }
                 )
-    order = [name for _, name in columns]
+    logs = {
+        name for _, name in columns if log_scaled(v["value"] for v in values if v["axis"] == name)
+    }
+    for row in values:
+        log = row["axis"] in logs
+        row["label"] = row["axis"] + (" (log)" if log else "")
+        row["scaled"] = math.log10(row["value"]) if log else row["value"]
+    order = [name + (" (log)" if name in logs else "") for _, name in columns]
+    color: dict[str, Any] = (
+        {"field": "shade", "type": "quantitative", "title": first_metric}
+        if first_metric is not None
+        else {"field": "trial", "type": "nominal", "title": "trial"}
+    )
     return {
         "$schema": SCHEMA,
         # SVG (its text can be read and styled); no export menu: vega-embed's has an unnamed
@@ -78,25 +100,30 @@ def parallel_spec(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
         "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
         "description": "Hyperparameters and metrics of each trial (each axis min to max)",
         "data": {"values": values},
-        "width": "container",
+        **_width(width),
         "height": 220,
-        "autosize": {"type": "fit-x", "contains": "padding"},
         "transform": [
             {
                 "joinaggregate": [
-                    {"op": "min", "field": "value", "as": "low"},
-                    {"op": "max", "field": "value", "as": "high"},
+                    {"op": "min", "field": "scaled", "as": "low"},
+                    {"op": "max", "field": "scaled", "as": "high"},
                 ],
                 "groupby": ["axis"],
             },
             {
                 "calculate": "datum.high > datum.low ? "
-                "(datum.value - datum.low) / (datum.high - datum.low) : 0.5",
+                "(datum.scaled - datum.low) / (datum.high - datum.low) : 0.5",
                 "as": "position",
             },
         ],
         "encoding": {
-            "x": {"field": "axis", "type": "nominal", "sort": order, "title": None},
+            "x": {
+                "field": "label",
+                "type": "nominal",
+                "sort": order,
+                "title": None,
+                "axis": {"labelAngle": 0},  # names read across, as in a table's header
+            },
         },
         "layer": [
             {"mark": {"type": "rule", "opacity": 0.5}},  # one vertical axis per variable
@@ -104,7 +131,7 @@ def parallel_spec(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
                 "mark": {"type": "line", "point": True, "strokeWidth": 2},
                 "encoding": {
                     "y": {"field": "position", "type": "quantitative", "axis": None},
-                    "color": {"field": "trial", "type": "nominal", "title": "trial"},
+                    "color": color,
                     "detail": {"field": "id", "type": "nominal"},
                     "tooltip": [
                         {"field": "trial", "title": "trial"},
@@ -118,8 +145,19 @@ def parallel_spec(trials: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     }
 
 
+def _width(width: int | None) -> dict[str, Any]:
+    """A fixed width, or the container's for fronts that size the chart's box themselves."""
+    if width is not None:
+        return {"width": width}
+    return {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
+
+
 def scatter_spec(
-    trials: Sequence[Mapping[str, Any]], x: str, y: str, highlight: Sequence[int] = ()
+    trials: Sequence[Mapping[str, Any]],
+    x: str,
+    y: str,
+    highlight: Sequence[int] = (),
+    width: int | None = None,
 ) -> dict[str, Any] | None:
     """Metric ``y`` against hyperparameter ``x`` across the trials (None: no point)."""
     return points_spec(
@@ -135,6 +173,7 @@ def scatter_spec(
         x,
         y,
         highlight,
+        width,
     )
 
 
@@ -184,11 +223,7 @@ def points_spec(
         "usermeta": {"embedOptions": {"actions": False, "renderer": "svg"}},
         "description": f"{y} against {x} for each trial",
         "data": {"values": rows},
-        **(
-            {"width": width}
-            if width is not None
-            else {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
-        ),
+        **_width(width),
         "height": 220,
         "mark": {"type": "point", "filled": True, "size": 70, "opacity": 0.8, "clip": False},
         "encoding": {
@@ -215,7 +250,9 @@ def points_spec(
     }
 
 
-def charts(trials: Sequence[Mapping[str, Any]], highlight: Sequence[int] = ()) -> dict[str, Any]:
+def charts(
+    trials: Sequence[Mapping[str, Any]], highlight: Sequence[int] = (), width: int | None = None
+) -> dict[str, Any]:
     """Every chart of these trials: the parallel coordinates and, for each metric, a
     scatter against each hyperparameter (with a title naming both)."""
     columns = numeric_columns(trials)
@@ -224,7 +261,7 @@ def charts(trials: Sequence[Mapping[str, Any]], highlight: Sequence[int] = ()) -
     scatters = []
     for y in metrics:
         for x in hyperparams:
-            spec = scatter_spec(trials, x, y, highlight)
+            spec = scatter_spec(trials, x, y, highlight, width)
             if spec is not None:
                 scatters.append({"title": f"{y} against {x}", "x": x, "y": y, "spec": spec})
-    return {"parallel": parallel_spec(trials), "scatter": scatters}
+    return {"parallel": parallel_spec(trials, width), "scatter": scatters}

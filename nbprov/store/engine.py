@@ -16,7 +16,7 @@ from nbprov.store.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["StoreError", "describe", "make_engine", "resolve_url", "sqlite_path"]
+__all__ = ["StoreError", "brief_location", "describe", "make_engine", "resolve_url", "sqlite_path"]
 
 # SQLAlchemy is imported inside the functions: loading nbprov into a kernel must not pay
 # for it on the kernel's thread (the store is opened on the writer's).
@@ -50,6 +50,21 @@ def sqlite_path(url: str) -> Path | None:
     if parsed.database == ":memory:":
         return None
     return Path(parsed.database)
+
+
+def brief_location(url: str, cwd: str | Path | None = None) -> str:
+    """Where the store is, in a few words and without importing SQLAlchemy (it is said
+    while nbprov loads): a SQLite file relative to ``cwd`` when it is under it, another
+    database's URL without its user and password."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix):
+        path = Path(url[len(prefix) :])
+        try:
+            return str(path.relative_to(cwd or os.getcwd()))
+        except ValueError:
+            return str(path)
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
 def describe(url: str) -> str:

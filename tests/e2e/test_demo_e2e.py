@@ -248,9 +248,10 @@ def test_the_rerun_records_its_parameters_and_their_metrics(
 
 
 def test_the_readme_examples_run_as_written_after_the_demo(
-    demo_run: tuple[Path, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+    demo_run: tuple[Path, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     db, _ = demo_run
+    monkeypatch.chdir(tmp_path)  # an example writes a file (--plot charts.html)
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     examples = [line[2:].split() for line in readme.splitlines() if line.startswith("$ nbprov ")]
     assert examples
@@ -258,6 +259,7 @@ def test_the_readme_examples_run_as_written_after_the_demo(
         proc = nbprov_cli(db, *words[1:])
         assert proc.returncode == 0, (words, proc.stderr)
         assert proc.stdout.strip(), words
+    assert "vegaEmbed(" in (tmp_path / "charts.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

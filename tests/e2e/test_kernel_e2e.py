@@ -65,6 +65,10 @@ def test_notebook_through_nbclient_then_the_cli(tmp_path: Path, monkeypatch: Any
     NotebookClient(nb, timeout=KERNEL_TIMEOUT, resources=resources).execute()
     expected_total = sum(d * 3 for d in range(10))
     assert nb.cells[4].outputs[0]["text"].strip() == str(expected_total)
+    # The %load_ext cell says, in one line, where the record goes and where to see it.
+    [said] = nb.cells[0].outputs
+    assert said["name"] == "stdout" and said["text"].count("\n") == 1
+    assert said["text"].startswith("nbprov: recording to store.db \N{EM DASH} see the Provenance")
 
     listing = cli_json(db, "trials")
     assert len(listing) == 1

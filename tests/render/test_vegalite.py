@@ -40,8 +40,27 @@ def test_parallel_coordinates_cover_numeric_hyperparams_and_metrics() -> None:
     assert spec is not None
     axes = {v["axis"] for v in spec["data"]["values"]}
     assert axes == {"alpha", "r2", "mse"}  # "solver" is not a number
-    assert spec["encoding"]["x"]["sort"] == ["alpha", "r2", "mse"]
+    # alpha spans five decades: its axis is scaled by the logarithm, and says so.
+    assert spec["encoding"]["x"]["sort"] == ["alpha (log)", "r2", "mse"]
+    alpha = [v for v in spec["data"]["values"] if v["axis"] == "alpha"]
+    assert [(v["value"], v["scaled"]) for v in alpha[:2]] == [(0.001, -3.0), (0.01, -2.0)]
+    r2 = [v for v in spec["data"]["values"] if v["axis"] == "r2"]
+    assert all(v["scaled"] == v["value"] and v["label"] == "r2" for v in r2)
     assert parallel_spec(GRID[:1]) is None
+    # Coloured by the first metric: each of a trial's points carries that trial's r2.
+    line = spec["layer"][1]
+    assert line["mark"]["type"] == "line" and line["encoding"]["detail"]["field"] == "id"
+    assert line["encoding"]["color"]["field"] == "shade"
+    assert line["encoding"]["color"]["title"] == "r2"
+    assert {(v["id"], v["shade"]) for v in spec["data"]["values"]} == {
+        (t["id"], t["metrics"]["r2"]) for t in GRID
+    }
+    fixed = parallel_spec(GRID, width=300)
+    assert spec["width"] == "container" and fixed is not None and fixed["width"] == 300
+    # Without a metric, each trial its own colour.
+    hyper_only = [{**t, "metrics": {}, "hyperparams": {"a": t["id"], "b": 1}} for t in GRID]
+    plain = parallel_spec(hyper_only)
+    assert plain is not None and plain["layer"][1]["encoding"]["color"]["field"] == "trial"
 
 
 def test_bad_values_are_left_out() -> None:

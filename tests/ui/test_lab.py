@@ -400,6 +400,37 @@ def test_errors_show_in_the_panel(lab_server: LabServer, page: Any) -> None:
     alert.wait_for(state="hidden", timeout=TIMEOUT_MS)
 
 
+def test_badges_clear_a_wide_cells_scrollbar(lab_server: LabServer, page: Any) -> None:
+    lab = lab_server
+    wide = "%tag read\ntotal = " + " + ".join(str(i) for i in range(200))
+    cells: Cells = [("wide", wide, {}), ("narrow", "%tag score\ny = 1", {})]
+    (lab.root / "wide.ipynb").write_text(_notebook(cells))
+    _open(page, lab, "wide.ipynb")
+    page.wait_for_selector(f"{NB} .jp-CodeCell:nth-child(2) .jp-nbprov-stage", timeout=TIMEOUT_MS)
+    measure = """(index) => {
+        const cell = document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')[index];
+        const scroller = cell.querySelector('.cm-scroller');
+        const badges = cell.querySelector('.jp-nbprov-badges');
+        const bar = Math.max(scroller.offsetHeight - scroller.clientHeight, 10);
+        return {
+            scrolls: scroller.scrollWidth > scroller.clientWidth,
+            barTop: scroller.getBoundingClientRect().bottom - bar,
+            badgesBottom: badges.getBoundingClientRect().bottom,
+            lifted: badges.style.bottom,
+        };
+    }"""
+    # The wide cell scrolls sideways: its badges sit above the scrollbar, not over its end.
+    page.wait_for_function(f"() => ({measure})(0).lifted !== ''", timeout=TIMEOUT_MS)
+    first = page.evaluate(measure, 0)
+    assert first["scrolls"], first
+    assert first["badgesBottom"] <= first["barTop"], first
+    # A cell that fits keeps its badges where they always were.
+    second = page.evaluate(measure, 1)
+    assert not second["scrolls"] and second["lifted"] == "", second
+    screenshot(page, "11-badges-over-a-wide-cell")
+
+
 def test_dark_theme_and_no_layout_shift(lab_server: LabServer, page: Any) -> None:
     lab = lab_server
     cells: Cells = [("a", "x = 1", {}), ("b", "%tag read\ny = x + 1", {}), ("c", "z = y * 2", {})]

@@ -12,6 +12,7 @@ from nbprov.core.compare.facts import CompareError
 from nbprov.core.compare.filters import Ref, parse_filter, parse_sort, sort_ids
 from nbprov.store.models import Trial, Value, VariableTag
 from nbprov.store.queries import (
+    list_trials,
     tagged_value_rows,
     tagged_values,
 )
@@ -108,3 +109,15 @@ def trial_records(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     by_id = {t.id: t for t in session.scalars(query)}
     tags = tagged_values(session, list(ids))
     return [trial_record(by_id[i], tags.get(i, [])) for i in ids if i in by_id]
+
+
+def charted_trials(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The trials a comparison's charts show, oldest first: every trial of the first
+    trial's notebook (as the panel and ``%compare`` chart them) and the compared ones."""
+    compared = trial_records(session, ids)
+    notebook = compared[0]["notebook"] if compared else None
+    records = {r["id"]: r for r in compared}
+    if notebook is not None:
+        for record in list_trials(session, notebook=notebook):
+            records.setdefault(record["id"], record)
+    return [records[i] for i in sorted(records)]

@@ -92,6 +92,28 @@ def test_plot_of_a_metric_against_a_hyperparameter(
     assert {p["x"] for p in spec["data"]["values"]} == {"lbfgs", "saga"}
 
 
+def test_parallel_coordinates_next_to_the_scatter(
+    shell: InteractiveShell, three: list[int]
+) -> None:
+    from nbprov.render.vegalite import MIME
+
+    view = shell.run_line_magic("compare", "")
+    # Every trial of the notebook, not only the compared ones, one line each.
+    spec = view.parallel_spec
+    assert spec is not None
+    assert {v["id"] for v in spec["data"]["values"]} == set(three)
+    assert {"alpha", "r2"} <= {v["axis"] for v in spec["data"]["values"]}
+    line = spec["layer"][1]["encoding"]
+    assert line["color"] == {"field": "shade", "type": "quantitative", "title": "r2"}
+    assert {t["field"] for t in line["tooltip"]} == {"trial", "axis", "role", "value"}
+    assert spec["width"] == 300  # an output area has no width to fit to
+    # Shown beside the scatter, through the same Vega-Lite mime type.
+    assert view.parallel.outputs[0]["data"][MIME] == spec
+    charts = view.widget.children[-1]
+    assert charts.children == (view.plot, view.parallel)
+    assert charts.layout.flex_flow == "row wrap"  # wraps in a narrow notebook, never scrolls
+
+
 def test_every_user_value_is_escaped(shell: InteractiveShell, store_path: Path) -> None:
     run(shell, "%tag_var note hyperparam\n%tag_var r2 metric")
     run(shell, "note = 'plain'\nr2 = 0.1")
