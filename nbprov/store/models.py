@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Bump with a new step in migrations.MIGRATIONS whenever the schema changes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class JSONText(TypeDecorator[Any]):
@@ -148,7 +148,11 @@ class Value(Base):
 
 
 class VariableTag(Base):
-    """A variable's role in a trial (hyperparam, metric, or any other name)."""
+    """A variable's role in a trial (hyperparam, metric, or any other name).
+
+    ``direction`` is how a metric improves, ``max`` or ``min``, when the tag said so
+    (``--max`` / ``--min``); NULL leaves it to the metric's name.
+    """
 
     __tablename__ = "variable_tag"
     trial_id: Mapped[int] = mapped_column(
@@ -156,6 +160,7 @@ class VariableTag(Base):
     )
     name: Mapped[str] = mapped_column(String(512), primary_key=True)
     role: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str | None] = mapped_column(String(3))
 
 
 class StudyTrial(Base):
