@@ -65,14 +65,15 @@ def lookup_values(
     return ids, values
 
 
-def metric_direction(session: Session, notebook: str | None, ref: Ref) -> Direction | None:
-    """Which way the metric ``ref`` names improves (the latest trial's tag that says so,
-    else its name), or None when no trial tags it as a metric."""
-    if ref.kind != "var" or ref.role not in (None, "metric"):
-        return None
+def tagged_direction(
+    session: Session, notebook: str | None, name: str
+) -> tuple[Direction, str] | None:
+    """Which way metric ``name`` improves and why (see :func:`resolve_direction`): the
+    latest trial's tag that says so, else its name; None when no trial (of ``notebook``,
+    when given) tags it as a metric."""
     query = (
         select(VariableTag.direction)
-        .where(VariableTag.name == ref.name, VariableTag.role == "metric")
+        .where(VariableTag.name == name, VariableTag.role == "metric")
         .order_by(VariableTag.trial_id.desc())
     )
     if notebook is not None:
@@ -80,16 +81,16 @@ def metric_direction(session: Session, notebook: str | None, ref: Ref) -> Direct
             Trial.notebook == notebook
         )
     stored = list(session.scalars(query))
-    if not stored:
-        return None
-    return resolve_direction(ref.name, stored)[0]
+    return resolve_direction(name, stored) if stored else None
 
 
 def _best_first(session: Session, notebook: str | None, key: SortKey) -> SortKey:
     """A key that did not say its order: a metric's best first, anything else ascending."""
-    if key.descending is not None:
+    ref = key.ref
+    if key.descending is not None or ref.kind != "var" or ref.role not in (None, "metric"):
         return key
-    return replace(key, descending=metric_direction(session, notebook, key.ref) == "max")
+    found = tagged_direction(session, notebook, ref.name)
+    return replace(key, descending=found is not None and found[0] == "max")
 
 
 def select_trials(
