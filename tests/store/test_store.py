@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from support import close_shell, flush, new_shell, run
 
 from nbprov.core.compare import compare
@@ -209,33 +209,36 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     assert old["activations"][0]["source"] == "alpha = 0.3"
 
 
-def test_a_version_3_store_gains_metric_directions(tmp_path: Path) -> None:
-    path = tmp_path / "v3.db"
-    record_a_trial(str(path))
+def test_a_version_3_store_gains_metric_directions(db_url: str) -> None:
+    record_a_trial(db_url)
     # Back to version 3, whose tags had no direction.
-    with sqlite3.connect(path) as conn:
-        conn.execute("alter table variable_tag drop column direction")
-        conn.execute("update nbprov_meta set value = '3' where key = 'schema_version'")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NBPROV_DB", str(path))
-        shell = new_shell()
-        try:
-            run(shell, "%load_ext nbprov")
-            run(shell, "%tag_var score metric --min\nscore = 0.5")
-            flush(shell)
-        finally:
-            close_shell(shell)
-    with sqlite3.connect(path) as conn:
-        version = conn.execute(
-            "select value from nbprov_meta where key = 'schema_version'"
-        ).fetchone()
-        tags = conn.execute(
-            "select trial_id, name, direction from variable_tag order by trial_id, name"
-        ).fetchall()
-    assert version == (str(SCHEMA_VERSION),) and SCHEMA_VERSION >= 4
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("alter table variable_tag drop column direction"))
+            conn.execute(text("update nbprov_meta set value = '3' where key = 'schema_version'"))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("NBPROV_DB", db_url)
+            shell = new_shell()
+            try:
+                run(shell, "%load_ext nbprov")
+                run(shell, "%tag_var score metric --min\nscore = 0.5")
+                flush(shell)
+            finally:
+                close_shell(shell)
+        with engine.connect() as conn:
+            version = conn.execute(
+                text("select value from nbprov_meta where key = 'schema_version'")
+            ).scalar()
+            tags = conn.execute(
+                text("select trial_id, name, direction from variable_tag order by trial_id, name")
+            ).all()
+    finally:
+        engine.dispose()
+    assert version == str(SCHEMA_VERSION) and SCHEMA_VERSION >= 4
     # The old trial's tags read as saying nothing; the new trial's direction is stored.
-    assert tags == [(1, "alpha", None), (1, "score", None), (2, "score", "min")]
-    [row] = compare([1, 2], db=str(path), keep="^metric\\.")["rows"]
+    assert [tuple(t) for t in tags] == [(1, "alpha", None), (1, "score", None), (2, "score", "min")]
+    [row] = compare([1, 2], db=db_url, keep="^metric\\.")["rows"]
     assert (row["direction"], row["direction_source"]) == ("min", "stored")
 
 
