@@ -34,7 +34,7 @@ def declare(add: Callable[..., Any]) -> None:
     add(
         "--direction",
         choices=["max", "min"],
-        help="maximise or minimise (default: as the notebook's trials tag the metric, else max)",
+        help="maximise or minimise (default: as the notebook tags the metric, else max)",
     )
     add(
         "--trials",

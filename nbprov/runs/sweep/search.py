@@ -26,27 +26,13 @@ def _default_name(notebook: Path) -> str:
     return f"{notebook.stem}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
-def _tagged_direction(db: str, notebook: str, metric: str) -> str | None:
-    """The direction the notebook's recorded trials tag ``metric`` with
-    (``%tag_var METRIC metric --min``), or None when none says."""
-    from nbprov.core.compare.direction import STORED
-    from nbprov.core.compare.selection import tagged_direction
-    from nbprov.store import StoreError, store_session
-
-    try:
-        with store_session(db) as session:
-            found = tagged_direction(session, notebook, metric)
-    except StoreError:  # no store yet: nothing was tagged
-        return None
-    return found[0] if found is not None and found[1] == STORED else None
-
-
 def run_search(args: Any) -> tuple[int, dict[str, Any]]:
     """Run the search the arguments describe, print its results; returns the exit
     status and the study's summary."""
     from nbprov.render.terminal import raw_stream
     from nbprov.runs.batch import default_store
     from nbprov.runs.params import GridError, parse_parameters
+    from nbprov.runs.sweep.direction import default_direction
     from nbprov.runs.sweep.driver import StudySource, run_points
     from nbprov.runs.sweep.engine import EngineError, make_engine
     from nbprov.runs.sweep.progress import SweepProgress
@@ -88,8 +74,7 @@ def run_search(args: Any) -> tuple[int, dict[str, Any]]:
     db = default_store(args.db)
     direction = args.direction
     if direction is None and not args.resume:
-        # Not given: as the notebook tags its metric, else maximise.
-        direction = _tagged_direction(db, str(notebook.resolve()), args.metric) or "max"
+        direction = default_direction(db, notebook, args.metric)
     spec = StudySpec(
         name=args.name or _default_name(notebook),
         notebook=str(notebook.resolve()),
