@@ -7,11 +7,15 @@ import type { ICompareResult, ICompareRow } from './types';
 
 export type Direction = 'max' | 'min';
 
-/** Metrics whose names say that lower is better (losses, errors, costs, times). */
+/**
+ * Metrics whose names say that lower is better (losses, errors, costs, times): a copy of
+ * the server's rule (nbprov/core/compare/direction.py), used only when a server sends no
+ * direction.
+ */
 const LOWER_IS_BETTER =
   /(loss|err(or)?s?\b|error|mse|mae|mape|rmse|cost|time|latency|regret|perplexity)/i;
 
-/** Which way a metric improves: as stored when known, else from its name. */
+/** Which way a metric improves: as the server says when it does, else from its name. */
 export function metricDirection(name: string, stored?: string | null): Direction {
   if (stored === 'max' || stored === 'min') {
     return stored;
@@ -56,11 +60,17 @@ function formatPercent(relative: number): string {
   return `${percent >= 10 ? percent.toFixed(0) : percent.toFixed(1)}%`;
 }
 
+/** `higher is better (as tagged)`: how a metric row is judged, for a tooltip. */
+export function directionText(row: ICompareRow): string {
+  const way = metricDirection(row.name, row.direction) === 'max' ? 'higher' : 'lower';
+  return `${way} is better (${row.direction_source === 'stored' ? 'as tagged' : 'from its name'})`;
+}
+
 /** For a metric, whether trial `k` did better or worse than the baseline. */
 export function verdict(
   row: ICompareRow,
   k: number,
-  direction: Direction = metricDirection(row.name)
+  direction: Direction = metricDirection(row.name, row.direction)
 ): 'better' | 'worse' | null {
   const found = isMetric(row) ? change(row, k) : null;
   if (!found) {

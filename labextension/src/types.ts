@@ -77,6 +77,12 @@ export interface ICompareRow {
   deltas?: Array<number | null>;
   relative_deltas?: Array<number | null>;
   present?: boolean[];
+  /**
+   * Metric rows: which way is better, resolved by the server, as tagged (`stored`) or
+   * guessed from the name (`name`); older servers send neither.
+   */
+  direction?: 'max' | 'min' | null;
+  direction_source?: 'stored' | 'name' | null;
   /** Code rows: the cell's stage and the first line of its code. */
   stage?: string | null;
   source_line?: string | null;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   changeText,
   codeText,
+  directionText,
   metricDirection,
   trialHeader,
   verdict,
@@ -41,6 +42,34 @@ describe('comparison against a baseline', () => {
     expect(metricDirection('accuracy', 'min')).toBe('min');
     expect(verdict(loss, 1)).toBe('worse');
     expect(verdict({ ...r2, group: 'hyperparam' }, 1)).toBeNull();
+  });
+
+  it("follows the server's direction, and the name only when there is none", () => {
+    // A loss tagged --max: higher is better, whatever its name says.
+    const tagged: ICompareRow = {
+      ...r2,
+      name: 'val_loss',
+      direction: 'max',
+      direction_source: 'stored'
+    };
+    expect(verdict(tagged, 1)).toBe('better');
+    expect(verdict(tagged, 2)).toBe('worse');
+    expect(directionText(tagged)).toBe('higher is better (as tagged)');
+    // An accuracy tagged --min turns the other way.
+    const lowAccuracy: ICompareRow = { ...r2, direction: 'min', direction_source: 'stored' };
+    expect(verdict(lowAccuracy, 1)).toBe('worse');
+    // The server's guess from the name is used as sent.
+    const guessed: ICompareRow = {
+      ...r2,
+      name: 'rmse',
+      direction: 'min',
+      direction_source: 'name'
+    };
+    expect(verdict(guessed, 2)).toBe('better');
+    expect(directionText(guessed)).toBe('lower is better (from its name)');
+    // No direction (an older server): the name rule.
+    expect(verdict({ ...r2, name: 'val_loss', direction: null }, 1)).toBe('worse');
+    expect(directionText({ ...r2, name: 'val_loss' })).toBe('lower is better (from its name)');
   });
 
   it('puts the chosen baseline first', () => {

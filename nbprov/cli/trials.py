@@ -154,7 +154,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sort-by",
         metavar="KEY",
-        help="order by ROLE.NAME, NAME or trial.FIELD; -KEY or KEY:desc for descending",
+        help="order by ROLE.NAME, NAME or trial.FIELD: ascending, a metric best first; "
+        "-KEY or KEY:desc for descending, +KEY or KEY:asc for ascending",
     )
     add_plot_option(p, "the listed trials")
     p.set_defaults(handler=cmd_trials)

@@ -89,6 +89,7 @@ class _Cell:
 @dataclass
 class _Tagged:
     role: str
+    direction: str | None = None  # a metric's "max" or "min", when the tag said
     last_id: int | None = None
     last_fingerprint: str | None = None
 
@@ -319,7 +320,7 @@ class Recorder:
         self.trial = self._start_trial(name)
         # Tags describe the notebook, not one run: carry them into the new trial.
         for var, tag in tags.items():
-            self.tag_variable(var, tag.role)
+            self.tag_variable(var, tag.role, tag.direction)
         self.writer.flush(OPEN_WAIT)
         return self.trial.ref.id
 
@@ -357,13 +358,16 @@ class Recorder:
         if self._cell is not None:
             self._cell.stage = stage
 
-    def tag_variable(self, name: str, role: str) -> None:
-        """Tag ``name`` with ``role``; record its value now if it exists and the cell
-        that made it has not recorded it exactly already."""
+    def tag_variable(self, name: str, role: str, direction: str | None = None) -> None:
+        """Tag ``name`` with ``role`` (and a metric's ``direction``, ``max`` or ``min``);
+        record its value now if it exists and the cell that made it has not recorded it
+        exactly already."""
         ref = self.trial.ref
-        self.trial.tags[name] = _Tagged(role=role)
+        self.trial.tags[name] = _Tagged(role=role, direction=direction)
 
-        self.writer.submit(lambda conn: _writes().tag_variable(conn, int(ref), name, role))
+        self.writer.submit(
+            lambda conn: _writes().tag_variable(conn, int(ref), name, role, direction)
+        )
         if name in self.shell.user_ns:
             self._record_now({name})
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nbprov.core.compare.choices import comparison_choices
+from nbprov.core.compare.direction import row_direction, verdict
 from nbprov.core.compare.facts import CompareError
 from nbprov.core.compare.filters import Ref
 from nbprov.core.compare.rows import compare_trials
@@ -42,6 +43,10 @@ STYLE = (
     ".nbprov-compare tr.changed td:first-child{box-shadow:inset 3px 0 var(--jp-warn-color1,Mark)}"
     ".nbprov-compare .nbprov-missing,.nbprov-compare .nbprov-delta"
     "{color:var(--jp-ui-font-color1,CanvasText);font-style:italic}"
+    # Better and worse carry a mark too, so they do not rest on colour alone.
+    ".nbprov-compare td.nbprov-better{box-shadow:inset 0 -3px var(--jp-success-color1,Mark)}"
+    ".nbprov-compare td.nbprov-worse{box-shadow:inset 0 -3px var(--jp-error-color1,Mark)}"
+    ".nbprov-compare .nbprov-verdict{font-weight:bold}"
     ".nbprov-warning{color:var(--jp-ui-font-color0,CanvasText);"
     "border-left:3px solid var(--jp-warn-color1,Mark);padding-left:6px}"
     ".nbprov-failure{color:var(--jp-ui-font-color0,CanvasText);"
@@ -68,6 +73,22 @@ def _cell(row: dict[str, Any], k: int) -> str:
         extra = _signed(delta) + (f", {relative * 100:+.1f}%" if relative is not None else "")
         text += f' <span class="nbprov-delta">({_e(extra)})</span>'
     return text
+
+
+_MARKS = {"better": "✓", "worse": "✗"}
+
+
+def _verdict_cell(row: dict[str, Any], k: int) -> str:
+    """A ``<td>``; a metric's trial that did better or worse than the baseline is marked,
+    by the direction the core resolved (as tagged, else from the metric's name)."""
+    found = verdict(row, k) if row["present"][k] else None
+    if found is None:
+        return f"<td>{_cell(row, k)}</td>"
+    way = "higher" if row_direction(row) == "max" else "lower"
+    how = "as tagged" if row.get("direction_source") == "stored" else "from its name"
+    title = _e(f"{found}: {way} is better ({how})")
+    mark = f' <span class="nbprov-verdict" title="{title}">{_MARKS[found]}</span>'
+    return f'<td class="nbprov-{found}" title="{title}">{_cell(row, k)}{mark}</td>'
 
 
 def table_html(result: dict[str, Any]) -> str:
@@ -98,7 +119,7 @@ def table_html(result: dict[str, Any]) -> str:
         if row.get("source_line"):
             label += f" <code>{_e(row['source_line'])}</code>"
         css = "changed" if row["changed"] else "same"
-        cells = "".join(f"<td>{_cell(row, k)}</td>" for k in range(len(infos)))
+        cells = "".join(_verdict_cell(row, k) for k in range(len(infos)))
         parts.append(f'<tr class="{css}"><td>{label}</td>{cells}</tr>')
     if not result["rows"]:
         parts.append(

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import (
+    ArgMethodWrapper,
+    argument,
+    magic_arguments,
+    parse_argstring,
+)
 
 from nbprov.kernel.recorder import Recorder
 from nbprov.render.tables import FORMATS
@@ -66,6 +71,14 @@ def _parse(magic: Any, line: str) -> Any:
         raise UsageError(neutralise(str(exc))) from None
 
 
+class _exclusive(ArgMethodWrapper):
+    """``magic_arguments`` has no mutually exclusive group: the arguments declared after
+    this one (below it in the source) exclude one another."""
+
+    def add_to_parser(self, parser: Any, group: Any) -> Any:
+        return parser.add_mutually_exclusive_group(*self.args, **self.kwds)
+
+
 def _with_options(options: list[Option]) -> Callable[[Any], Any]:
     """``magic_arguments`` for options declared once for the command and the magic."""
 
@@ -101,18 +114,40 @@ class NbprovMagics(Magics):
     @magic_arguments()
     @argument("name", help="the variable's name")
     @argument("role", help="hyperparam, metric, or any other word")
+    @_exclusive()
+    @argument(
+        "--max",
+        dest="direction",
+        action="store_const",
+        const="max",
+        help="a metric: higher is better",
+    )
+    @argument(
+        "--min",
+        dest="direction",
+        action="store_const",
+        const="min",
+        help="a metric: lower is better",
+    )
     @line_magic
     def tag_var(self, line: str) -> None:
         """Tag a variable so its values are recorded in every trial.
 
-        Usage: ``%tag_var NAME ROLE``, for example ``%tag_var alpha hyperparam`` or
-        ``%tag_var r2 metric``. The value is recorded now if NAME exists, and again each
-        time a later cell rebinds or changes it. Tagging before NAME exists is allowed.
+        Usage: ``%tag_var NAME ROLE [--max | --min]``, for example ``%tag_var alpha
+        hyperparam`` or ``%tag_var r2 metric --max``. The value is recorded now if NAME
+        exists, and again each time a later cell rebinds or changes it. Tagging before
+        NAME exists is allowed. ``--max`` / ``--min`` say which way a metric improves
+        (``%compare`` and the lab panel mark better and worse by it, ``nbprov trials
+        --sort-by`` puts the best first); without them it is guessed from the name
+        (loss, error, mse, time... lower is better).
         """
         args = _parse(self.tag_var, line)
         if not _IDENTIFIER.fullmatch(args.name) or not args.name.isidentifier():
             raise UsageError(f"NAME must be a variable name, got {neutralise(args.name)!r}")
-        self.recorder.tag_variable(args.name, _label(args.role, "ROLE"))
+        role = _label(args.role, "ROLE")
+        if args.direction is not None and role != "metric":
+            raise UsageError(f"--{args.direction} is for metrics only, not role {role!r}")
+        self.recorder.tag_variable(args.name, role, args.direction)
 
     @magic_arguments()
     @argument("action", nargs="?", choices=["new", "name"], help="new or name")

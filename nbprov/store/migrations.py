@@ -34,7 +34,21 @@ def _v2_to_v3(conn: Connection) -> None:
     return None
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: Connection) -> None:
+    # Version 4 stores how a tagged metric improves (``%tag_var NAME metric --max``);
+    # tags written before it have none, and their metrics keep the rule of their names.
+    inspector = inspect(conn)
+    if not inspector.has_table("variable_tag"):
+        return  # create_all makes it whole
+    if "direction" not in {c["name"] for c in inspector.get_columns("variable_tag")}:
+        conn.execute(text("ALTER TABLE variable_tag ADD COLUMN direction VARCHAR(3)"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+}
 
 
 def stored_version(conn: Connection) -> int | None:

@@ -145,7 +145,11 @@ class Value(Base):
 
 
 class VariableTag(Base):
-    """A variable's role in a trial (hyperparam, metric, or any other name)."""
+    """A variable's role in a trial (hyperparam, metric, or any other name).
+
+    ``direction`` is how a metric improves, ``max`` or ``min``, when the tag said so
+    (``--max`` / ``--min``); NULL leaves it to the metric's name.
+    """
 
     __tablename__ = "variable_tag"
     trial_id: Mapped[int] = mapped_column(
@@ -153,6 +157,7 @@ class VariableTag(Base):
     )
     name: Mapped[str] = mapped_column(String(512), primary_key=True)
     role: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str | None] = mapped_column(String(3))
 
 
 class StudyTrial(Base):

@@ -2,4 +2,4 @@
 SQLAlchemy (the quick listing) can check it."""
 
 # Bump with a new step in migrations.MIGRATIONS whenever the schema changes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4

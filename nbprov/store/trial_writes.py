@@ -52,11 +52,16 @@ def set_environment(conn: Connection, trial_id: int, environment: dict[str, Any]
     conn.execute(update(Trial).where(Trial.id == trial_id).values(environment=environment))
 
 
-def tag_variable(conn: Connection, trial_id: int, name: str, role: str) -> None:
+def tag_variable(
+    conn: Connection, trial_id: int, name: str, role: str, direction: str | None = None
+) -> None:
+    # A new tag replaces the old one whole: its role and direction hold from now on.
     conn.execute(
         delete(VariableTag).where(VariableTag.trial_id == trial_id, VariableTag.name == name)
     )
-    conn.execute(insert(VariableTag).values(trial_id=trial_id, name=name, role=role))
+    conn.execute(
+        insert(VariableTag).values(trial_id=trial_id, name=name, role=role, direction=direction)
+    )
 
 
 def mark_dead_trials(conn: Connection, host: str, current: int) -> None:

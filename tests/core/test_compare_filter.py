@@ -121,7 +121,10 @@ def test_sort_keys() -> None:
     key = parse_sort("-metric.r2")
     assert key.descending and key.ref == Ref("var", "metric", "r2")
     assert parse_sort("alpha:desc").descending
-    assert not parse_sort("alpha:asc").descending
+    assert parse_sort("alpha:asc").descending is False
+    assert parse_sort("+alpha").descending is False
+    # Unsaid: the selection decides (a metric's best first, else ascending).
+    assert parse_sort("alpha").descending is None
     assert parse_sort("trial.started_at").ref == Ref("trial", None, "started_at")
     lookup = {
         1: {key.ref: 0.3},
@@ -130,7 +133,7 @@ def test_sort_keys() -> None:
         4: {key.ref: 0.5},
     }
     assert sort_ids([1, 2, 3, 4], lookup, key) == [3, 4, 1, 2]
-    ascending = parse_sort("metric.r2")
+    ascending = parse_sort("+metric.r2")
     assert sort_ids([1, 2, 3, 4], lookup, ascending) == [1, 4, 3, 2]
     mixed = {1: {key.ref: "b"}, 2: {key.ref: 2}, 3: {key.ref: "a"}}
     assert sort_ids([1, 2, 3], mixed, ascending) == [2, 3, 1]

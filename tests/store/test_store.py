@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from support import close_shell, flush, new_shell, run
 
+from nbprov.core.compare import compare
 from nbprov.core.trials import list_trials, show_trial
 from nbprov.store import Store, StoreError
 from nbprov.store.engine import resolve_url
@@ -206,6 +207,39 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     assert records[0]["hyperparams"] == {"alpha": 0.3}
     old = show_trial(1, db=str(path))
     assert old["activations"][0]["source"] == "alpha = 0.3"
+
+
+def test_a_version_3_store_gains_metric_directions(db_url: str) -> None:
+    record_a_trial(db_url)
+    # Back to version 3, whose tags had no direction.
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("alter table variable_tag drop column direction"))
+            conn.execute(text("update nbprov_meta set value = '3' where key = 'schema_version'"))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("NBPROV_DB", db_url)
+            shell = new_shell()
+            try:
+                run(shell, "%load_ext nbprov")
+                run(shell, "%tag_var score metric --min\nscore = 0.5")
+                flush(shell)
+            finally:
+                close_shell(shell)
+        with engine.connect() as conn:
+            version = conn.execute(
+                text("select value from nbprov_meta where key = 'schema_version'")
+            ).scalar()
+            tags = conn.execute(
+                text("select trial_id, name, direction from variable_tag order by trial_id, name")
+            ).all()
+    finally:
+        engine.dispose()
+    assert version == str(SCHEMA_VERSION) and SCHEMA_VERSION >= 4
+    # The old trial's tags read as saying nothing; the new trial's direction is stored.
+    assert [tuple(t) for t in tags] == [(1, "alpha", None), (1, "score", None), (2, "score", "min")]
+    [row] = compare([1, 2], db=db_url, keep="^metric\\.")["rows"]
+    assert (row["direction"], row["direction_source"]) == ("min", "stored")
 
 
 def test_a_store_from_a_newer_nbprov_is_refused(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ def _cells(alpha: float, name: str) -> Cells:
         ("alpha", f"alpha = {alpha}\n%tag_var alpha hyperparam", {"nbprov": {"stage": "features"}}),
         (
             "r2",
-            "r2 = 1 - alpha / 4\nval_loss = alpha / 2\n%tag_var r2 metric\n"
+            "r2 = 1 - alpha / 4\nval_loss = alpha / 2\n%tag_var r2 metric --max\n"
             "%tag_var val_loss metric",
             {"nbprov": {"stage": "evaluate"}},
         ),
@@ -92,6 +92,14 @@ def test_comparison_against_a_baseline(lab_server: LabServer, page: Any) -> None
         if "jp-nbprov-better" in (loss_cells.nth(i).get_attribute("class") or "")
     ]
     assert loss_better and "0.125" in loss_better[0], loss_better
+    # The tooltip says which way, as the server resolved it: r2 as tagged (--max),
+    # val_loss from its name.
+    assert r2.locator(".jp-nbprov-verdict").first.get_attribute("title") == (
+        "better: higher is better (as tagged)"
+    )
+    assert row("val_loss").locator(".jp-nbprov-verdict").first.get_attribute("title") == (
+        "better: lower is better (from its name)"
+    )
 
     # Code rows name the cell by its first line.
     code = table.locator("tbody tr code.jp-nbprov-row-code").all_inner_texts()

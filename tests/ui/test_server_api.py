@@ -3,6 +3,7 @@ answers only behind the Jupyter server's authentication."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def recorded(
     run(shell, "%load_ext nbprov")
     run(shell, "%tag read\ndata = [1, 2, 3, 4]")
     run(shell, "%tag features\nalpha = 0.5\n%tag_var alpha hyperparam", cell_id="alpha")
-    run(shell, "%tag score\nscore = sum(x * alpha for x in data)\n%tag_var score metric")
+    run(shell, "%tag score\nscore = sum(x * alpha for x in data)\n%tag_var score metric --min")
     run(shell, "%trial new second")
     run(shell, "alpha = 2.0")
     run(shell, "%tag score\nscore = sum(x * alpha for x in data)")
@@ -104,6 +105,10 @@ def test_compare_reports_the_changed_hyperparameter(
     assert rows[("hyperparam", "alpha")]["values"] == [0.5, 2.0]
     assert rows[("metric", "score")]["delta"] == 15.0
     assert all(r["changed"] for r in result["rows"])
+    # The panel is told which way each metric improves: here as tagged, lower is better.
+    score = json.loads(json.dumps(rows[("metric", "score")]))
+    assert (score["direction"], score["direction_source"]) == ("min", "stored")
+    assert "direction" not in rows[("hyperparam", "alpha")]
 
 
 def test_deps_comes_with_dot_source(recorded: tuple[core.StoreRef, Path]) -> None:

@@ -6,7 +6,7 @@
 import { h } from '../dom';
 import { ModelView } from './view';
 import type { ProvenanceChange, ProvenanceModel } from '../model/provenance';
-import { changeText, codeText, trialHeader, verdict } from '../comparison';
+import { changeText, codeText, directionText, trialHeader, verdict } from '../comparison';
 import { cellText, groupRows } from '../table';
 import { codeToggle, renderCodeDetail } from './codedetail';
 
@@ -147,7 +147,7 @@ export class CompareView extends ModelView {
                 better
                   ? h(
                       'span',
-                      { class: 'jp-nbprov-verdict', title: better },
+                      { class: 'jp-nbprov-verdict', title: `${better}: ${directionText(row)}` },
                       better === 'better' ? ' ✓' : ' ✗',
                       h('span', { class: 'jp-nbprov-sr' }, ` ${better}`)
                     )

@@ -75,6 +75,7 @@ class Tagged:
     value: Any
     exact: bool
     fingerprint: str | None
+    direction: str | None = None  # a metric's "max" or "min" as tagged
 
 
 @dataclass
@@ -123,12 +124,12 @@ def load_facts(
         )
         for t in trials
     }
-    for trial_id, name, role in session.execute(
-        select(VariableTag.trial_id, VariableTag.name, VariableTag.role).where(
-            VariableTag.trial_id.in_(ids)
-        )
+    for trial_id, name, role, direction in session.execute(
+        select(
+            VariableTag.trial_id, VariableTag.name, VariableTag.role, VariableTag.direction
+        ).where(VariableTag.trial_id.in_(ids))
     ):
-        facts[trial_id].tags[name] = Tagged(role, None, True, None)
+        facts[trial_id].tags[name] = Tagged(role, None, True, None, direction)
     rows = session.execute(
         tagged_value_rows(
             Value.trial_id, Value.name, Value.value, Value.exact, Value.fingerprint

@@ -183,18 +183,20 @@ def parse_filter(text: str) -> Filter:
 @dataclass(frozen=True)
 class SortKey:
     ref: Ref
-    descending: bool
+    # None when the key did not say: ascending, except that a metric's selection puts
+    # its best first (see selection.select_trials).
+    descending: bool | None
 
 
 def parse_sort(text: str) -> SortKey:
     """``NAME``, ``ROLE.NAME`` or ``trial.FIELD``; ``-`` in front or ``:desc`` after for
-    descending order (``:asc`` is the default)."""
+    descending order, ``+`` or ``:asc`` for ascending; neither leaves ``descending`` None."""
     spec = text.strip()
-    descending = False
+    descending: bool | None = None
     if spec.startswith("-"):
         descending, spec = True, spec[1:]
     elif spec.startswith("+"):
-        spec = spec[1:]
+        descending, spec = False, spec[1:]
     lowered = spec.lower()
     for suffix, flag in ((":desc", True), (":asc", False)):
         if lowered.endswith(suffix):
@@ -221,5 +223,5 @@ def sort_ids(ids: Sequence[int], values: dict[int, dict[Any, Any]], key: SortKey
     """Trial ids ordered by ``key``; trials without the value come last, by id."""
     have = [i for i in ids if values.get(i, {}).get(key.ref) is not None]
     lacking = [i for i in ids if values.get(i, {}).get(key.ref) is None]
-    have.sort(key=lambda i: (_sort_value(values[i][key.ref]), i), reverse=key.descending)
+    have.sort(key=lambda i: (_sort_value(values[i][key.ref]), i), reverse=bool(key.descending))
     return have + sorted(lacking)

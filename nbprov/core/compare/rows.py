@@ -16,7 +16,9 @@
           "delta": 0.9,                      # last trial minus first; null unless numeric
           "relative_delta": 9.0,             # delta / |first|; null when first is 0
           "deltas": [0, 0.9],                # each trial minus the first
-          "relative_deltas": [0.0, 9.0]
+          "relative_deltas": [0.0, 9.0],
+          "direction": "max" | "min",        # metric rows only: which way is better,
+          "direction_source": "stored" | "name"   # as tagged (--max/--min) or guessed
         }
       ],
       "diffs": [{"name", "trials": [a, b], "diff"}],   # only with diff=True
@@ -42,6 +44,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from nbprov.capture.source import cell_label
+from nbprov.core.compare.direction import resolve_direction
 from nbprov.core.compare.facts import (
     CompareError,
     Slot,
@@ -109,7 +112,13 @@ def _tag_rows(facts: Sequence[TrialFacts]) -> list[dict[str, Any]]:
             values.append(None if found is None else found.value)
             present.append(found is not None)
             keys.append("" if found is None else value_key(found.value, found.fingerprint))
-        rows.append(_row(role, name, values, present, keys))
+        row = _row(role, name, values, present, keys)
+        if role == "metric":
+            # The latest compared trial that tagged a direction says it (trial ids grow).
+            latest = sorted(facts, key=lambda t: -t.id)
+            stored = (t.tags[name].direction for t in latest if name in t.tags)
+            row["direction"], row["direction_source"] = resolve_direction(name, stored)
+        rows.append(row)
     return rows
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
+from nbprov.core.compare.direction import Direction, resolve_direction
 from nbprov.core.compare.facts import CompareError
-from nbprov.core.compare.filters import Ref, parse_filter, parse_sort, sort_ids
+from nbprov.core.compare.filters import Ref, SortKey, parse_filter, parse_sort, sort_ids
 from nbprov.store.models import Trial, Value, VariableTag
 from nbprov.store.queries import (
     list_trials,
@@ -63,6 +65,34 @@ def lookup_values(
     return ids, values
 
 
+def tagged_direction(
+    session: Session, notebook: str | None, name: str
+) -> tuple[Direction, str] | None:
+    """Which way metric ``name`` improves and why (see :func:`resolve_direction`): the
+    latest trial's tag that says so, else its name; None when no trial (of ``notebook``,
+    when given) tags it as a metric."""
+    query = (
+        select(VariableTag.direction)
+        .where(VariableTag.name == name, VariableTag.role == "metric")
+        .order_by(VariableTag.trial_id.desc())
+    )
+    if notebook is not None:
+        query = query.join(Trial, Trial.id == VariableTag.trial_id).where(
+            Trial.notebook == notebook
+        )
+    stored = list(session.scalars(query))
+    return resolve_direction(name, stored) if stored else None
+
+
+def _best_first(session: Session, notebook: str | None, key: SortKey) -> SortKey:
+    """A key that did not say its order: a metric's best first, anything else ascending."""
+    ref = key.ref
+    if key.descending is not None or ref.kind != "var" or ref.role not in (None, "metric"):
+        return key
+    found = tagged_direction(session, notebook, ref.name)
+    return replace(key, descending=found is not None and found[0] == "max")
+
+
 def select_trials(
     session: Session,
     *,
@@ -76,14 +106,16 @@ def select_trials(
     Without ``sort_by`` the answer is the ``limit`` most recent matching trials, oldest
     first (as ``nbprov trials`` always listed them); with it, the first ``limit`` trials in
     that order. Only the values the filter and the sort key name are read for every
-    candidate trial; full records are built for the trials returned.
+    candidate trial; full records are built for the trials returned. A sort key without
+    ``-``, ``+``, ``:desc`` or ``:asc`` that names a metric puts its best trials first, by
+    the direction it was tagged with (else its name's).
     """
     if limit is not None and limit < 0:
         raise CompareError("--limit must be zero or more")
     if limit is not None:
         limit = min(limit, 2**62)  # SQL takes 64-bit integers; no store holds more trials
     test = parse_filter(filter) if filter else None
-    key = parse_sort(sort_by) if sort_by else None
+    key = _best_first(session, notebook, parse_sort(sort_by)) if sort_by else None
     if test is None and key is None:
         from nbprov.store.queries import list_trials
 

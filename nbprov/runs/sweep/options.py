@@ -33,7 +33,11 @@ def declare(add: Callable[..., Any]) -> None:
         help="a parameter fixed at every point (typed as nbprov run types it); repeatable",
     )
     add("--metric", help="the tagged metric to optimise (its recorded value)")
-    add("--direction", choices=["max", "min"], help="maximise or minimise (max)")
+    add(
+        "--direction",
+        choices=["max", "min"],
+        help="maximise or minimise (default: as the notebook tags the metric, else max)",
+    )
     add(
         "--trials",
         type=int,

@@ -32,6 +32,7 @@ def run_search(args: Any) -> tuple[int, dict[str, Any]]:
     from nbprov.render.terminal import raw_stream
     from nbprov.runs.batch import default_store
     from nbprov.runs.params import GridError, parse_parameters
+    from nbprov.runs.sweep.direction import default_direction
     from nbprov.runs.sweep.driver import StudySource, run_points
     from nbprov.runs.sweep.engine import EngineError, make_engine
     from nbprov.runs.sweep.progress import SweepProgress
@@ -71,12 +72,15 @@ def run_search(args: Any) -> tuple[int, dict[str, Any]]:
     if clash:
         raise SweepError(f"{', '.join(clash)} both fixed (-p) and searched (--param)")
     db = default_store(args.db)
+    direction = args.direction
+    if direction is None and not args.resume:
+        direction = default_direction(db, notebook, args.metric)
     spec = StudySpec(
         name=args.name or _default_name(notebook),
         notebook=str(notebook.resolve()),
         # On --resume, what is not given is taken from the study.
         metric=args.metric or "",
-        direction=args.direction or ("" if args.resume else "max"),
+        direction=direction or "",
         sampler=args.sampler or ("" if args.resume else "tpe"),
         space=tuple(args.param or ()),
         fixed=tuple(sorted(fixed.items())),

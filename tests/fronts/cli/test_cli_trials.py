@@ -120,3 +120,26 @@ def test_empty_store_message(store_path: Path, capsys: pytest.CaptureFixture[str
     code, _, err = output(capsys, "trials")
     assert code == 2
     assert "no trials recorded" in err
+
+
+def test_sort_by_a_metric_puts_the_best_first(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A loss tagged --max is still ordered by its tag, not its name.
+    run(shell, "%tag_var loss_gain metric --max\n%tag_var val_loss metric")
+    run(shell, "loss_gain = 0.5\nval_loss = 0.2")
+    for values in ("loss_gain = 0.75\nval_loss = 0.1", "loss_gain = 0.25\nval_loss = 0.3"):
+        run(shell, "%trial new")
+        run(shell, values)
+    flush(shell)
+
+    def ids(*argv: str) -> list[int]:
+        code, out, _ = output(capsys, "trials", "--format", "json", *argv)
+        assert code == 0
+        return [t["id"] for t in json.loads(out)]
+
+    assert ids("--sort-by", "metric.loss_gain") == [2, 1, 3]
+    assert ids("--sort-by", "val_loss") == [2, 1, 3]  # lower is better, by its name
+    assert ids("--sort-by", "metric.loss_gain:asc") == [3, 1, 2]
+    assert ids("--sort-by=-val_loss") == [3, 1, 2]
+    assert ids("--sort-by", "loss_gain", "--limit", "1") == [2]  # the best trial

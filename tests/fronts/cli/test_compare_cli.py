@@ -177,7 +177,9 @@ def test_trials_filter(db: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_trials_sort_and_limit(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert ids(capsys, db, "--sort-by", "metric.r2") == [1, 2, 3]
+    # A metric's own order is best first (r2: higher is better); a sign or suffix says.
+    assert ids(capsys, db, "--sort-by", "metric.r2") == [3, 2, 1]
+    assert ids(capsys, db, "--sort-by", "metric.r2:asc") == [1, 2, 3]
     assert ids(capsys, db, "--sort-by=-metric.r2") == [3, 2, 1]
     assert ids(capsys, db, "--sort-by", "alpha:desc", "--limit", "2") == [3, 2]
     assert ids(capsys, db, "--sort-by", "solver") == [1, 3, 2]
