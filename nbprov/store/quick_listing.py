@@ -16,14 +16,14 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 from urllib.parse import quote
 
 from nbprov.store.engine import DEFAULT_RELATIVE_PATH, SQLITE_BUSY_TIMEOUT_MS
-from nbprov.store.records import trial_record
+from nbprov.store.records import TrialRow, trial_record
 from nbprov.store.schema_version import SCHEMA_VERSION
 
 # How SQLAlchemy writes a DateTime into SQLite; any other text takes the full path.
@@ -34,18 +34,6 @@ _IN_CHUNK = 500  # trial ids per IN (...) list, well under SQLite's variable lim
 
 class _Unusual(Exception):
     """A row this reader does not vouch for: the full path decides."""
-
-
-@dataclass
-class _Trial:
-    id: int
-    name: str | None
-    notebook: str | None
-    started_at: datetime
-    ended_at: datetime | None
-    status: str
-    host: str | None
-    pid: int | None
 
 
 def sqlite_file(db: str | os.PathLike[str] | None, cwd: str | Path | None = None) -> Path | None:
@@ -98,8 +86,10 @@ def _schema_version(conn: sqlite3.Connection) -> int | None:
     return int(row[0]) if row and isinstance(row[0], str) and row[0].isdigit() else None
 
 
-def _trials(conn: sqlite3.Connection, notebook: str | None, limit: int | None) -> list[_Trial]:
-    sql = "SELECT id, name, notebook, started_at, ended_at, status, host, pid FROM trial"
+def _trials(conn: sqlite3.Connection, notebook: str | None, limit: int | None) -> list[TrialRow]:
+    # Every column the full path loads is read (the uuid too, unshown): a value the
+    # sqlite3 module cannot decode then fails here as it fails there.
+    sql = "SELECT id, uuid, name, notebook, started_at, ended_at, status, host, pid FROM trial"
     params: list[Any] = []
     if notebook is not None:
         sql += " WHERE notebook = ?"
@@ -110,17 +100,20 @@ def _trials(conn: sqlite3.Connection, notebook: str | None, limit: int | None) -
         params.append(limit)
     rows = conn.execute(sql, params).fetchall()
     return [
-        _Trial(
-            id=_int(id_),
-            name=_text_or_none(name),
-            notebook=_text_or_none(nb),
-            started_at=_time(started),
-            ended_at=None if ended is None else _time(ended),
-            status=_text(status),
-            host=_text_or_none(host),
-            pid=None if pid is None else _int(pid),
+        cast(
+            TrialRow,
+            SimpleNamespace(
+                id=_int(id_),
+                name=_text_or_none(name),
+                notebook=_text_or_none(nb),
+                started_at=_time(started),
+                ended_at=None if ended is None else _time(ended),
+                status=_text(status),
+                host=_text_or_none(host),
+                pid=None if pid is None else _int(pid),
+            ),
         )
-        for id_, name, nb, started, ended, status, host, pid in reversed(rows)
+        for id_, _uuid, name, nb, started, ended, status, host, pid in reversed(rows)
     ]
 
 
@@ -138,12 +131,16 @@ def _final_tagged_values(
             chunk,
         ).fetchall()
         finals: dict[tuple[int, str], Any] = {}
-        for trial_id, name, value in conn.execute(
-            "SELECT v.trial_id, v.name, v.value FROM value v JOIN variable_tag t"
+        for trial_id, name, value, exact, count in conn.execute(
+            "SELECT v.trial_id, v.name, v.value, v.exact, v.execution_count"
+            " FROM value v JOIN variable_tag t"
             " ON t.trial_id = v.trial_id AND t.name = v.name"
             f" WHERE v.trial_id IN ({marks}) ORDER BY v.trial_id, v.seq, v.id",
             chunk,
         ):
+            # Unshown, but the full path reads them: one it would refuse, this one refuses.
+            if exact not in (0, 1, None) or not (count is None or type(count) is int):
+                raise _Unusual((exact, count))
             finals[(trial_id, name)] = value  # the last one, in stored order, stays
         for trial_id, name, role in tags:
             key = (_int(trial_id), _text(name))

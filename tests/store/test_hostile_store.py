@@ -154,6 +154,7 @@ CASES = [
     ("value", "value", json.dumps({"type": ESC, "repr": ESC, "shape": [ESC]})),
     ("value", "exact", "x"),
     ("value", "name", BadText(b"\xff\xfe")),
+    ("value", "execution_count", BadText(b"\x80")),
     ("code", "source", BadText(b"x = '\xff'")),
     ("trial", "notebook", b"\x00\x1b[2J"),
     ("trial", "environment", b"{}"),
@@ -271,6 +272,19 @@ MUTATION = st.tuples(
 )
 
 
+Mutation = tuple[tuple[str, str | None], Any, str]
+
+
+def mutate(path: Path, base: Path, mutations: list[Mutation]) -> None:
+    """``path`` made a fresh copy of ``base``, then crafted as ``mutations`` say."""
+    shutil.copy(base, path)
+    for (table, column), value, row in mutations:
+        try:
+            craft(path, table, column, sqlite_value(value), row)
+        except (sqlite3.Error, UnicodeEncodeError):
+            continue  # SQLite refuses it (a text rowid, a duplicate key, a lone surrogate)
+
+
 @settings(
     max_examples=150,
     deadline=None,
@@ -280,15 +294,10 @@ MUTATION = st.tuples(
 def test_any_crafted_rows_end_in_output_or_one_line(
     hostile: Path,
     base_store: Path,
-    mutations: list[tuple[tuple[str, str | None], Any, str]],
+    mutations: list[Mutation],
     argv: list[str],
 ) -> None:
-    shutil.copy(base_store, hostile)
-    for (table, column), value, row in mutations:
-        try:
-            craft(hostile, table, column, sqlite_value(value), row)
-        except (sqlite3.Error, UnicodeEncodeError):
-            continue  # SQLite refuses it (a text rowid, a duplicate key, a lone surrogate)
+    mutate(hostile, base_store, mutations)
     event(f"exit {check(hostile, argv).code}")
 
 
@@ -332,12 +341,7 @@ def test_the_quick_listing_agrees_or_stands_aside(
 )
 @given(mutations=st.lists(MUTATION, min_size=1, max_size=3))
 def test_on_any_crafted_rows_the_quick_listing_agrees_or_stands_aside(
-    hostile: Path, base_store: Path, mutations: list[tuple[tuple[str, str | None], Any, str]]
+    hostile: Path, base_store: Path, mutations: list[Mutation]
 ) -> None:
-    shutil.copy(base_store, hostile)
-    for (table, column), value, row in mutations:
-        try:
-            craft(hostile, table, column, sqlite_value(value), row)
-        except (sqlite3.Error, UnicodeEncodeError):
-            continue
+    mutate(hostile, base_store, mutations)
     event("quick listing answered" if assert_quick_agrees(hostile) else "it stood aside")
