@@ -126,7 +126,7 @@ class CallWatch:
         if sys.gettrace() is not None:  # a debugger or coverage tool is in charge
             return False
         self._active = True
-        sys.settrace(self._call)
+        sys.settrace(self._trace)
         return True
 
     def stop(self) -> set[Read] | None:
@@ -134,7 +134,7 @@ class CallWatch:
         if not self._active:
             return None
         self._active = False
-        if sys.gettrace() == self._call:  # bound methods are equal, not identical
+        if sys.gettrace() == self._trace:  # bound methods are equal, not identical
             sys.settrace(None)
         else:
             self._complete = False  # replaced while the cell ran (pdb, a profiler)
@@ -157,32 +157,9 @@ class CallWatch:
         self._pending = {}
         sys.settrace(None)
 
-    def _call(self, frame: types.FrameType, event: str, arg: Any) -> Any:
-        try:
-            if not self._active:
-                return None
-            self._events += 1
-            if self._events > BUDGET:
-                self._give_up()
-                return None
-            if frame.f_globals is not self._ns:
-                return None
-            code = frame.f_code
-            if code.co_name == "<module>":  # the cell itself, or code it exec'd
-                return None
-            self._entered.add(code)
-            pending = self._pending.get(code)
-            if pending is None:
-                pending = self._pending[code] = set(line_globals(code)) - _BRANCHY[code]
-            # While a trace function is set all Python code runs slower, and the budget
-            # must be able to end that: code that loops keeps counting its lines even once
-            # all are seen; code that does not can only run long by calling (counted).
-            return self._line if pending or _BRANCHY[code] or has_loop(code) else None
-        except Exception:
-            self._give_up()
-            return None
-
-    def _line(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+    def _trace(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        """The trace function, global ("call") and local (every other event) at once: one
+        function keeps the budget's bookkeeping in one place at no extra call per event."""
         try:
             if not self._active:
                 return None
@@ -191,13 +168,27 @@ class CallWatch:
                 self._give_up()
                 return None
             code = frame.f_code
+            if event == "call":
+                if frame.f_globals is not self._ns:
+                    return None
+                if code.co_name == "<module>":  # the cell itself, or code it exec'd
+                    return None
+                self._entered.add(code)
+                pending = self._pending.get(code)
+                if pending is None:
+                    pending = self._pending[code] = set(line_globals(code)) - _BRANCHY[code]
+                # While a trace function is set all Python code runs slower, and the budget
+                # must be able to end that: code that loops keeps counting its lines even
+                # once all are seen; code that does not can only run long by calling
+                # (counted).
+                return self._trace if pending or _BRANCHY[code] or has_loop(code) else None
             if event == "opcode":
                 read = _OFFSETS[code].get(frame.f_lasti)
                 if read is not None:
                     self.found.add(read)
-                return self._line
+                return self._trace
             if event != "line":
-                return self._line
+                return self._trace
             lineno = frame.f_lineno
             branchy = lineno in _BRANCHY[code]
             frame.f_trace_opcodes = branchy
@@ -205,13 +196,13 @@ class CallWatch:
                 read = _OFFSETS[code].get(frame.f_lasti)
                 if read is not None:
                     self.found.add(read)
-                return self._line
+                return self._trace
             pending = self._pending.get(code)
             if pending is None or lineno not in pending:
-                return self._line
+                return self._trace
             pending.discard(lineno)
             self.found |= line_globals(code)[lineno]
-            return self._line
+            return self._trace
         except Exception:
             self._give_up()
             return None
