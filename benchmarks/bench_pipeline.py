@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from nbprov.cli.demo import demo_notebooks
-from nbprov.runs.execute import run_notebook
-
 from nbprov.core.pipeline import plan_pipeline, write_package
 from nbprov.core.pipeline.luigi_writer import class_name
 from nbprov.core.pipeline.verify import verify_package
+from nbprov.runs.execute import run_notebook
 from nbprov.store import Store
 from nbprov.store.models import Trial, VariableTag
 

@@ -28,13 +28,25 @@ HERE = Path(__file__).resolve().parent
 if os.environ.get("NBPROV_BENCH_INSTALLED") != "1":  # else: the installed nbprov (user_env.py)
     sys.path.insert(0, str(HERE.parent))
 
-from nbprov.runs.execute import (  # noqa: E402
-    EXTENSION_ARGUMENTS,
-    cell_kernel_seconds,
-    kernel_cpu,
-    kernel_env,
-    normalize_db,
-)
+try:
+    from nbprov.runs.execute import (
+        EXTENSION_ARGUMENTS,
+        cell_kernel_seconds,
+        kernel_cpu,
+        kernel_env,
+        normalize_db,
+    )
+except ModuleNotFoundError as missing:
+    if missing.name != "nbprov.runs":
+        raise
+    # An installed nbprov from before the layout of cf0f429 (ab_overhead.py measures one).
+    from nbprov.execute import (  # type: ignore[import-not-found,no-redef]
+        EXTENSION_ARGUMENTS,
+        cell_kernel_seconds,
+        kernel_cpu,
+        kernel_env,
+        normalize_db,
+    )
 
 # After the last cell, how long the kernels are left alone before their CPU is read: the
 # recorder writes its last rows (and reads package versions) once the kernel is quiet.

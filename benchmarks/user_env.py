@@ -30,23 +30,52 @@ ROOT = HERE.parent
 USER_PACKAGES = ["jupyterlab>=4,<5", "matplotlib", "scipy"]
 
 
-def build_environment(where: Path) -> Path:
-    """A fresh venv at ``where`` with nbprov's wheel and a user's packages; its python."""
+def build_wheel(python: Path, source: Path, out: Path, *, lab: bool = True) -> Path:
+    """nbprov's wheel, built by ``python`` from the checkout (or export) at ``source``.
+
+    ``lab=False`` leaves out the JupyterLab extension: hatch-jupyter-builder, the build hook
+    that runs npm, skips itself when SKIP_JUPYTER_BUILDER is set. The kernel's side of
+    nbprov is the same either way.
+    """
+    env = dict(os.environ)
+    if not lab:
+        env["SKIP_JUPYTER_BUILDER"] = "1"
+    subprocess.run(
+        [str(python), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(source)],
+        check=True,
+        env=env,
+    )
+    (wheel,) = out.glob("nbprov-*.whl")
+    return wheel
+
+
+def build_environment(
+    where: Path, source: Path = ROOT, *, constraints: Path | None = None, lab: bool = True
+) -> Path:
+    """A fresh venv at ``where`` with nbprov's wheel and a user's packages; its python.
+
+    The wheel is built from ``source``; ``constraints`` (a pip constraints file, such as
+    another environment's ``pip freeze``) pins the versions of everything else.
+    """
     python = where / "bin" / "python"
     if python.exists():
         return python
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
-    wheels = where / "wheels"
+    wheel = build_wheel(python, source, where / "wheels", lab=lab)
+    pins = ["-c", str(constraints)] if constraints else []
     subprocess.run(
-        [str(python), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
-        check=True,
-    )
-    (wheel,) = wheels.glob("nbprov-*.whl")
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", f"{wheel}[demo]", *USER_PACKAGES],
+        [str(python), "-m", "pip", "install", "-q", f"{wheel}[demo]", *USER_PACKAGES, *pins],
         check=True,
     )
     return python
+
+
+def benchmark_env(python: Path) -> dict[str, str]:
+    """The environment variables to run a benchmark script with ``python``'s nbprov."""
+    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ['PATH']}")
+    env.pop("PYTHONPATH", None)  # the wheel's nbprov, not the checkout's
+    env["NBPROV_BENCH_INSTALLED"] = "1"
+    return env
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,9 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="nbprov-user-env-") as scratch:
         where = options.keep or Path(scratch) / "venv"
         python = build_environment(where)
-        env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ['PATH']}")
-        env.pop("PYTHONPATH", None)  # the wheel's nbprov, not the checkout's
-        env["NBPROV_BENCH_INSTALLED"] = "1"
+        env = benchmark_env(python)
         # Run from outside the checkout so that `import nbprov` finds the installed wheel.
         return subprocess.run(
             [str(python), str(HERE / options.script), *options.args],
