@@ -1,6 +1,7 @@
 """The search loop against a real Optuna study in a real store, with points that do not
 run a kernel: each fake point writes a trial row, links it, and reports a metric. (The
-points as real notebook runs, Ray and Ctrl-C are in tests/e2e/test_sweep_e2e.py.)"""
+points as real notebook runs are in tests/e2e/test_sweep_e2e.py, Ray and Ctrl-C in
+tests/e2e/test_sweep_interrupt_e2e.py.)"""
 
 from __future__ import annotations
 
