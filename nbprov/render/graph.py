@@ -2,9 +2,10 @@
 SVG through Graphviz's ``dot`` when it is installed, and a readable fallback when not.
 
 Activations are boxes labelled ``[execution count] stage`` and their first code line;
-variable versions are ellipses with name and value summary; tagged hyperparameters and
-metrics are filled. ``depth`` keeps the activations within that many steps of the target;
-runs of more than ``collapse`` activations that simply feed one another become one node.
+variable versions are ellipses with name and value summary (node id ``v<i>``: the i-th
+entry of the slice's ``variables``); tagged hyperparameters and metrics are filled.
+``depth`` keeps the activations within that many steps of the target; runs of more than
+``collapse`` activations that simply feed one another become one node.
 Every user string is escaped for DOT (and Graphviz escapes it again for SVG).
 """
 
@@ -67,12 +68,17 @@ class _Graph:
     preds: dict[int, set[tuple[str, int]]] = field(default_factory=dict)  # act <- versions
     users: dict[tuple[str, int], set[int]] = field(default_factory=dict)  # version -> acts
     target: tuple[str, int] | None = None
+    # version -> its place in the slice's "variables": the node id ``v<place>`` lets a
+    # front find the version (name, seq) a drawn variable node stands for.
+    index: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 def _graph(sl: dict[str, Any]) -> _Graph:
     acts = {a["seq"]: a for a in sl.get("activations", [])}
     versions = {(v["name"], v["seq"]): v for v in sl.get("variables", [])}
     g = _Graph(acts, versions)
+    for index, v in enumerate(sl.get("variables", [])):
+        g.index[(v["name"], v["seq"])] = index
     for e in sl.get("edges", []):
         if e.get("kind") == "uses":
             version = (e["variable"], e["version"])
@@ -188,7 +194,7 @@ def build_dot(
             continue  # passed along inside a folded chain
         if not users and not is_target:
             continue
-        vid = f"v{len(shown)}"
+        vid = f"v{g.index[version]}"
         shown.add(version)
         role = v.get("role")
         style = ROLE_STYLE.get(role, OTHER_ROLE_STYLE) if role else ""
