@@ -16,8 +16,8 @@ __all__ = ["UNTAGGED_NOTE", "history_in_store", "history_json"]
 
 # What the kernel keeps of a variable nobody tagged (see nbprov.capture.values.summarize).
 UNTAGGED_NOTE = (
-    "untagged: numbers are kept exactly; text and containers only as type, length and "
-    "fingerprint; other objects as type and a short repr"
+    "untagged: numbers and small containers of numbers are kept exactly; text and other "
+    "containers only as type, length and fingerprint; other objects as type and a short repr"
 )
 
 
@@ -34,7 +34,7 @@ def history_json(
         versions = variable_versions(session, trial_id, name)
     current: int | None = None
     for index, version in enumerate(versions):
-        version["summary"] = _summary(version["value"])
+        version["summary"] = value_text(version["value"], version["exact"])
         if seq is not None and version["seq"] <= seq:
             current = index
     return {
@@ -55,13 +55,3 @@ def history_in_store(
     """:func:`history_json` in ``trial`` (default: the latest) of the store ``db``."""
     with open_store(db) as store:
         return history_json(store.engine, "latest" if trial is None else trial, name, seq=seq)
-
-
-def _summary(value: Any) -> str:
-    """The graph's one-line text of a value; a summary without a repr (private text, a
-    container, an object whose dunders raised) says its type and length instead."""
-    if isinstance(value, dict) and "type" in value and "repr" not in value:
-        kind = str(value["type"]).rsplit(".", 1)[-1]
-        size = f" len {value['len']}" if value.get("len") is not None else ""
-        return f"{kind}{size}" + (" (could not be described)" if "error" in value else "")
-    return value_text(value)

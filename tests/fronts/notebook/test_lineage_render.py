@@ -174,3 +174,11 @@ def test_variable_node_ids_name_their_place_in_the_slice() -> None:
     assert ids and len(ids) < len(sl["variables"])
     for index, value in ids:
         assert sl["variables"][int(index)]["value"] == int(value)
+
+
+def test_value_text_of_private_summaries_and_exact_dicts() -> None:
+    assert graph.value_text({"type": "str", "len": 10}) == "str len 10"
+    assert graph.value_text({"type": "builtins.list", "len": 3}) == "list len 3"
+    assert graph.value_text({"type": "Boom", "error": "ValueError: x"}).endswith("described)")
+    # An exact value that looks like a summary is still shown as the JSON it is.
+    assert graph.value_text({"type": "ridge"}, exact=True) == '{"type": "ridge"}'
