@@ -268,6 +268,10 @@ export class LineageView extends ModelView {
   private renderVariable(): void {
     const detail = this.model.variableDetail;
     renderVariableDetail(this._variableHost, detail, () => this.model.clearVariable());
+    if (detail && !detail.loading) {
+      // A tall graph would hide the details below the panel's fold.
+      this._variableHost.scrollIntoView?.({ block: 'nearest' });
+    }
     this._variableHost.setAttribute(
       'aria-label',
       detail ? `Details of ${detail.variable.name}` : 'Variable details'

@@ -14,7 +14,10 @@ function cellLabel(count: number | null): string {
   return `[${count ?? '?'}]`;
 }
 
-/** The full stored text of a value: exact JSON as JSON, a summary's repr when it has one. */
+/**
+ * The full stored text of a value: a summary's repr when it has one, else the server's
+ * text (for an exact value its JSON as Python wrote it: 1.0 stays 1.0).
+ */
 export function valueText(version: IVariableVersion): string {
   const value: JSONValue = version.value;
   if (!version.exact && value && typeof value === 'object' && !Array.isArray(value)) {
@@ -23,7 +26,7 @@ export function valueText(version: IVariableVersion): string {
       return repr;
     }
   }
-  return version.exact ? JSON.stringify(value) : version.summary;
+  return version.summary;
 }
 
 /** Fill `host` with the detail (empty and hidden when there is none). */
