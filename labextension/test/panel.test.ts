@@ -235,7 +235,8 @@ describe('ProvenancePanel', () => {
       '<g class="node"><title>a7</title><path d="M0 0"/><text>[9]</text></g>' +
       '<g class="node"><title>v1</title><ellipse/><text>r2 = x</text></g></g></svg>';
     const model = new ProvenanceModel(apiFor(server), { layout: () => Promise.resolve(svg) });
-    const panel = new ProvenancePanel(model, () => undefined);
+    const copies: SVGSVGElement[] = [];
+    const panel = new ProvenancePanel(model, (_title, copy) => copies.push(copy));
     panels.push(panel);
     model.setNotebook(new NotebookProvenance(apiFor(server), 'a.ipynb'));
     await settle();
@@ -289,5 +290,20 @@ describe('ProvenancePanel', () => {
     find(panel, '.jp-nbprov-variable-close').click();
     expect(detail.hidden).toBe(true);
     expect(node.hasAttribute('aria-pressed')).toBe(false);
+    // The copy opened in a tab has no details area: its variable nodes are plain.
+    find(panel, '.jp-nbprov-large-button').click();
+    expect(copies).toHaveLength(1);
+    expect(copies[0].querySelector('.jp-nbprov-node-variable')?.hasAttribute('role')).toBe(false);
+    expect(copies[0].querySelector('.jp-nbprov-node-cell')?.getAttribute('role')).toBe('button');
+    // A reply that comes after the graph was drawn again is dropped with the details.
+    server.hold('history');
+    node.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(detail.hidden).toBe(false);
+    find(panel, '.jp-nbprov-graph-button').click();
+    expect(detail.hidden).toBe(true);
+    server.release('history');
+    await settle();
+    expect(model.variableDetail).toBeNull();
+    expect(detail.hidden).toBe(true);
   });
 });
