@@ -8,6 +8,7 @@ import type {
   ICellChange,
   IChartsReply,
   IFlowsReply,
+  IHistoryReply,
   ICompareResult,
   IDepsReply,
   IInfoReply,
@@ -120,6 +121,21 @@ export class NbprovApi {
 
   deps(trial: string | number, variable: string, notebook?: string): Promise<IDepsReply> {
     return this.get<IDepsReply>('deps', { trial: String(trial), variable, notebook });
+  }
+
+  /** A variable's recorded versions in a trial; `seq` marks the one a lineage node is. */
+  history(
+    trial: string | number,
+    variable: string,
+    seq: number | null,
+    notebook?: string
+  ): Promise<IHistoryReply> {
+    return this.get<IHistoryReply>('history', {
+      trial: String(trial),
+      variable,
+      seq: seq === null ? undefined : String(seq),
+      notebook
+    });
   }
 
   scriptify(trial: string | number, variable: string, notebook?: string): Promise<IScriptReply> {

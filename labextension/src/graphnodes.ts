@@ -1,8 +1,8 @@
 /**
  * What a lineage graph's nodes are: graphviz keeps each node's DOT id (`a12` for the
- * activation with seq 12, `chain12` for folded cells, `v3` for a variable version) as the
- * node's SVG <title>, which browsers show as its tooltip. These turn it into a tooltip a
- * person can read, and tell which nodes are cells.
+ * activation with seq 12, `chain12` for folded cells, `v3` for the slice's fourth variable
+ * version) as the node's SVG <title>, which browsers show as its tooltip. These turn it
+ * into a tooltip a person can read, and tell which nodes are cells and which variables.
  */
 import type { IDepsReply, JSONValue } from './types';
 
@@ -14,10 +14,21 @@ export interface IGraphCell {
   stage: string | null;
 }
 
+/** A variable node of the graph: the version (name, defining activation) it stands for. */
+export interface IGraphVariable {
+  name: string;
+  seq: number;
+  executionCount: number | null;
+}
+
 export interface IGraphNode {
   kind: 'cell' | 'chain' | 'variable' | 'note';
   tooltip: string;
   cell: IGraphCell | null;
+  /** For a variable node found in the slice; null otherwise. */
+  variable?: IGraphVariable | null;
+  /** The accessible name of a node that acts as a button. */
+  label?: string;
 }
 
 type Slice = IDepsReply['deps'];
@@ -41,6 +52,18 @@ export function sliceCell(deps: Slice | null, seq: number): IGraphCell | null {
     cellHash: typeof hash === 'string' ? hash : null,
     stage: typeof stage === 'string' ? stage : null
   };
+}
+
+/** The slice's variable version at this place of its `variables`, as a graph variable. */
+export function sliceVariable(deps: Slice | null, index: number): IGraphVariable | null {
+  const version = deps?.variables?.[index];
+  const name = field(version, 'name');
+  const seq = field(version, 'seq');
+  if (typeof name !== 'string' || typeof seq !== 'number') {
+    return null;
+  }
+  const count = field(version, 'execution_count');
+  return { name, seq, executionCount: typeof count === 'number' ? count : null };
 }
 
 /**
@@ -67,8 +90,21 @@ export function describeNode(id: string, labelLines: string[], deps: Slice | nul
   if (/^chain\d+$/.test(id)) {
     return { kind: 'chain', cell: null, tooltip: `Folded run of ${label.join(' ')}` };
   }
-  if (/^v\d+$/.test(id)) {
-    return { kind: 'variable', cell: null, tooltip: `Variable ${label.join(' ')}` };
+  const variableMatch = /^v(\d+)$/.exec(id);
+  if (variableMatch) {
+    const variable = sliceVariable(deps, Number(variableMatch[1]));
+    if (!variable) {
+      return { kind: 'variable', cell: null, tooltip: `Variable ${label.join(' ')}` };
+    }
+    const at =
+      variable.executionCount === null ? '' : `, recorded at cell ${variable.executionCount}`;
+    return {
+      kind: 'variable',
+      cell: null,
+      variable,
+      label: `Variable ${variable.name}${at}`,
+      tooltip: `Variable ${label.join(' ')}${at}. Click to see its value and history.`
+    };
   }
   return { kind: 'note', cell: null, tooltip: label.join(' ') };
 }

@@ -173,8 +173,8 @@ export function formatDuration(seconds: number | null): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-/** A timestamp from the store as local `YYYY-MM-DD HH:MM`. */
-export function formatTime(iso: string | null): string {
+/** A timestamp from the store as local `YYYY-MM-DD HH:MM` (`:SS` too with `seconds`). */
+export function formatTime(iso: string | null, seconds = false): string {
   if (!iso) {
     return '';
   }
@@ -187,7 +187,8 @@ export function formatTime(iso: string | null): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   return (
     `${time.getFullYear()}-${pad(time.getMonth() + 1)}-${pad(time.getDate())} ` +
-    `${pad(time.getHours())}:${pad(time.getMinutes())}`
+    `${pad(time.getHours())}:${pad(time.getMinutes())}` +
+    (seconds ? `:${pad(time.getSeconds())}` : '')
   );
 }
 

@@ -63,6 +63,8 @@ export interface IInfoReply {
     filter?: boolean;
     /** `nbprov/api/cellchange`: a changed cell's diff and the why answer. */
     cellchange?: boolean;
+    /** `nbprov/api/history`: a variable's recorded versions in a trial. */
+    history?: boolean;
   };
 }
 
@@ -178,6 +180,35 @@ export interface IDepsReply {
     edges?: JSONValue[];
   };
   dot: string | null;
+}
+
+/** One recorded value of a variable (``nbprov/api/history``). */
+export interface IVariableVersion {
+  /** The activation that recorded it (a lineage node's version). */
+  seq: number;
+  execution_count: number | null;
+  /** The exact JSON value, or a summary object ({type, repr?, len?, shape?, dtype?}). */
+  value: JSONValue;
+  exact: boolean;
+  fingerprint: string | null;
+  /** One line of text for the value. */
+  summary: string;
+  /** When the cell that recorded it started (ISO 8601), null outside a cell. */
+  started_at: string | null;
+}
+
+/** A variable's recorded values in a trial, oldest first. */
+export interface IHistoryReply {
+  trial: number;
+  variable: string;
+  role: string | null;
+  tagged: boolean;
+  /** What the store keeps of an untagged variable's values (null when tagged). */
+  note: string | null;
+  seq: number | null;
+  /** The index of the version the asked-for node stands for, or null. */
+  current: number | null;
+  versions: IVariableVersion[];
 }
 
 /** What ``POST nbprov/api/pipeline`` wrote: ``nbprov pipeline --format json``, and where. */

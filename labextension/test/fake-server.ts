@@ -5,7 +5,15 @@
 import { ServerConnection } from '@jupyterlab/services';
 
 import { NbprovApi } from '../src/api';
-import type { ICellChange, ICompareResult, ICompareRow, ITrial, ITrialDetail } from '../src/types';
+import type {
+  ICellChange,
+  ICompareResult,
+  ICompareRow,
+  IDepsReply,
+  IHistoryReply,
+  ITrial,
+  ITrialDetail
+} from '../src/types';
 
 export function trial(id: number, notebook: string, alpha: number, r2: number): ITrialDetail {
   return {
@@ -46,12 +54,51 @@ export class FakeServer {
     trial(3, 'b.ipynb', 1, 0.75)
   ];
   studies: string[] = ['diabetes-alpha'];
-  features = { trials: true, compare: true, deps: true, scriptify: true, pipeline: true };
+  features = {
+    trials: true,
+    compare: true,
+    deps: true,
+    scriptify: true,
+    pipeline: true,
+    history: true
+  };
   /** Endpoint (`trials`, `trials/2`, `compare`, …) → the failure it answers with. */
   failures = new Map<string, IReply>();
   /** Endpoints whose replies wait until released. */
   held = new Map<string, Array<() => void>>();
   dot: string | null = 'digraph { alpha -> r2 }';
+  /** The slice `deps` answers with. */
+  deps: IDepsReply['deps'] = {};
+  /** What `history` answers: a variable's versions, the one at `seq` marked. */
+  history = (variable: string, seq: number | null): IHistoryReply => ({
+    trial: 2,
+    variable,
+    role: 'metric',
+    tagged: true,
+    note: null,
+    seq,
+    current: seq === null ? null : 1,
+    versions: [
+      {
+        seq: 3,
+        execution_count: 4,
+        value: 0.5,
+        exact: true,
+        fingerprint: 'f1',
+        summary: '0.5',
+        started_at: '2026-01-02T10:00:05+00:00'
+      },
+      {
+        seq: 7,
+        execution_count: 9,
+        value: '<img src=x onerror="alert(1)">',
+        exact: true,
+        fingerprint: 'f2',
+        summary: '"<img src=x onerror=\\"alert(1)\\">"',
+        started_at: '2026-01-02T10:00:09+00:00'
+      }
+    ]
+  });
   /** Rows the comparison adds to its own two (code rows, say). */
   extraRows: ICompareRow[] = [];
   /** What `cellchange` answers. */
@@ -157,7 +204,10 @@ export class FakeServer {
       return ok(this.cellChange);
     }
     if (endpoint === 'deps') {
-      return ok({ deps: {}, dot: this.dot });
+      return ok({ deps: this.deps, dot: this.dot });
+    }
+    if (endpoint === 'history') {
+      return ok(this.history(params.variable, params.seq ? Number(params.seq) : null));
     }
     if (endpoint === 'studies') {
       return ok({ store: '/tmp/s.db', studies: this.studies });

@@ -120,4 +120,36 @@ describe('graph nodes', () => {
     node.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
     expect(clicked).toHaveLength(2);
   });
+
+  it('makes variable nodes buttons that name their version, when asked to', () => {
+    const deps = { ...DEPS, variables: [{ name: 'score', seq: 2, execution_count: 21 }] };
+    const variable = describeNode('v0', ['score = 0.43', '(metric)'], deps);
+    expect(variable.variable).toEqual({ name: 'score', seq: 2, executionCount: 21 });
+    expect(variable.label).toBe('Variable score, recorded at cell 21');
+    expect(variable.tooltip).toBe(
+      'Variable score = 0.43 (metric), recorded at cell 21. Click to see its value and history.'
+    );
+    // Without a handler (an older server), variable nodes stay plain.
+    const plain = parse(SVG);
+    linkGraph(plain, deps, () => null, document.createElement('p'));
+    expect(plain.querySelector('.jp-nbprov-node-variable')!.hasAttribute('role')).toBe(false);
+    const svg = parse(SVG);
+    const shown: unknown[] = [];
+    linkGraph(
+      svg,
+      deps,
+      () => null,
+      document.createElement('p'),
+      v => shown.push(v)
+    );
+    const node = svg.querySelector<SVGGElement>('.jp-nbprov-node-variable')!;
+    expect(node.getAttribute('role')).toBe('button');
+    expect(node.getAttribute('aria-label')).toBe('Variable score, recorded at cell 21');
+    node.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+    node.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(shown).toEqual([
+      { name: 'score', seq: 2, executionCount: 21 },
+      { name: 'score', seq: 2, executionCount: 21 }
+    ]);
+  });
 });

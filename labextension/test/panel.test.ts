@@ -219,4 +219,91 @@ describe('ProvenancePanel', () => {
     expect(find(panel, '.jp-nbprov-subtitle').textContent).toBe('b.ipynb · store /tmp/s.db');
     expect(texts(panel, '.jp-nbprov-trial-select option')).toEqual(['#3']);
   });
+
+  it("shows a variable node's value and history under the graph, as text", async () => {
+    const server = new FakeServer();
+    server.deps = {
+      variable: 'r2',
+      activations: [{ seq: 7, execution_count: 9, cell_hash: 'abc', stage: null }],
+      variables: [
+        { name: 'alpha', seq: 2, execution_count: 2, value: 0.25, role: 'hyperparam' },
+        { name: 'r2', seq: 7, execution_count: 9, value: 'x', role: 'metric' }
+      ]
+    };
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg"><g class="graph">' +
+      '<g class="node"><title>a7</title><path d="M0 0"/><text>[9]</text></g>' +
+      '<g class="node"><title>v1</title><ellipse/><text>r2 = x</text></g></g></svg>';
+    const model = new ProvenanceModel(apiFor(server), { layout: () => Promise.resolve(svg) });
+    const copies: SVGSVGElement[] = [];
+    const panel = new ProvenancePanel(model, (_title, copy) => copies.push(copy));
+    panels.push(panel);
+    model.setNotebook(new NotebookProvenance(apiFor(server), 'a.ipynb'));
+    await settle();
+    find(panel, '.jp-nbprov-graph-button').click();
+    await settle();
+    const node = find(panel, '.jp-nbprov-graph .jp-nbprov-node-variable');
+    expect(node.getAttribute('role')).toBe('button');
+    expect(node.getAttribute('tabindex')).toBe('0');
+    expect(node.getAttribute('aria-label')).toBe('Variable r2, recorded at cell 9');
+    expect(node.querySelector('title')?.textContent).toBe(
+      'Variable r2 = x, recorded at cell 9. Click to see its value and history.'
+    );
+    const detail = find(panel, '.jp-nbprov-variable-detail');
+    expect(detail.hidden).toBe(true);
+    server.requests.length = 0;
+    node.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    expect(detail.hidden).toBe(false);
+    expect(detail.textContent).toContain('Loading');
+    await settle();
+    expect(server.requests).toEqual(['history trial=2&variable=r2&seq=7&notebook=a.ipynb']);
+    expect(find(panel, '.jp-nbprov-variable-title').textContent).toBe('r2 at cell [9]');
+    expect(node.getAttribute('aria-pressed')).toBe('true');
+    // The value is the user's text: shown as typed, never parsed as HTML.
+    expect(detail.querySelector('img')).toBeNull();
+    expect(find(panel, '.jp-nbprov-variable-value pre').textContent).toBe(
+      '"<img src=x onerror=\\"alert(1)\\">"'
+    );
+    const rows = Array.from(detail.querySelectorAll('tbody tr'));
+    expect(rows.map(row => row.querySelector('td')?.textContent)).toEqual(['[4]', '[9]']);
+    expect(rows[1].getAttribute('aria-current')).toBe('true');
+    expect(rows[0].hasAttribute('aria-current')).toBe(false);
+    expect(rows[1].textContent).toContain('<img src=x');
+    expect(find(panel, '.jp-nbprov-variable-role').textContent).toBe('Tagged metric');
+    // An untagged variable says what the store keeps of it.
+    server.history = (variable, seq) => ({
+      trial: 2,
+      variable,
+      role: null,
+      tagged: false,
+      note: 'untagged: text only as type, length and fingerprint',
+      seq,
+      current: null,
+      versions: []
+    });
+    node.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await settle();
+    expect(find(panel, '.jp-nbprov-variable-role').textContent).toBe(
+      'untagged: text only as type, length and fingerprint'
+    );
+    expect(detail.textContent).toContain('No value was recorded for this node.');
+    find(panel, '.jp-nbprov-variable-close').click();
+    expect(detail.hidden).toBe(true);
+    expect(node.hasAttribute('aria-pressed')).toBe(false);
+    // The copy opened in a tab has no details area: its variable nodes are plain.
+    find(panel, '.jp-nbprov-large-button').click();
+    expect(copies).toHaveLength(1);
+    expect(copies[0].querySelector('.jp-nbprov-node-variable')?.hasAttribute('role')).toBe(false);
+    expect(copies[0].querySelector('.jp-nbprov-node-cell')?.getAttribute('role')).toBe('button');
+    // A reply that comes after the graph was drawn again is dropped with the details.
+    server.hold('history');
+    node.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(detail.hidden).toBe(false);
+    find(panel, '.jp-nbprov-graph-button').click();
+    expect(detail.hidden).toBe(true);
+    server.release('history');
+    await settle();
+    expect(model.variableDetail).toBeNull();
+    expect(detail.hidden).toBe(true);
+  });
 });

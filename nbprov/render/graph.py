@@ -2,9 +2,10 @@
 SVG through Graphviz's ``dot`` when it is installed, and a readable fallback when not.
 
 Activations are boxes labelled ``[execution count] stage`` and their first code line;
-variable versions are ellipses with name and value summary; tagged hyperparameters and
-metrics are filled. ``depth`` keeps the activations within that many steps of the target;
-runs of more than ``collapse`` activations that simply feed one another become one node.
+variable versions are ellipses with name and value summary (node id ``v<i>``: the i-th
+entry of the slice's ``variables``); tagged hyperparameters and metrics are filled.
+``depth`` keeps the activations within that many steps of the target; runs of more than
+``collapse`` activations that simply feed one another become one node.
 Every user string is escaped for DOT (and Graphviz escapes it again for SVG).
 """
 
@@ -39,8 +40,11 @@ def dot_quote(text: str) -> str:
     return '"' + "\\n".join(escaped) + '"'
 
 
-def value_text(value: Any) -> str:
-    """A short text for a recorded value (exact JSON, or a summary object)."""
+def value_text(value: Any, exact: bool = False) -> str:
+    """A short text for a recorded value: ``exact`` JSON as JSON, else a summary object
+    (a dict with a "type" is taken for one when exactness is not given)."""
+    if exact:
+        return _json_text(value)
     if isinstance(value, dict) and "type" in value and "repr" in value:
         kind = str(value["type"]).rsplit(".", 1)[-1]
         if value.get("shape") is not None:  # arrays and frames: the shape says more
@@ -50,6 +54,16 @@ def value_text(value: Any) -> str:
             )
         size = f" len {value['len']}" if value.get("len") is not None else ""
         return f"{kind}{size}: {_cut(' '.join(str(value['repr']).split()), 40)}"
+    if isinstance(value, dict) and "type" in value:
+        # No repr: untagged text or a container (kept private), or an object whose
+        # dunders raised. Its type and length are all there is.
+        kind = str(value["type"]).rsplit(".", 1)[-1]
+        size = f" len {value['len']}" if value.get("len") is not None else ""
+        return f"{kind}{size}" + (" (could not be described)" if "error" in value else "")
+    return _json_text(value)
+
+
+def _json_text(value: Any) -> str:
     if value is None:
         return ""
     try:
@@ -67,12 +81,17 @@ class _Graph:
     preds: dict[int, set[tuple[str, int]]] = field(default_factory=dict)  # act <- versions
     users: dict[tuple[str, int], set[int]] = field(default_factory=dict)  # version -> acts
     target: tuple[str, int] | None = None
+    # version -> its place in the slice's "variables": the node id ``v<place>`` lets a
+    # front find the version (name, seq) a drawn variable node stands for.
+    index: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 def _graph(sl: dict[str, Any]) -> _Graph:
     acts = {a["seq"]: a for a in sl.get("activations", [])}
     versions = {(v["name"], v["seq"]): v for v in sl.get("variables", [])}
     g = _Graph(acts, versions)
+    for index, v in enumerate(sl.get("variables", [])):
+        g.index[(v["name"], v["seq"])] = index
     for e in sl.get("edges", []):
         if e.get("kind") == "uses":
             version = (e["variable"], e["version"])
@@ -188,11 +207,11 @@ def build_dot(
             continue  # passed along inside a folded chain
         if not users and not is_target:
             continue
-        vid = f"v{len(shown)}"
+        vid = f"v{g.index[version]}"
         shown.add(version)
         role = v.get("role")
         style = ROLE_STYLE.get(role, OTHER_ROLE_STYLE) if role else ""
-        summary = value_text(v.get("value"))
+        summary = value_text(v.get("value"), bool(v.get("exact")))
         text = f"{name}" + (f" = {summary}" if summary else "") + (f"\n({role})" if role else "")
         extra = ", peripheries=2" if is_target else ""
         attrs = f"shape=ellipse, label={dot_quote(text)}{extra}"
@@ -252,7 +271,7 @@ def text_tree(sl: dict[str, Any], *, depth: int | None = None, width: int | None
         where = f"[{count if count is not None else '?'}]"
         if a.get("stage"):
             where += f" {a['stage']}"
-        summary = _cut(value_text(v.get("value")), 40)
+        summary = _cut(value_text(v.get("value"), bool(v.get("exact"))), 40)
         code = _cut(cell_label(a.get("source")), 50)
         return _tree_line(lead, _cut(f"{version[0]}{role}"), summary, _cut(where), code, limit)
 

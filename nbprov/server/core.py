@@ -18,6 +18,7 @@ from nbprov.core.compare import compare as compare_in_store
 from nbprov.core.compare.code import cell_change as cell_change_in_store
 from nbprov.core.compare.filters import parse_filter
 from nbprov.core.deps import deps_in_store
+from nbprov.core.history import history_in_store
 from nbprov.core.pipeline import plan_pipeline, write_package
 from nbprov.core.pipeline.package_writer import describe as describe_pipeline
 from nbprov.core.scriptify import scriptify as build_script
@@ -110,6 +111,7 @@ def features() -> dict[str, bool]:
         "studies": True,
         "filter": True,
         "cellchange": True,
+        "history": True,
     }
 
 
@@ -189,6 +191,11 @@ def deps(store: StoreRef, ref: str, variable: str) -> dict[str, Any]:
     """The lineage JSON of ``variable`` in a trial plus its graph as DOT source."""
     result = deps_in_store(variable, trial=_trial_ref(ref), db=store.db)
     return {"deps": result, "dot": build_dot(result)}
+
+
+def history(store: StoreRef, ref: str, variable: str, seq: int | None) -> dict[str, Any]:
+    """``variable``'s recorded versions in a trial, the one of activation ``seq`` marked."""
+    return history_in_store(variable, trial=_trial_ref(ref), db=store.db, seq=seq)
 
 
 def scriptify(store: StoreRef, ref: str, variable: str) -> str:

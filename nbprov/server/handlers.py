@@ -187,6 +187,21 @@ class DepsHandler(_Handler):
         self.reply(await self.call(core.deps, self.store(), trial, variable))
 
 
+class HistoryHandler(_Handler):
+    """A variable's recorded values in a trial: ``?trial=3&variable=X_train&seq=12`` (``seq``,
+    optional: the activation whose version a lineage node stands for)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        trial, variable = self.trial_and_variable()
+        text = self.get_argument("seq", "").strip()
+        if text and not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise web.HTTPError(400, "seq is an activation's number (?seq=12)")
+        seq = int(text) if text else None
+        self.reply(await self.call(core.history, self.store(), trial, variable, seq))
+
+
 class ScriptHandler(_Handler):
     @web.authenticated
     @authorized
@@ -245,6 +260,7 @@ def setup_handlers(web_app: Any, root_dir: str) -> None:
             (url_path_join(base, "compare"), CompareHandler),
             (url_path_join(base, "cellchange"), CellChangeHandler),
             (url_path_join(base, "deps"), DepsHandler),
+            (url_path_join(base, "history"), HistoryHandler),
             (url_path_join(base, "scriptify"), ScriptHandler),
             (url_path_join(base, "pipeline"), PipelineHandler),
             (url_path_join(base, "studies"), StudiesHandler),

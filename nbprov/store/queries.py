@@ -174,3 +174,40 @@ def show_trial(session: Session, trial: Trial) -> dict[str, Any]:
         for t in tags
     ]
     return record
+
+
+def variable_versions(session: Session, trial_id: int, name: str) -> list[dict[str, Any]]:
+    """Every recorded value of ``name`` in a trial, in execution order: the activation's
+    seq and execution count, the value (exact JSON or a summary object), its fingerprint,
+    and when the cell that recorded it started (None for a value recorded outside a cell)."""
+    rows = session.execute(
+        select(
+            Value.seq,
+            Value.execution_count,
+            Value.value,
+            Value.exact,
+            Value.fingerprint,
+            Activation.started_at,
+        )
+        .outerjoin(Activation, Activation.id == Value.activation_id)
+        .where(Value.trial_id == trial_id, Value.name == name)
+        .order_by(Value.seq, Value.id)
+    ).all()
+    return [
+        {
+            "seq": seq,
+            "execution_count": count,
+            "value": value,
+            "exact": bool(exact),
+            "fingerprint": fingerprint,
+            "started_at": iso(started),
+        }
+        for seq, count, value, exact, fingerprint, started in rows
+    ]
+
+
+def variable_tag(session: Session, trial_id: int, name: str) -> str | None:
+    """The role ``name`` was tagged with in a trial, or None when it was not tagged."""
+    return session.scalar(
+        select(VariableTag.role).where(VariableTag.trial_id == trial_id, VariableTag.name == name)
+    )

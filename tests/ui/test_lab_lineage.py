@@ -123,3 +123,70 @@ def test_lineage_graph_fits_links_and_zooms(lab_server: LabServer, page: Any) ->
     )
     assert height >= 10, height
     screenshot(page, "lineage-tab")
+
+
+HISTORY_CELLS: Cells = [
+    ("load", "%load_ext nbprov", {}),
+    ("read", "%tag read\ndata = list(range(1, 11))\nlabel = '<b>raw</b>'", {}),
+    ("features", "%tag features\nalpha = 0.5\n%tag_var alpha hyperparam", {}),
+    ("retune", "alpha = alpha * 2", {}),
+    (
+        "score",
+        "%tag score\nscore = sum(x * alpha for x in data) / len(label)\n%tag_var score metric",
+        {},
+    ),
+]
+
+
+def test_a_variable_node_shows_its_value_and_history(lab_server: LabServer, page: Any) -> None:
+    lab = lab_server
+    (lab.root / "history.ipynb").write_text(_notebook(HISTORY_CELLS))
+    _open(page, lab, "history.ipynb")
+    _run_all(page)
+    _open_panel(page)
+    panel = page.locator("#nbprov-provenance-panel")
+    panel.locator(".jp-nbprov-variable-select option[value='score']").wait_for(
+        state="attached", timeout=TIMEOUT_MS
+    )
+    panel.locator(".jp-nbprov-variable-select").select_option("score")
+    panel.locator(".jp-nbprov-graph-button").click()
+    graph = panel.locator(".jp-nbprov-graph")
+    # Both versions of alpha are nodes; the one the score used is the retuned one.
+    nodes = graph.locator("[role='button'][aria-label^='Variable alpha, recorded at cell']")
+    nodes.first.wait_for(timeout=TIMEOUT_MS)
+    assert nodes.count() == 2
+    alpha = nodes.filter(has_text="alpha = 1.0")
+    name = alpha.get_attribute("aria-label")
+    assert name is not None and name.startswith("Variable alpha, recorded at cell")
+    count = name.rsplit(" ", 1)[1]
+    alpha.focus()
+    page.keyboard.press("Enter")
+    detail = panel.locator(".jp-nbprov-variable-detail")
+    detail.locator("tbody tr").first.wait_for(timeout=TIMEOUT_MS)
+    assert detail.locator(".jp-nbprov-variable-title").inner_text() == f"alpha at cell [{count}]"
+    assert detail.locator(".jp-nbprov-variable-role").inner_text() == "Tagged hyperparam"
+    assert detail.locator(".jp-nbprov-variable-value pre").inner_text() == "1.0"
+    rows = detail.locator("tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).locator("td").nth(1).inner_text() == "0.5"
+    assert rows.nth(1).get_attribute("aria-current") == "true"
+    assert rows.nth(1).locator("td").nth(0).inner_text() == f"[{count}]"
+    assert detail.evaluate(
+        "node => node.getBoundingClientRect().bottom <= window.innerHeight + 1"
+    ), "the details scroll into view"
+    screenshot(page, "lineage-variable-history")
+
+    # An untagged variable's text stays out of the store, and the details say so.
+    graph.locator("[role='button'][aria-label^='Variable label,']").click()
+    page.wait_for_function(
+        """() => document.querySelector(
+            '#nbprov-provenance-panel .jp-nbprov-variable-title')?.textContent
+            .startsWith('label ')""",
+        timeout=TIMEOUT_MS,
+    )
+    detail.locator(".jp-nbprov-variable-value pre").wait_for(timeout=TIMEOUT_MS)
+    assert detail.locator(".jp-nbprov-variable-role").inner_text().startswith("untagged:")
+    assert detail.locator(".jp-nbprov-variable-value pre").inner_text() == "str len 10"
+    assert "<b>" not in detail.inner_text()
+    detail.locator(".jp-nbprov-variable-close").click()
+    detail.wait_for(state="hidden", timeout=TIMEOUT_MS)

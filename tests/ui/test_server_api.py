@@ -289,3 +289,44 @@ def test_filter_and_cell_change_over_http(lab_server: LabServer) -> None:
     assert info["features"]["filter"] and info["features"]["cellchange"]
     status, body = lab_server.get("nbprov/api/cellchange?trials=1")
     assert status == 400 and "two trials" in body["message"]
+
+
+def test_history_gives_every_recorded_version_and_marks_the_nodes_one(
+    bare_shell: InteractiveShell, store_path: Path
+) -> None:
+    shell = bare_shell
+    run(shell, "%load_ext nbprov")
+    run(shell, "%tag_var best metric\nbest = 0.5")
+    run(shell, "best = 0.75\nnote = '<b>secret</b>'")
+    run(shell, "best = best + 0.125")
+    flush(shell)
+    store = core.StoreRef(db=str(store_path), label=str(store_path), exists=True)
+    answer = core.history(store, "latest", "best", None)
+    assert answer["tagged"] and answer["role"] == "metric" and answer["note"] is None
+    versions = answer["versions"]
+    assert [v["value"] for v in versions] == [0.5, 0.75, 0.875]
+    assert [v["summary"] for v in versions] == ["0.5", "0.75", "0.875"]
+    counts = [v["execution_count"] for v in versions]
+    assert counts == sorted(counts) and None not in counts
+    assert all(v["started_at"] and v["fingerprint"] for v in versions)
+    assert answer["current"] is None
+    # A lineage node names the activation (seq) that defined its version.
+    middle = versions[1]["seq"]
+    assert core.history(store, "latest", "best", middle)["current"] == 1
+    # Untagged text is kept private: type and length, and the answer says so.
+    note = core.history(store, "latest", "note", None)
+    assert not note["tagged"] and note["note"].startswith("untagged")
+    assert note["versions"][0]["value"] == {"type": "str", "len": 13}
+    assert note["versions"][0]["summary"] == "str len 13"
+    assert core.history(store, "latest", "never_bound", None)["versions"] == []
+
+
+def test_history_over_http(lab_server: LabServer) -> None:
+    status, info = lab_server.get("nbprov/api/info")
+    assert info["features"]["history"] is True
+    status, body = lab_server.get("nbprov/api/history?trial=1")
+    assert status == 400
+    status, body = lab_server.get("nbprov/api/history?trial=1&variable=x&seq=-3")
+    assert status == 400 and "seq" in body["message"]
+    status, body = lab_server.get("nbprov/api/history?trial=no-such-trial&variable=x")
+    assert status == 404 and body["message"]

@@ -11,12 +11,13 @@ import { ApiError, type NbprovApi } from '../api';
 import { dotToSvg } from '../graphviz';
 import { type ISort, latestTrial, nextSort } from '../table';
 import { withBaseline } from '../comparison';
-import type { IGraphCell } from '../graphnodes';
+import type { IGraphCell, IGraphVariable } from '../graphnodes';
 import type {
   ICellChange,
   IChartsReply,
   ICompareResult,
   IDepsReply,
+  IHistoryReply,
   IInfoReply,
   IPipelineReply,
   IStudyReply,
@@ -27,7 +28,7 @@ import type { NotebookProvenance } from './notebook';
 
 /** The server calls the model makes (NbprovApi, or a stand-in in tests). */
 export type ProvenanceApi = Pick<NbprovApi, 'trials' | 'trial' | 'compare' | 'deps' | 'scriptify'> &
-  Partial<Pick<NbprovApi, 'charts' | 'pipeline' | 'studies' | 'study' | 'cellChange'>>;
+  Partial<Pick<NbprovApi, 'charts' | 'pipeline' | 'studies' | 'study' | 'cellChange' | 'history'>>;
 
 /** Which trials the table lists. */
 export type TrialScope = 'notebook' | 'all';
@@ -42,6 +43,7 @@ export type TrialScope = 'notebook' | 'all';
  * - `comparison`: the comparison or the "only changed" choice;
  * - `lineage`: the trial and variable choices;
  * - `graph`: the lineage graph (drawing, drawn, cleared) and its DOT source;
+ * - `variable`: the variable node shown under the graph, its value and history;
  * - `charts`: the Vega-Lite charts of the notebook's trials;
  * - `studies`: the searches in the store, the chosen one and its charts.
  */
@@ -54,6 +56,7 @@ export type ProvenanceChange =
   | 'comparison'
   | 'lineage'
   | 'graph'
+  | 'variable'
   | 'charts'
   | 'studies';
 
@@ -75,8 +78,18 @@ export interface ILineageGraph {
   /** The SVG text graphviz laid out (not yet sanitized). */
   svg: string;
   title: string;
+  /** The trial it was drawn for. */
+  trial: string;
   /** The slice it draws (its activations say which cells the nodes are). */
   deps: IDepsReply['deps'] | null;
+}
+
+/** A variable node of the drawn graph, shown under it: its recorded value and history. */
+export interface IVariableDetail {
+  variable: IGraphVariable;
+  loading: boolean;
+  error: string | null;
+  history: IHistoryReply | null;
 }
 
 /** Where a cell of a lineage graph is: its cell id when recorded, else its code's hash. */
@@ -290,6 +303,11 @@ export class ProvenanceModel {
     return this._graph;
   }
 
+  /** The variable node shown under the graph, or null. */
+  get variableDetail(): IVariableDetail | null {
+    return this._variableDetail;
+  }
+
   /** The charts of the notebook's trials (null: none yet, or the server has none). */
   get charts(): IChartsReply | null {
     return this._charts;
@@ -340,9 +358,10 @@ export class ProvenanceModel {
     this._details.clear();
     this._dot = saved?.dot ?? null;
     this._graph = saved?.graph ?? null;
+    this._variableDetail = null;
     this._drawing = false;
     this._error = null;
-    this.emit('filter', 'columns', 'picked', 'comparison', 'graph');
+    this.emit('filter', 'columns', 'picked', 'comparison', 'graph', 'variable');
     this.onNotebookChanged();
     if (notebook && !notebook.loaded) {
       void notebook.refresh();
@@ -512,6 +531,7 @@ export class ProvenanceModel {
     const call = this._graphCalls.start();
     this._drawing = true;
     this._graph = null;
+    this.clearVariable();
     this.emit('graph');
     try {
       const reply = await this.api.deps(trial, variable, notebook.path);
@@ -529,6 +549,7 @@ export class ProvenanceModel {
       this._graph = {
         svg,
         title: `Lineage of ${variable} (trial ${trial})`,
+        trial,
         deps: reply.deps ?? null
       };
       this._error = null;
@@ -541,6 +562,47 @@ export class ProvenanceModel {
     }
     this._drawing = false;
     this.emit('graph', 'status');
+  }
+
+  /**
+   * Show a variable node of the drawn graph: fetch the variable's recorded versions in the
+   * graph's trial, the node's own version marked. A failure stays in the detail (the
+   * graph is still fine).
+   */
+  async showVariable(variable: IGraphVariable): Promise<void> {
+    const notebook = this._notebook;
+    const graph = this._graph;
+    if (!notebook || !graph || !this.api.history) {
+      return;
+    }
+    const call = this._variableCalls.start();
+    this._variableDetail = { variable, loading: true, error: null, history: null };
+    this.emit('variable');
+    let detail: IVariableDetail;
+    try {
+      const history = await this.api.history(
+        graph.trial,
+        variable.name,
+        variable.seq,
+        notebook.path
+      );
+      detail = { variable, loading: false, error: null, history };
+    } catch (error) {
+      detail = { variable, loading: false, error: messageOf(error), history: null };
+    }
+    if (this._variableCalls.isLatest(call)) {
+      this._variableDetail = detail;
+      this.emit('variable');
+    }
+  }
+
+  /** Close the variable detail. */
+  clearVariable(): void {
+    this._variableCalls.cancel();
+    if (this._variableDetail) {
+      this._variableDetail = null;
+      this.emit('variable');
+    }
   }
 
   /** The standalone script that rebuilds the chosen variable (null if it failed). */
@@ -621,6 +683,7 @@ export class ProvenanceModel {
       this._detailCalls,
       this._compareCalls,
       this._graphCalls,
+      this._variableCalls,
       this._chartCalls
     ]) {
       calls.cancel();
@@ -827,6 +890,8 @@ export class ProvenanceModel {
   private _detailCalls = new LatestCall();
   private _compareCalls = new LatestCall();
   private _graphCalls = new LatestCall();
+  private _variableCalls = new LatestCall();
+  private _variableDetail: IVariableDetail | null = null;
   private _chartCalls = new LatestCall();
   private _charts: IChartsReply | null = null;
   private _studies: string[] = [];

@@ -1,12 +1,13 @@
 /**
  * The panel's Lineage section: the choice of a trial and one of its tagged variables, the
  * variable's lineage graph (with its DOT source, and a button that opens it in a tab),
- * and the export of the standalone script that rebuilds the variable.
+ * the details of a variable node clicked in it, and the export of the standalone script
+ * that rebuilds the variable.
  */
 
 import { h } from '../dom';
 import { ModelView } from './view';
-import { describeNode, type IGraphCell } from '../graphnodes';
+import { describeNode, type IGraphCell, type IGraphVariable } from '../graphnodes';
 import type {
   ICellTarget,
   IScriptFile,
@@ -16,6 +17,7 @@ import type {
 import type { IDepsReply } from '../types';
 import { parseSafeSvg } from '../svg';
 import { GraphZoom } from '../zoom';
+import { renderVariableDetail } from './variabledetail';
 
 /** Shows a cell in its notebook; returns why it could not (null: shown). */
 export type RevealCell = (target: ICellTarget) => string | null;
@@ -30,13 +32,15 @@ export type OpenGraph = (
 /**
  * Give a drawn graph's nodes human tooltips (no internal ids) and make its cell nodes
  * links: a click, Enter or Space calls `onCell`, whose answer (why the cell could not be
- * shown) goes to `note`.
+ * shown) goes to `note`. With `onVariable`, variable nodes are buttons too: it gets the
+ * version the node stands for.
  */
 export function linkGraph(
   svg: SVGSVGElement,
   deps: IDepsReply['deps'] | null,
   onCell: (cell: IGraphCell) => string | null,
-  note: HTMLElement
+  note: HTMLElement,
+  onVariable?: (variable: IGraphVariable) => void
 ): void {
   for (const title of Array.from(svg.querySelectorAll('g.edge > title, svg > g > title'))) {
     title.remove();
@@ -59,8 +63,35 @@ export function linkGraph(
       node.setAttribute('role', 'button');
       node.setAttribute('aria-label', info.tooltip);
     }
+    const variable = info.variable;
+    if (variable && onVariable) {
+      node.dataset.variable = variable.name;
+      node.dataset.version = String(variable.seq);
+      node.dataset.count = variable.executionCount === null ? '' : String(variable.executionCount);
+      node.setAttribute('tabindex', '0');
+      node.setAttribute('role', 'button');
+      node.setAttribute('aria-label', info.label ?? info.tooltip);
+      onActivate(node, () =>
+        onVariable({
+          name: variable.name,
+          seq: variable.seq,
+          executionCount: variable.executionCount
+        })
+      );
+    }
   }
   linkCells(svg, onCell, note);
+}
+
+/** Call `activate` on a click, Enter or Space: what a button does. */
+function onActivate(node: SVGGElement, activate: () => void): void {
+  node.addEventListener('click', activate);
+  node.addEventListener('keydown', event => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      activate();
+    }
+  });
 }
 
 /** Make the cell nodes `linkGraph` marked call `onCell` on a click, Enter or Space. */
@@ -77,15 +108,8 @@ export function linkCells(
       cellHash: data.hash || null,
       stage: data.stage || null
     };
-    const activate = (): void => {
+    onActivate(node, () => {
       note.textContent = onCell(cell) ?? '';
-    };
-    node.addEventListener('click', activate);
-    node.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        activate();
-      }
     });
   }
 }
@@ -120,6 +144,7 @@ export class LineageView extends ModelView {
       this._zoom.controls,
       this._graphHost,
       this._graphNote,
+      this._variableHost,
       this._dotDetails
     );
     this._trialSelect.addEventListener(
@@ -135,14 +160,20 @@ export class LineageView extends ModelView {
     this._largeButton.addEventListener('click', () => {
       const svg = this._graphHost.querySelector('svg');
       if (svg && model.graph) {
-        this.openLarge(model.graph.title, svg.cloneNode(true) as SVGSVGElement, cell =>
-          this.revealCell(model.cellTarget(cell))
-        );
+        const copy = svg.cloneNode(true) as SVGSVGElement;
+        // A copy's variable nodes have no details area: plain nodes, their tooltip kept.
+        for (const node of Array.from(copy.querySelectorAll('g.node[data-variable]'))) {
+          node.removeAttribute('tabindex');
+          node.removeAttribute('role');
+          node.removeAttribute('aria-label');
+        }
+        this.openLarge(model.graph.title, copy, cell => this.revealCell(model.cellTarget(cell)));
       }
     });
     this.renderChoices();
     this.renderButtons();
     this.renderGraph();
+    this.renderVariable();
   }
 
   readonly node: HTMLElement;
@@ -159,6 +190,8 @@ export class LineageView extends ModelView {
       this.renderButtons();
     } else if (change === 'graph') {
       this.renderGraph();
+    } else if (change === 'variable') {
+      this.renderVariable();
     }
   }
 
@@ -223,12 +256,40 @@ export class LineageView extends ModelView {
       svg,
       graph.deps,
       cell => this.revealCell(this.model.cellTarget(cell)),
-      this._graphNote
+      this._graphNote,
+      this.model.features.history ? variable => void this.model.showVariable(variable) : undefined
     );
     this._graphHost.replaceChildren(svg);
     this._graphHost.setAttribute('aria-label', graph.title);
     this._zoom.setSvg(svg);
     this._largeButton.hidden = false;
+  }
+
+  private renderVariable(): void {
+    const detail = this.model.variableDetail;
+    renderVariableDetail(this._variableHost, detail, () => this.model.clearVariable());
+    if (detail && !detail.loading) {
+      // A tall graph would hide the details below the panel's fold.
+      this._variableHost.scrollIntoView?.({ block: 'nearest' });
+    }
+    this._variableHost.setAttribute(
+      'aria-label',
+      detail ? `Details of ${detail.variable.name}` : 'Variable details'
+    );
+    for (const node of Array.from(
+      this._graphHost.querySelectorAll<SVGGElement>('g.node[data-variable]')
+    )) {
+      const shown =
+        detail !== null &&
+        node.dataset.variable === detail.variable.name &&
+        node.dataset.version === String(detail.variable.seq);
+      node.classList.toggle('jp-nbprov-node-shown', shown);
+      if (shown) {
+        node.setAttribute('aria-pressed', 'true');
+      } else {
+        node.removeAttribute('aria-pressed');
+      }
+    }
   }
 
   private async exportScript(): Promise<void> {
@@ -278,6 +339,13 @@ export class LineageView extends ModelView {
   });
   private _zoom: GraphZoom;
   private _graphNote = h('p', { class: 'jp-nbprov-graph-note', 'aria-live': 'polite' });
+  // Under the graph, not a dialog: the graph stays in view and usable.
+  private _variableHost = h('div', {
+    class: 'jp-nbprov-variable-detail',
+    role: 'region',
+    'aria-live': 'polite',
+    hidden: true
+  });
   private _pipelineButton = h(
     'button',
     {

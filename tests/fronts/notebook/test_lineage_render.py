@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,21 @@ def test_cell_labels_skip_imports_tags_and_comments() -> None:
     assert first_line(source) == "m = fit(X)"
     # A cell of imports only keeps its first line.
     assert first_line("import numpy as np\nimport pandas") == "import numpy as np"
+
+
+def test_variable_node_ids_name_their_place_in_the_slice() -> None:
+    # Folding hides the versions inside the run: the ids left still index "variables".
+    sl = _chain(10)
+    dot = graph.build_dot(sl, collapse=3)
+    ids = re.findall(r"^\s*v(\d+) \[shape=ellipse, label=\"x = (\d+)", dot, re.M)
+    assert ids and len(ids) < len(sl["variables"])
+    for index, value in ids:
+        assert sl["variables"][int(index)]["value"] == int(value)
+
+
+def test_value_text_of_private_summaries_and_exact_dicts() -> None:
+    assert graph.value_text({"type": "str", "len": 10}) == "str len 10"
+    assert graph.value_text({"type": "builtins.list", "len": 3}) == "list len 3"
+    assert graph.value_text({"type": "Boom", "error": "ValueError: x"}).endswith("described)")
+    # An exact value that looks like a summary is still shown as the JSON it is.
+    assert graph.value_text({"type": "ridge"}, exact=True) == '{"type": "ridge"}'
