@@ -89,7 +89,8 @@ def build_document(session: Session, trial: Trial) -> Any:
     doc = ProvDocument()
     doc.add_namespace(nb)
     doc.add_namespace("code", CODE_NS)
-    doc.add_namespace("trial", f"urn:nbprov:trial:{trial.uuid}:")
+    # Percent-encoded: a uuid is a stored text like any other, and an IRI has rules.
+    doc.add_namespace("trial", f"urn:nbprov:trial:{quote(str(trial.uuid), safe='-')}:")
 
     env: dict[str, Any] = trial.environment if isinstance(trial.environment, dict) else {}
     host_name = str(env.get("hostname") or trial.host or "unknown")

@@ -345,3 +345,12 @@ def test_on_any_crafted_rows_the_quick_listing_agrees_or_stands_aside(
 ) -> None:
     mutate(hostile, base_store, mutations)
     event("quick listing answered" if assert_quick_agrees(hostile) else "it stood aside")
+
+
+@pytest.mark.parametrize("fmt", ["prov-n", "prov-json"])
+def test_a_uuid_no_iri_may_hold_is_exported(hostile: Path, fmt: str) -> None:
+    """The trial's namespace IRI is built from its stored uuid, which may hold anything."""
+    craft(hostile, "trial", "uuid", 'a"b <c>', row="last")
+    outcome = check(hostile, ["export", "latest", "--format", fmt])
+    assert outcome.code == 0, outcome.err
+    assert "a%22b%20%3Cc%3E" in outcome.out
