@@ -344,13 +344,7 @@ class _Objects:
         if kind in (6, 7) and depth >= _MAX_DELTA_DEPTH:
             return None
         if kind == 6:  # delta against the object this far back in the same pack
-            byte = head[pos]
-            pos += 1
-            back = byte & 0x7F
-            while byte & 0x80:
-                byte = head[pos]
-                pos += 1
-                back = ((back + 1) << 7) | (byte & 0x7F)
+            back, pos = _offset_varint(head, pos)
             delta = _inflate_at(pack, offset + pos, size)
             base = self._packed(pack, offset - back, depth + 1) if back < offset else None
         elif kind == 7:  # delta against the object with this id
