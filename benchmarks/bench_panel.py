@@ -40,6 +40,7 @@ from conftest import (  # the browser tests' server set-up
     LabServer,
     _free_port,
     _quiet_settings,
+    lab_command,
 )
 
 from nbprov.cli.demo import default_notebook_dir
@@ -127,22 +128,7 @@ def start_lab(base: Path, root: Path) -> tuple[subprocess.Popen[bytes], LabServe
     token, port = secrets.token_hex(16), _free_port()
     log = base / "jupyterlab.log"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyterlab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--ServerApp.port_retries=0",
-            "--allow-root",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            f"--LabApp.user_settings_dir={settings}",
-            f"--LabApp.workspaces_dir={base / 'workspaces'}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=",
-        ],
+        lab_command(port, token, root, settings, base / "workspaces"),
         cwd=root,
         env=env,
         stdout=log.open("w"),

@@ -66,6 +66,26 @@ class LabServer:
                 return error.code, body.decode("utf-8", "replace")
 
 
+def lab_command(port: int, token: str, root: Path, settings: Path, workspaces: Path) -> list[str]:
+    """JupyterLab on loopback with a token, settings and workspaces of its own, no news."""
+    return [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        "--allow-root",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={workspaces}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+    ]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -130,22 +150,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     log = ARTIFACTS / "jupyterlab-server.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--ip=127.0.0.1",
-                f"--port={port}",
-                "--ServerApp.port_retries=0",
-                "--allow-root",
-                f"--IdentityProvider.token={token}",
-                f"--ServerApp.root_dir={root}",
-                f"--LabApp.user_settings_dir={settings}",
-                f"--LabApp.workspaces_dir={base / 'workspaces'}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.news_url=",
-            ],
+            lab_command(port, token, root, settings, base / "workspaces"),
             cwd=root,
             env=env,
             stdout=log_file,
