@@ -118,8 +118,11 @@ if _BENCH_PROFILE:
     _bench_pstats.Stats(_bench_profile).sort_stats("cumulative").print_stats({top})
     _bench_pstats.Stats(_bench_profile).sort_stats("tottime").print_stats({top})
     print("background writer (its own thread):")
-    _bench_pstats.Stats(_bench_wprofile).sort_stats("cumulative").print_stats({top})
-    _bench_pstats.Stats(_bench_wprofile).sort_stats("tottime").print_stats({top})
+    if _bench_wprofile.getstats():
+        _bench_pstats.Stats(_bench_wprofile).sort_stats("cumulative").print_stats({top})
+        _bench_pstats.Stats(_bench_wprofile).sort_stats("tottime").print_stats({top})
+    else:  # nothing reached the writer's _write while profiled
+        print("  (no transaction profiled)")
 """
 
 
