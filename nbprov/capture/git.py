@@ -615,7 +615,8 @@ def _cached_trees(body: bytes, hash_len: int) -> dict[bytes, tuple[int, bytes | 
 
 def index_tree(repo: Repository, index: Index) -> bytes:
     """The root tree id the index would commit, reusing the cached trees still valid."""
-    entries = [e for e in index.entries if not e.flags & _STAGE]
+    # As git's write-tree: an entry added with --intent-to-add is not committed yet.
+    entries = [e for e in index.entries if not e.flags & _STAGE and not e.extended & _INTENT_TO_ADD]
 
     def build(lo: int, hi: int, prefix: bytes) -> bytes:
         cached = index.cached_trees.get(prefix[:-1])
@@ -663,8 +664,10 @@ def is_dirty(repo: Repository, commit: str | None, depth: int = 0) -> bool | Non
     if index is None:
         return None
     for entry in index.entries:
-        if entry.flags & _STAGE or entry.extended & _INTENT_TO_ADD:
-            return True  # unmerged, or added with --intent-to-add: both listed
+        if entry.flags & _STAGE:
+            return True  # unmerged: listed
+        if entry.extended & _INTENT_TO_ADD and not entry.extended & _SKIP_WORKTREE:
+            return True  # added with --intent-to-add: listed, unless git skips its file
     check = _WorkTree(repo, index)
     pending, unknown = check.stat_pass()
     if pending is True:

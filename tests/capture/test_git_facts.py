@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from nbprov.capture import git as gitfacts
@@ -674,6 +674,17 @@ def _apply(repo: Path, op: str, name: str, content: str) -> None:
     ),
     quiet=st.booleans(),
     flavor=st.sampled_from(["plain", "sha256", "worktree", "index_v4"]),
+)
+# Found by this test: git leaves an intent-to-add entry out of the tree it would commit,
+# and does not list it when its file is skipped (skip-worktree).
+@example(
+    steps=[
+        ("write", "src/deep/c.txt", ""),
+        ("intent_to_add", "src/deep/c.txt", ""),
+        ("skip_worktree", "src/deep/c.txt", ""),
+    ],
+    quiet=False,
+    flavor="plain",
 )
 def test_random_operations_agree_with_git(
     tmp_path_factory: pytest.TempPathFactory,
