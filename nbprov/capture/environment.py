@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import os
 import platform
 import socket
 import sys
@@ -36,14 +37,40 @@ def _user() -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=1)
 def _module_to_distributions() -> dict[str, list[str]]:
     """Top-level module name -> names of the distributions that install it.
 
-    Like ``importlib.metadata.packages_distributions()`` but about ten times faster: the
-    distribution's name comes from its folder, and a ``RECORD`` is scanned as text
-    rather than parsed into path objects. It runs on the writer thread, yet the GIL it
-    holds is time the user's cells wait for.
+    Built again when the import path changes or one of its folders does (``%pip install``
+    in a running kernel adds a ``.dist-info`` folder); otherwise the last map is reused.
+    """
+    key = _import_path_state()
+    if _mapping_cache.get("key") != key:
+        _mapping_cache["key"] = key
+        _mapping_cache["mapping"] = _read_module_to_distributions()
+    mapping: dict[str, list[str]] = _mapping_cache["mapping"]
+    return mapping
+
+
+_mapping_cache: dict[str, Any] = {}
+
+
+def _import_path_state() -> tuple[tuple[str, int], ...]:
+    """Each import path entry with its modification time (-1 when it cannot be read)."""
+    state = []
+    for entry in sys.path:
+        try:
+            mtime = os.stat(entry or ".").st_mtime_ns
+        except (OSError, ValueError):
+            mtime = -1
+        state.append((entry, mtime))
+    return tuple(state)
+
+
+def _read_module_to_distributions() -> dict[str, list[str]]:
+    """The map itself, like ``importlib.metadata.packages_distributions()`` but about ten
+    times faster: the distribution's name comes from its folder, and a ``RECORD`` is
+    scanned as text rather than parsed into path objects. It runs on the writer thread,
+    yet the GIL it holds is time the user's cells wait for.
     """
     mapping: dict[str, list[str]] = {}
     try:
