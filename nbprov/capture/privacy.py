@@ -26,7 +26,12 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def is_secret_name(name: str) -> bool:
-    pattern = os.environ.get(ENV_PATTERN) or DEFAULT_PATTERN
+    return _matches(os.environ.get(ENV_PATTERN) or DEFAULT_PATTERN, name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches(pattern: str, name: str) -> bool:
+    """Asked for each changed variable after each cell: the same few names, over and over."""
     return _compiled(pattern).search(name) is not None
 
 

@@ -101,7 +101,7 @@ class _TrialState:
     notebook: str | None
     seq: int = 0
     last_status: str = "ok"
-    last_end: datetime | None = None
+    last_end: float | None = None  # time.time() of the last finished cell (cheap to take)
     tags: dict[str, _Tagged] = field(default_factory=dict)
     # The cell that last bound or changed each name, and whether its value was stored
     # exactly: tagging a name later completes that version instead of adding one.
@@ -443,7 +443,7 @@ class Recorder:
         else:
             status = "error"
         self.trial.last_status = status
-        self.trial.last_end = utcnow()
+        self.trial.last_end = time.time()
         access = CellAccess()
         if self.tracer is not None and cell.traced:
             try:
@@ -604,7 +604,8 @@ def _trial_progress(trial: _TrialState, conn: Connection) -> None:
     finished (see ``store.queries.trial_status``)."""
     if trial.last_end is None:
         return
-    _writes().trial_progress(conn, int(trial.ref), _ended_status(trial), trial.last_end)
+    ended = datetime.fromtimestamp(trial.last_end, timezone.utc).replace(tzinfo=None)
+    _writes().trial_progress(conn, int(trial.ref), _ended_status(trial), ended)
 
 
 def _ended_status(trial: _TrialState) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from nbprov.lineage.inert import inert_loads
 from nbprov.lineage.parts import Path, path_of
 
 # Calls of these builtins never change their arguments (iterators aside: see CONSUMING).
@@ -154,6 +155,8 @@ class CellFacts:
     bound_before_calls: frozenset[str] = frozenset()
     # Execution counts of output history entries read as ``Out[N]`` / ``_oh[N]``.
     out_refs: frozenset[int] = frozenset()
+    # The names an inert cell loads (see :mod:`nbprov.lineage.inert`); None otherwise.
+    inert: frozenset[str] | None = None
 
 
 def _chain(node: ast.expr) -> tuple[str, ...] | None:
@@ -835,4 +838,5 @@ def _analyze_cached(source: str) -> CellFacts:
             for steps in a.part_loads.get(root, ())
             if steps[0][0] == "key" and type(steps[0][1]) is int
         ),
+        inert=None if a.dynamic else inert_loads(tree.body),
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from nbprov.capture.ipython_names import HISTORY_NAME
-from nbprov.lineage import callees, calls, files, mutations, parts, rng, shared_state
+from nbprov.lineage import callees, calls, files, inert, mutations, parts, rng, shared_state
 from nbprov.lineage.aliases import AliasIndex
 from nbprov.lineage.history import OutputHistory
 from nbprov.lineage.namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
@@ -34,6 +34,9 @@ from nbprov.lineage.static import CellFacts, analyze
 
 RANDOM_NUMPY = "random:numpy"
 RANDOM_STDLIB = "random:random"
+
+# The file log of a cell that cannot open files: never started, never written to.
+_NO_FILES = files.FileLog()
 
 
 @dataclass
@@ -80,6 +83,9 @@ class Tracer:
     ) -> None:
         facts = analyze(transformed_source)
         ns = user_ns
+        if facts.inert is not None and inert.holds_plain_values(facts.inert, ns):
+            self._stack.append(self._inert_before(facts, ns))
+            return
         fn_reads, fn_stores = callees.called_globals(facts.loads, ns, facts.methods)
         watch_all = facts.dynamic or not facts.parsed
         watched = (
@@ -148,6 +154,25 @@ class Tracer:
             if watch.start():  # last: nothing of the tracer's own is watched
                 before.watch = watch
 
+    def _inert_before(self, facts: CellFacts, ns: dict[str, Any]) -> _Before:
+        """The state an inert cell needs: what it binds and the namespace's names. Its
+        operators run no code, so there is nothing to fingerprint, watch or log."""
+        names = self._names.before(ns)
+        if names.outside:
+            self._aliases.invalidate()
+        watched = facts.binds | facts.candidates | facts.consumed
+        return _Before(
+            facts=facts,
+            names=names,
+            ids={n: id(ns[n]) for n in watched if n in ns},
+            prints={},
+            fn_reads=set(),
+            fn_stores=set(),
+            np_rng=None,
+            std_rng=None,
+            files=_NO_FILES,
+        )
+
     def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
         if not self._stack:
             return CellAccess()
@@ -157,7 +182,8 @@ class Tracer:
             if before.code_reads is not None:
                 before.code_reads |= _quietly(lambda: self._unseen(before, user_ns), set())
             before.watch.forget()
-        files.stop(before.files)
+        if before.files is not _NO_FILES:
+            files.stop(before.files)
         changes = None
         try:
             changes = self._names.changes(
