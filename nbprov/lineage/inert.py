@@ -15,35 +15,83 @@ makes the cell an ordinary one.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 from typing import Any
 
 # Exact types whose operators, hashing, formatting and iteration are the builtins' own.
 PLAIN_TYPES = frozenset({int, float, complex, str, bytes, bool, type(None)})
 
 
-def inert_loads(body: list[ast.stmt]) -> frozenset[str] | None:
-    """The names an inert cell loads (whose values decide at run time), or None when the
-    cell's code alone can run other code."""
-    loads: set[str] = set()
+# The key of ``InertCell.deps`` for the value of a cell's last expression (its output).
+OUTPUT = "out:"
+
+
+@dataclass
+class InertCell:
+    """The def-use facts of an inert cell, in :class:`nbprov.lineage.static.CellFacts`
+    terms. Its code runs straight through, so every bind is certain and a name bound by
+    the cell is not a read when it is loaded later in the cell."""
+
+    loads: set[str] = field(default_factory=set)
+    reads: set[str] = field(default_factory=set)
+    binds: set[str] = field(default_factory=set)
+    # Targets of augmented assignments: their own operator may change them in place.
+    candidates: set[str] = field(default_factory=set)
+    deps: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def inert_cell(body: list[ast.stmt]) -> InertCell | None:
+    """The facts of an inert cell, or None when the cell's code alone can run other code."""
+    cell = InertCell()
+    # Each name the cell bound so far -> the outside names its value came from.
+    local: dict[str, frozenset[str]] = {}
+
+    def used(names: set[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for name in names:
+            if name in local:
+                out |= local[name]
+            else:
+                out.add(name)
+                cell.reads.add(name)
+        cell.loads |= names
+        return frozenset(out)
+
+    def bind(name: str, value: frozenset[str]) -> None:
+        # Later loads see this value; the cell's deps of a name cover all its values.
+        local[name] = value
+        cell.deps[name] = cell.deps.get(name, frozenset()) | value
+        cell.binds.add(name)
+
     for stmt in body:
+        names: set[str] = set()
         if isinstance(stmt, ast.Assign):
-            if not all(_plain_target(t) for t in stmt.targets):
+            targets: list[str] = []
+            if not all(_plain_target(t, targets) for t in stmt.targets):
                 return None
-            value: ast.expr = stmt.value
+            if not _plain_expression(stmt.value, names):
+                return None
+            value = used(names)
+            for target in targets:
+                bind(target, value)
         elif isinstance(stmt, ast.AugAssign):
             if not isinstance(stmt.target, ast.Name):
                 return None
-            loads.add(stmt.target.id)  # ``x += 1`` runs x's own operator
-            value = stmt.value
+            if not _plain_expression(stmt.value, names):
+                return None
+            name = stmt.target.id
+            names.add(name)  # ``x += 1`` loads x and runs x's own operator
+            bind(name, used(names))
+            cell.candidates.add(name)
         elif isinstance(stmt, ast.Expr):
-            value = stmt.value
-        elif isinstance(stmt, ast.Pass):
-            continue
-        else:
+            if not _plain_expression(stmt.value, names):
+                return None
+            cell.deps[OUTPUT] = used(names)
+        elif not isinstance(stmt, ast.Pass):
             return None
-        if not _plain_expression(value, loads):
-            return None
-    return frozenset(loads)
+    if not body or not isinstance(body[-1], ast.Expr):
+        cell.deps.pop(OUTPUT, None)  # only a last expression is shown
+    return cell
 
 
 def _plain_expression(node: ast.expr, loads: set[str]) -> bool:
@@ -83,12 +131,14 @@ def _all_plain(nodes: list[ast.expr], loads: set[str]) -> bool:
     return all(_plain_expression(n, loads) for n in nodes)
 
 
-def _plain_target(target: ast.expr) -> bool:
-    """A name, or a tuple or list of plain targets (unpacking without a star)."""
+def _plain_target(target: ast.expr, names: list[str]) -> bool:
+    """A name, or a tuple or list of plain targets (unpacking without a star); adds the
+    names it binds."""
     if isinstance(target, ast.Name):
+        names.append(target.id)
         return True
     if isinstance(target, (ast.Tuple, ast.List)):
-        return all(_plain_target(t) for t in target.elts)
+        return all(_plain_target(t, names) for t in target.elts)
     return False
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from nbprov.lineage.inert import inert_loads
+from nbprov.lineage.inert import OUTPUT, inert_cell
 from nbprov.lineage.parts import Path, path_of
 
 # Calls of these builtins never change their arguments (iterators aside: see CONSUMING).
@@ -101,7 +101,7 @@ FIRST_ARG_MUTATORS = frozenset(
     }
 )
 # The key in ``deps`` of what a cell's displayed last expression uses (an ``out:N`` name).
-LAST_EXPR = "out:"
+LAST_EXPR = OUTPUT
 # IPython magics whose argument is Python code run in the user namespace.
 _CODE_MAGICS = frozenset({"time", "capture", "prun"})
 _READ_ONLY_MAGICS = frozenset({"timeit"})
@@ -796,6 +796,30 @@ def _analyze_cached(source: str) -> CellFacts:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return CellFacts(parsed=False, dynamic=True)
+    return _inert_facts(tree) or _full_facts(tree)
+
+
+def _inert_facts(tree: ast.Module) -> CellFacts | None:
+    """The facts of an inert cell, found without the full analysis: most one-line cells
+    are inert, and there the full analysis is most of the tracer's cost."""
+    cell = inert_cell(tree.body)
+    if cell is None:
+        return None
+    binds = frozenset(cell.binds)
+    loads = frozenset(cell.loads)
+    return CellFacts(
+        reads=frozenset(cell.reads),
+        loads=loads,
+        binds=binds,
+        definite_binds=binds,
+        candidates=frozenset(cell.candidates),
+        deps=cell.deps,
+        whole=loads,
+        inert=loads,
+    )
+
+
+def _full_facts(tree: ast.Module) -> CellFacts:
     a = _Analyzer()
     try:
         a.block(tree.body, top=True)
@@ -838,5 +862,4 @@ def _analyze_cached(source: str) -> CellFacts:
             for steps in a.part_loads.get(root, ())
             if steps[0][0] == "key" and type(steps[0][1]) is int
         ),
-        inert=None if a.dynamic else inert_loads(tree.body),
     )

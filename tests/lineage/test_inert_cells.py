@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import dataclasses
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from support import new_shell
 
 import nbprov.lineage.tracer as tracer_module
-from nbprov.lineage import inert
+from nbprov.lineage import inert, static
 from nbprov.lineage.protocol import CellAccess
 from nbprov.lineage.tracer import Tracer
 
@@ -50,15 +51,23 @@ NOT_INERT = [
 
 @pytest.mark.parametrize("source", INERT)
 def test_cells_that_run_no_code_are_inert(source: str) -> None:
-    loads = inert.inert_loads(ast.parse(source).body)
-    names = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
-    assert loads is not None
-    assert loads <= names
+    tree = ast.parse(source)
+    cell = inert.inert_cell(tree.body)
+    assert cell is not None
+    assert (
+        cell.loads
+        == {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        | cell.candidates
+    )
+    assert static.analyze(source) == static._full_facts(tree).__class__(
+        **{**vars(static._full_facts(tree)), "inert": frozenset(cell.loads)}
+    )
 
 
 @pytest.mark.parametrize("source", NOT_INERT)
 def test_cells_that_may_run_code_are_not(source: str) -> None:
-    assert inert.inert_loads(ast.parse(source).body) is None
+    assert inert.inert_cell(ast.parse(source).body) is None
+    assert static.analyze(source).inert is None
 
 
 def test_only_exact_plain_values_count() -> None:
@@ -116,7 +125,7 @@ NAMES = ["a", "b", "c", "s", "lst"]
 _leaf = st.one_of(
     st.sampled_from([*NAMES, "zz"]),  # zz: never bound, a NameError
     st.integers(-3, 3).map(str),
-    st.sampled_from(["'ab'", "2.5", "None", "True", "b'x'"]),
+    st.sampled_from(['"ab"', "2.5", "None", "True", 'b"x"']),
 )
 
 
@@ -130,7 +139,7 @@ def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         pair.map(lambda p: f"({p[0]} and {p[1]})"),
         pair.map(lambda p: f"({p[0]}, {p[1]})"),
         pair.map(lambda p: f"[{p[0]}, {p[1]}]"),
-        inner.map(lambda e: f"f'{{{e}}}'"),
+        _leaf.map(lambda e: f"f'{{{e}!r:>4}}'"),
         inner.map(lambda e: f"(-{e})"),
     )
 
@@ -163,3 +172,24 @@ def test_the_short_path_agrees_with_the_full_checks(
     assert full_short == 0
     assert short_cells >= 1  # the first cell at least
     assert short == full
+
+
+_inert_statement = st.one_of(
+    st.tuples(_target, _expr).map(lambda p: f"{p[0]} = {p[1]}"),
+    st.tuples(_target, _target, _expr).map(lambda p: f"{p[0]} = {p[1]} = {p[2]}"),
+    st.tuples(_target, _expr).map(lambda p: f"{p[0]} += {p[1]}"),
+    st.tuples(_target, _target, _target, _expr).map(lambda p: f"({p[0]}, {p[1]}), {p[2]} = {p[3]}"),
+    _expr,
+    st.just("pass"),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(statements=st.lists(_inert_statement, max_size=5))
+def test_the_short_analysis_says_what_the_full_one_says(statements: list[str]) -> None:
+    """Facts of inert cells found the short way equal the full analysis's, field by field."""
+    tree = ast.parse("\n".join(statements))
+    short = static._inert_facts(tree)
+    assert short is not None
+    full = static._full_facts(tree)
+    assert dataclasses.replace(short, inert=None) == full
