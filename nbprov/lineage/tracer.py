@@ -247,26 +247,13 @@ class Tracer:
         facts = b.facts
         ok = error is None
         acc = CellAccess()
-        keys = ns.keys()
         before_keys = b.names.names
-        added = changes.added
-
-        # Binds: new names, watched names now bound to another object, and on success the
-        # names the cell binds unconditionally (rebinding to an equal object is still a bind).
-        for name in added:
-            if not self._hidden_name(name, facts):
-                acc.binds.add(name)
-        moved = {n for n, old in b.ids.items() if n in ns and id(ns[n]) != old}
-        acc.binds.update(n for n in moved if not self._hidden_name(n, facts))
-        if ok:
-            acc.binds |= facts.definite_binds & keys
-        for name in changes.removed:
-            if not self._hidden_name(name, facts):
-                acc.deletes.add(name)
-        # Hidden names too: an output history entry ``_N`` shares the object it shows.
-        self._aliases.update(ns, added | changes.removed | moved | acc.binds)
-        acc.binds |= self._history.shown(added)
-        self._modules.bound(acc.binds, ns)
+        self._binds(b, ns, ok, changes, acc)
+        if b.files is _NO_FILES:
+            # An inert cell: no object changed in place, no code of the notebook ran, and
+            # no file or random state was touched; it read what its code loads.
+            acc.reads = {n for n in facts.reads & before_keys if not self._hidden_name(n, facts)}
+            return acc
 
         # Mutations of candidate objects that kept their name.
         mutated: set[str] = set()
@@ -335,6 +322,29 @@ class Tracer:
                 acc.reads.add(f"file:{path}")
         acc.reads |= {f"file:{p}" for p in b.files.read if b.files.written.get(p) != "bind"}
         return acc
+
+    def _binds(
+        self, b: _Before, ns: dict[str, Any], ok: bool, changes: KeyChanges, acc: CellAccess
+    ) -> None:
+        """Binds and deletes: new names, watched names now bound to another object, and on
+        success the names the cell binds unconditionally (rebinding to an equal object is
+        still a bind); names gone."""
+        facts = b.facts
+        added = changes.added
+        for name in added:
+            if not self._hidden_name(name, facts):
+                acc.binds.add(name)
+        moved = {n for n, old in b.ids.items() if n in ns and id(ns[n]) != old}
+        acc.binds.update(n for n in moved if not self._hidden_name(n, facts))
+        if ok:
+            acc.binds |= facts.definite_binds & ns.keys()
+        for name in changes.removed:
+            if not self._hidden_name(name, facts):
+                acc.deletes.add(name)
+        # Hidden names too: an output history entry ``_N`` shares the object it shows.
+        self._aliases.update(ns, added | changes.removed | moved | acc.binds)
+        acc.binds |= self._history.shown(added)
+        self._modules.bound(acc.binds, ns)
 
     def _part_writes(self, b: _Before, mutated: set[str], acc: CellAccess) -> set[str]:
         """Record changes confined to parts (see :mod:`nbprov.lineage.parts`); returns the
