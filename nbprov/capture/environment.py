@@ -54,16 +54,19 @@ def _module_to_distributions() -> dict[str, list[str]]:
 _mapping_cache: dict[str, Any] = {}
 
 
-def _import_path_state() -> tuple[tuple[str, int], ...]:
-    """Each import path entry with its modification time (-1 when it cannot be read)."""
-    state = []
+def _import_path_state() -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The import path, and the modification times of its package folders (-1 when one
+    cannot be read). Only ``site-packages``/``dist-packages`` folders are timed: pip
+    installs there, while the notebook's own folder (on the path too) changes with every
+    file a cell writes."""
+    times = []
     for entry in sys.path:
-        try:
-            mtime = os.stat(entry or ".").st_mtime_ns
-        except (OSError, ValueError):
-            mtime = -1
-        state.append((entry, mtime))
-    return tuple(state)
+        if entry.endswith(("site-packages", "dist-packages")):
+            try:
+                times.append(os.stat(entry).st_mtime_ns)
+            except (OSError, ValueError):
+                times.append(-1)
+    return tuple(sys.path), tuple(times)
 
 
 def _read_module_to_distributions() -> dict[str, list[str]]:

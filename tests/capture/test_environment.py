@@ -39,7 +39,7 @@ def test_a_package_installed_after_the_first_record_is_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``%pip install`` in a running kernel, then an import: the new distribution is seen."""
-    site = tmp_path / "site"
+    site = tmp_path / "site-packages"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
     imported_packages()  # the map is built before the install
@@ -60,3 +60,23 @@ def test_a_package_installed_after_the_first_record_is_found(
         assert imported_packages().get("freshpkg-nbprov-test") == "1.2.3"
     finally:
         sys.modules.pop("freshpkg_nbprov_test", None)
+
+
+def test_files_written_beside_the_notebook_do_not_rebuild_the_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notebook's folder is on the import path and changes with every file a cell
+    writes; the map of installed distributions is read again only when packages change."""
+    import nbprov.capture.environment as environment
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    imported_packages()
+    reads: list[int] = []
+    real = environment._read_module_to_distributions
+    monkeypatch.setattr(
+        environment, "_read_module_to_distributions", lambda: reads.append(1) or real()
+    )
+    (tmp_path / "results.csv").write_text("a,b\n")
+    os.utime(tmp_path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    imported_packages()
+    assert reads == []
