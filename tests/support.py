@@ -67,6 +67,24 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+# The console script's entry point, as the installed ``nbprov`` command calls it.
+ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
+
+
+def run_nbprov(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The nbprov command in a fresh interpreter, run in ``cwd``."""
+    return subprocess.run(
+        [sys.executable, "-c", ENTRY, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env=env or subprocess_env(),
+    )
+
+
 def nbprov_cli(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
     """The nbprov command in a fresh interpreter, reading the store ``db``."""
     return subprocess.run(

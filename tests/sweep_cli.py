@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from nbformat.v4 import new_code_cell
-from support import subprocess_env, write_notebook
-
-ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
+from support import run_nbprov as nbprov
+from support import write_notebook
 
 
 def notebook(path: Path) -> Path:
@@ -33,19 +30,6 @@ def notebook(path: Path) -> Path:
                 "score = -(x - 0.3) ** 2 + k / 100"
             ),
         ],
-    )
-
-
-def nbprov(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", ENTRY, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-        env=env or subprocess_env(),
     )
 
 

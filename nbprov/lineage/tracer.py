@@ -57,6 +57,7 @@ class _Before:
     watch: calls.CallWatch | None = None
     code_reads: set[calls.Read] | None = None  # what the watch saw notebook code read
     class_prints: dict[str, str | None] = field(default_factory=dict)
+    inert: bool = False  # see nbprov.lineage.inert: nothing but binds and loads to find
 
 
 class Tracer:
@@ -129,9 +130,7 @@ class Tracer:
         uses_std = any(
             rng.refers_to_stdlib_random(ns[n]) for n in facts.loads | fn_reads if n in ns
         )
-        names = self._names.before(ns)
-        if names.outside:
-            self._aliases.invalidate()  # names came or went between cells, unseen
+        names = self._names_before(ns)
         before = _Before(
             facts=facts,
             names=names,
@@ -154,23 +153,27 @@ class Tracer:
             if watch.start():  # last: nothing of the tracer's own is watched
                 before.watch = watch
 
-    def _inert_before(self, facts: CellFacts, ns: dict[str, Any]) -> _Before:
-        """The state an inert cell needs: what it binds and the namespace's names. Its
-        operators run no code, so there is nothing to fingerprint, watch or log."""
+    def _names_before(self, ns: dict[str, Any]) -> KeysBefore:
         names = self._names.before(ns)
         if names.outside:
-            self._aliases.invalidate()
-        watched = facts.binds | facts.candidates | facts.consumed
+            self._aliases.invalidate()  # names came or went between cells, unseen
+        return names
+
+    def _inert_before(self, facts: CellFacts, ns: dict[str, Any]) -> _Before:
+        """The state an inert cell needs: the ids of what it binds (its augmented
+        assignments' targets among them) and the namespace's names. Its operators run no
+        code, so there is nothing to fingerprint, watch or log."""
         return _Before(
             facts=facts,
-            names=names,
-            ids={n: id(ns[n]) for n in watched if n in ns},
+            names=self._names_before(ns),
+            ids={n: id(ns[n]) for n in facts.binds if n in ns},
             prints={},
             fn_reads=set(),
             fn_stores=set(),
             np_rng=None,
             std_rng=None,
             files=_NO_FILES,
+            inert=True,
         )
 
     def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
@@ -182,7 +185,7 @@ class Tracer:
             if before.code_reads is not None:
                 before.code_reads |= _quietly(lambda: self._unseen(before, user_ns), set())
             before.watch.forget()
-        if before.files is not _NO_FILES:
+        if not before.inert:
             files.stop(before.files)
         changes = None
         try:
@@ -202,7 +205,8 @@ class Tracer:
             before = self._stack.pop()
             if before.watch is not None:
                 before.watch.stop()
-            files.stop(before.files)
+            if not before.inert:
+                files.stop(before.files)
 
     # -- internals -------------------------------------------------------------------
 
@@ -249,7 +253,7 @@ class Tracer:
         acc = CellAccess()
         before_keys = b.names.names
         self._binds(b, ns, ok, changes, acc)
-        if b.files is _NO_FILES:
+        if b.inert:
             # An inert cell: no object changed in place, no code of the notebook ran, and
             # no file or random state was touched; it read what its code loads.
             acc.reads = {n for n in facts.reads & before_keys if not self._hidden_name(n, facts)}

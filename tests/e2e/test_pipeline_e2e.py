@@ -16,6 +16,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from support import run_nbprov as nbprov
 
 from nbprov.runs.execute import run_notebook
 
@@ -26,7 +27,6 @@ pytestmark = pytest.mark.timeout(900)
 ROOT = Path(__file__).resolve().parents[2]
 DEMOS = {p.stem: p for p in sorted((ROOT / "demo_notebooks").glob("*.ipynb"))}
 GALLERY = ROOT / "benchmarks" / "corpus" / "sklearn-gallery-extra"
-ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
 # The notebook, its targets, and the Luigi task at the end of its DAG.
 CASES = {
     "diabetes_ridge": (["r2", "mae"], "Evaluate"),
@@ -52,12 +52,6 @@ ok = luigi.build([tasks.Evaluate(data_dir=data_dir, **params)], local_scheduler=
 targets = tasks.load_targets(data_dir=data_dir, **params)
 print(json.dumps({"ok": ok, "ran": ran, "targets": targets}))
 """
-
-
-def nbprov(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", ENTRY, *args], capture_output=True, text=True, cwd=cwd, check=False
-    )
 
 
 def tagged_copy(source: Path, tags: list[str | None], folder: Path) -> Path:

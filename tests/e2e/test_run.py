@@ -4,21 +4,18 @@ in real kernels, read back through the CLI."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
+from support import run_nbprov as nbprov
 from support import write_notebook
 
 pytestmark = pytest.mark.timeout(300)
 
 ROOT = Path(__file__).resolve().parents[2]
-# The console script's entry point, as the installed ``nbprov`` command calls it.
-ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def tagged_notebook(path: Path, sources: list[tuple[str, list[str]]]) -> Path:
@@ -29,16 +26,6 @@ def tagged_notebook(path: Path, sources: list[tuple[str, list[str]]]) -> Path:
             cell.metadata["tags"] = tags
         cells.append(cell)
     return write_notebook(path, cells)
-
-
-def nbprov(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", ENTRY, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
 
 
 def cli_json(db: Path, *args: str) -> Any:

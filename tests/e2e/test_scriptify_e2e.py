@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import run_nbprov as nbprov
 
 from nbprov.runs.execute import run_notebook
 
@@ -17,13 +18,6 @@ pytestmark = pytest.mark.timeout(600)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMOS = sorted((ROOT / "demo_notebooks").glob("*.ipynb"))
-ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
-
-
-def nbprov(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", ENTRY, *args], capture_output=True, text=True, cwd=cwd, check=False
-    )
 
 
 @pytest.fixture(scope="module")

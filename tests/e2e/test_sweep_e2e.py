@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from sweep_cli import check_linked, cli_json, nbprov, notebook
+from support import run_nbprov as nbprov
+from sweep_cli import check_linked, cli_json, notebook
 
 pytest.importorskip("optuna")
 pytestmark = pytest.mark.timeout(600)

@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from support import subprocess_env
-from sweep_cli import ENTRY, check_linked, cli_json, linked, nbprov, notebook
+from support import ENTRY, subprocess_env
+from support import run_nbprov as nbprov
+from sweep_cli import check_linked, cli_json, linked, notebook
 
 pytest.importorskip("optuna")
 pytestmark = pytest.mark.timeout(600)

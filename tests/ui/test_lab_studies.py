@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import LabServer, screenshot
+from support import ENTRY
 from test_lab import TIMEOUT_MS, Cells, _notebook, _open, _open_panel, _wait_for_text
 
 pytestmark = pytest.mark.timeout(300)
@@ -18,7 +19,6 @@ CELLS: Cells = [
     ("tags", "%tag_var alpha hyperparam\n%tag_var r2 metric", {}),
     ("r2", "r2 = 1 / (1 + alpha)", {}),
 ]
-ENTRY = "import sys; from nbprov.cli.main import main; sys.exit(main(sys.argv[1:]))"
 
 
 def test_a_search_and_its_charts_in_the_panel(lab_server: LabServer, page: Any) -> None:
