@@ -89,7 +89,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     variables = [
         [
             v["name"],
-            str(v["role"]),
+            str(v["role"]) + (f" ({v['direction']})" if v.get("direction") else ""),
             format_value(v["value"]),
             "" if v["execution_count"] is None else str(v["execution_count"]),
             str(len(v["history"])),

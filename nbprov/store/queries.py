@@ -72,13 +72,14 @@ def tagged_value_rows(*columns: Any) -> Select[Any]:
 
 
 def tagged_values(session: Session, trial_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Per trial: each tagged variable with its role, final value and history."""
+    """Per trial: each tagged variable with its role (and a metric's direction, when it
+    was tagged with one), final value and history."""
     ids = list(trial_ids)
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not ids:
         return out
     tags = session.execute(
-        select(VariableTag.trial_id, VariableTag.name, VariableTag.role)
+        select(VariableTag.trial_id, VariableTag.name, VariableTag.role, VariableTag.direction)
         .where(VariableTag.trial_id.in_(ids))
         .order_by(VariableTag.trial_id, VariableTag.name)
     ).all()
@@ -92,13 +93,14 @@ def tagged_values(session: Session, trial_ids: Iterable[int]) -> dict[int, list[
         history[(trial_id, name)].append(
             {"value": value, "exact": bool(exact), "execution_count": count}
         )
-    for trial_id, name, role in tags:
+    for trial_id, name, role, direction in tags:
         versions = history.get((trial_id, name), [])
         final = versions[-1] if versions else {"value": None, "exact": True}
         out[trial_id].append(
             {
                 "name": name,
                 "role": role,
+                "direction": direction,
                 "value": final["value"],
                 "exact": final["exact"],
                 "execution_count": final.get("execution_count"),
@@ -167,6 +169,7 @@ def show_trial(session: Session, trial: Trial) -> dict[str, Any]:
         {
             "name": t["name"],
             "role": t["role"],
+            "direction": t["direction"],
             "value": t["value"],
             "execution_count": t["execution_count"],
             "history": t["history"],

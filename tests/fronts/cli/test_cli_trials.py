@@ -89,6 +89,7 @@ def test_show_json_and_table(
     assert data["variables"][1] == {
         "name": "validation_accuracy",
         "role": "metric",
+        "direction": None,  # tagged without --max or --min
         "value": 0.8125,
         "execution_count": 4,
         "history": [{"execution_count": 4, "value": 0.8125}],

@@ -6,12 +6,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from support import flush, run
 
 import nbprov
+from nbprov.cli.main import main
 from nbprov.core.compare import compare
+from nbprov.core.trials import show_trial
 from nbprov.notebook.compare_widget import table_html
 
 
@@ -123,3 +126,16 @@ def test_rows_without_a_direction_fall_back_to_the_name() -> None:
     }
     page = table_html({"trials": [1, 2], "trial_info": [{"id": 1}, {"id": 2}], "rows": [row]})
     assert 'class="nbprov-better" title="better: lower is better (from its name)"' in page
+
+
+def test_show_says_each_metric_direction(
+    shell: InteractiveShell, store_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, "%tag_var r2 metric --max\n%tag_var acc metric\nr2 = 0.5\nacc = 0.9")
+    flush(shell)
+    record = show_trial(1, db=str(store_path))
+    assert {v["name"]: v["direction"] for v in record["variables"]} == {"r2": "max", "acc": None}
+    assert main(["show", "1", "--db", str(store_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.split()[:2] == ["r2", "metric"] and "(max)" in line for line in lines)
+    assert any(line.split()[:3] == ["acc", "metric", "0.9"] for line in lines)
