@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, String, and_, func, literal, select
 from sqlalchemy.orm import Session, defer
 
 from nbprov.store.engine import StoreError
@@ -71,15 +71,20 @@ def tagged_value_rows(*columns: Any) -> Select[Any]:
     )
 
 
-def tagged_values(session: Session, trial_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Per trial: each tagged variable with its role (and a metric's direction, when it
-    was tagged with one), final value and history."""
+def tagged_values(
+    session: Session, trial_ids: Iterable[int], *, directions: bool = False
+) -> dict[int, list[dict[str, Any]]]:
+    """Per trial: each tagged variable with its role, final value and history, and with
+    ``directions`` a metric's direction (None when it was tagged without one)."""
     ids = list(trial_ids)
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not ids:
         return out
+    # Only ``show`` prints directions: a listing must not read (and fail on) a column
+    # it does not show, as the quick listing does not read it either.
+    direction_column = VariableTag.direction if directions else literal(None, String)
     tags = session.execute(
-        select(VariableTag.trial_id, VariableTag.name, VariableTag.role, VariableTag.direction)
+        select(VariableTag.trial_id, VariableTag.name, VariableTag.role, direction_column)
         .where(VariableTag.trial_id.in_(ids))
         .order_by(VariableTag.trial_id, VariableTag.name)
     ).all()
@@ -143,7 +148,7 @@ def activations_with_source(session: Session, trial_id: int) -> list[Any]:
 
 def show_trial(session: Session, trial: Trial) -> dict[str, Any]:
     """The documented ``nbprov show`` object: the trial, its activations and variables."""
-    tags = tagged_values(session, [trial.id]).get(trial.id, [])
+    tags = tagged_values(session, [trial.id], directions=True).get(trial.id, [])
     record = trial_record(trial, tags)
     record["uuid"] = trial.uuid
     record["environment"] = trial.environment or {}

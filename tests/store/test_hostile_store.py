@@ -163,6 +163,8 @@ CASES = [
     ("variable_tag", "role", None),
     ("variable_tag", "role", ESC),
     ("variable_tag", "name", None),
+    ("variable_tag", "direction", BadText(b"\x80")),
+    ("variable_tag", "direction", "sideways" + ESC),
     ("nbprov_meta", "value", "abc"),
 ]
 
