@@ -89,7 +89,7 @@ _bench_cpu_start = _bench_thread_cpu()
 _bench_wprofile = _bench_cprofile.Profile()
 _bench_write = _bench_writer._write
 if _BENCH_PROFILE:
-    _bench_writer._write = lambda ops: _bench_wprofile.runcall(_bench_write, ops)
+    _bench_writer._write = lambda ops, **kw: _bench_wprofile.runcall(_bench_write, ops, **kw)
 """
 
 REPORT = """\

@@ -27,6 +27,7 @@ from nbprov.capture.environment import base_facts, git_state, imported_packages
 from nbprov.capture.privacy import is_secret_name, redacted
 from nbprov.capture.source import storable, storable_or_none
 from nbprov.capture.values import summarize, type_name
+from nbprov.kernel.shared_parse import SharedParse
 from nbprov.lineage.protocol import CellAccess, CellTracer
 from nbprov.store.activations import (
     FinishedCells,
@@ -180,6 +181,7 @@ class Recorder:
         self._last_end = time.monotonic()
         self.writer = BackgroundWriter(self._open_store, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
         self._tracer: CellTracer | None = None
+        self._parse: SharedParse | None = None  # made with the tracer
         if _tracing():
             threading.Thread(target=_warm_up, name="nbprov-warm-up", daemon=True).start()
         self._warned = False
@@ -201,7 +203,10 @@ class Recorder:
         if self._tracer is None and _tracing():
             from nbprov.lineage.tracer import Tracer
 
-            self._tracer = Tracer(self.shell)
+            if hasattr(getattr(self.shell, "compile", None), "ast_parse"):
+                self._parse = SharedParse(self.shell)
+                self._parse.install()
+            self._tracer = Tracer(self.shell, self._parse.parse if self._parse else None)
         return self._tracer
 
     @functools.cached_property
@@ -254,6 +259,8 @@ class Recorder:
         ):
             with contextlib.suppress(ValueError):
                 self.shell.events.unregister(event, callback)
+        if self._parse is not None:
+            self._parse.uninstall()
 
     def close(self, timeout: float = 10.0) -> None:
         """End the trial (and the running cell, when closed from inside one), write
@@ -395,6 +402,8 @@ class Recorder:
         finally:
             self._cell = None
             self._last_end = time.monotonic()
+            if self._parse is not None:
+                self._parse.forget()
         self._report_writer_errors()
 
     def _pre_run_cell(self, info: Any) -> None:
@@ -417,15 +426,17 @@ class Recorder:
         self.writer.watch(
             RunningRow(pending), RUNNING_ROW_DELAY, wanted=lambda: pending.ending is None
         )
-        if self.tracer is not None:
-            transformed = source
-            if _IPYTHON_SYNTAX.search(source):  # plain Python needs no transforming
-                try:
+        tracer = self.tracer
+        if tracer is not None:
+            # IPython 9 says how it transformed the cell; 8 transforms after this hook.
+            transformed = getattr(info, "transformed_cell", None) or source
+            if transformed is source and _IPYTHON_SYNTAX.search(source):
+                try:  # plain Python needs no transforming
                     transformed = self.shell.transform_cell(source)
                 except Exception:
                     transformed = source
             try:
-                self.tracer.before_cell(source, transformed, self.shell.user_ns)
+                tracer.before_cell(source, transformed, self.shell.user_ns)
                 cell.traced = True
             except Exception as exc:  # the cell is recorded all the same, untraced
                 self._warn(exc)

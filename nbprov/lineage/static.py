@@ -13,7 +13,7 @@ slicer uses it to follow only the inputs of the variable it needs when a cell wr
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -787,16 +787,29 @@ def _class_body_loads(cls: ast.ClassDef) -> set[str]:
 
 def analyze(source: str) -> CellFacts:
     """Static facts of a cell's (IPython-transformed) source; never raises."""
-    return _analyze_cached(source)
+    return _ANALYSES.facts(source)
 
 
-@lru_cache(maxsize=1024)
-def _analyze_cached(source: str) -> CellFacts:
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
-        return CellFacts(parsed=False, dynamic=True)
-    return _inert_facts(tree) or _full_facts(tree)
+class CellAnalyses:
+    """Facts of cells by source text, the most recent ``size`` kept (a cell run again is
+    not analysed again), parsed by ``parse``: in a kernel, the shell's own parser, whose
+    tree IPython then compiles (see :mod:`nbprov.kernel.shared_parse`)."""
+
+    def __init__(self, parse: Callable[[str], ast.AST] = ast.parse, size: int = 1024) -> None:
+        self._parse = parse
+        self.facts: Callable[[str], CellFacts] = lru_cache(maxsize=size)(self._analyze)
+
+    def _analyze(self, source: str) -> CellFacts:
+        try:
+            tree = self._parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return CellFacts(parsed=False, dynamic=True)
+        if not isinstance(tree, ast.Module):
+            return CellFacts(parsed=False, dynamic=True)
+        return _inert_facts(tree) or _full_facts(tree)
+
+
+_ANALYSES = CellAnalyses()
 
 
 def _inert_facts(tree: ast.Module) -> CellFacts | None:

@@ -18,6 +18,7 @@ traced).
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from nbprov.lineage.history import OutputHistory
 from nbprov.lineage.namespace_keys import KeyChanges, KeysBefore, NamespaceKeys
 from nbprov.lineage.protocol import CellAccess
 from nbprov.lineage.state_tokens import state_token
-from nbprov.lineage.static import CellFacts, analyze
+from nbprov.lineage.static import CellAnalyses, CellFacts, analyze
 
 RANDOM_NUMPY = "random:numpy"
 RANDOM_STDLIB = "random:random"
@@ -63,7 +64,10 @@ class _Before:
 class Tracer:
     """Implements :class:`nbprov.lineage.protocol.CellTracer` for one shell."""
 
-    def __init__(self, shell: Any = None) -> None:
+    def __init__(self, shell: Any = None, parse: Callable[[str], ast.AST] | None = None) -> None:
+        # A cell's static facts, from its source; ``parse`` is the shell's own parser,
+        # whose trees IPython is lent (see nbprov.kernel.shared_parse).
+        self._analyze = analyze if parse is None else CellAnalyses(parse).facts
         hidden = getattr(shell, "user_ns_hidden", None)
         self._hidden: dict[str, Any] = hidden if isinstance(hidden, dict) else {}
         # A stack: a magic such as %%capture runs its body as a nested cell.
@@ -82,7 +86,7 @@ class Tracer:
     def before_cell(
         self, raw_source: str, transformed_source: str, user_ns: dict[str, Any]
     ) -> None:
-        facts = analyze(transformed_source)
+        facts = self._analyze(transformed_source)
         ns = user_ns
         if facts.inert is not None and inert.holds_plain_values(facts.inert, ns):
             self._stack.append(self._inert_before(facts, ns))
