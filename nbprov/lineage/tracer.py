@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from nbprov.capture.ipython_names import HISTORY_NAME
@@ -38,6 +40,11 @@ RANDOM_STDLIB = "random:random"
 
 # The file log of a cell that cannot open files: never started, never written to.
 _NO_FILES = files.FileLog()
+_NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
+
+
+def _no_entries() -> Mapping[str, Any]:
+    return _NO_ENTRIES
 
 
 @dataclass
@@ -52,12 +59,13 @@ class _Before:
     std_rng: int | None
     files: files.FileLog
     watch_all: bool = False
-    closures: dict[str, str] = field(default_factory=dict)
-    parts: dict[str, parts.RootParts] = field(default_factory=dict)
-    history: set[str] = field(default_factory=set)
+    # Read-only once made; the defaults are shared (most cells are inert and need none).
+    closures: Mapping[str, str] = field(default_factory=_no_entries)
+    parts: Mapping[str, parts.RootParts] = field(default_factory=_no_entries)
+    history: AbstractSet[str] = frozenset()
     watch: calls.CallWatch | None = None
     code_reads: set[calls.Read] | None = None  # what the watch saw notebook code read
-    class_prints: dict[str, str | None] = field(default_factory=dict)
+    class_prints: Mapping[str, str | None] = field(default_factory=_no_entries)
     inert: bool = False  # see nbprov.lineage.inert: nothing but binds and loads to find
 
 

@@ -62,22 +62,22 @@ class DriverStatement:
             raise ValueError(f"{dialect.name} does not take positional parameters")
         self.sql = str(compiled)
         self.names: list[str] = list(compiled.positiontup)
-        self._processors: list[Callable[[Any], Any] | None] = [
+        processors: list[Callable[[Any], Any] | None] = [
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self.names
         ]
+        # Most columns have no processor: only those that do are visited per row.
+        self._processed = [(i, p) for i, p in enumerate(processors) if p is not None]
 
-    def parameters(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    def parameters(self, row: Mapping[str, Any]) -> list[Any]:
+        values = [row.get(name) for name in self.names]
         # Every processor sees None too, as SQLAlchemy's own execution would have it: a
         # JSON column turns it into ``null``, the others pass it on as SQL NULL.
-        return tuple(
-            value if process is None else process(value)
-            for process, value in zip(
-                self._processors, (row.get(name) for name in self.names), strict=True
-            )
-        )
+        for index, process in self._processed:
+            values[index] = process(values[index])
+        return values
 
-    def many(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    def many(self, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
         return [self.parameters(row) for row in rows]
 
 

@@ -193,3 +193,22 @@ def test_the_short_analysis_says_what_the_full_one_says(statements: list[str]) -
     assert short is not None
     full = static._full_facts(tree)
     assert dataclasses.replace(short, inert=None) == full
+
+
+@pytest.mark.parametrize("source", INERT)
+def test_an_inert_cells_facts_are_plain_frozen_facts(source: str) -> None:
+    """Made without the dataclass's init, they still compare, read and refuse changes
+    as facts made with it do."""
+    facts = static._inert_facts(ast.parse(source))
+    assert facts is not None
+    fields = {f.name: getattr(facts, f.name) for f in dataclasses.fields(static.CellFacts)}
+    assert static.CellFacts(**fields) == facts
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        facts.binds = frozenset()  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        facts.methods["a"] = frozenset()  # type: ignore[index]
+
+
+def test_quick_facts_refuse_a_field_that_does_not_exist() -> None:
+    with pytest.raises(TypeError, match="bindz"):
+        static._quick_facts(bindz=frozenset())
