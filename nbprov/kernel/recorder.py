@@ -59,6 +59,10 @@ _IPYTHON_SYNTAX = re.compile(r"[%!?]")
 OPEN_WAIT = 1.5
 
 
+# What an untraced cell did, as far as anyone can tell: nothing (never changed).
+_NO_ACCESS = CellAccess()
+
+
 class NbprovRecordingWarning(UserWarning):
     """Shown once when recording fails; the user's cell is unaffected."""
 
@@ -181,8 +185,9 @@ class Recorder:
         self._last_end = time.monotonic()
         self.writer = BackgroundWriter(self._open_store, poll=RUNNING_ROW_DELAY, quiet=self._quiet)
         self._tracer: CellTracer | None = None
+        self._tracing = _tracing()  # read once: the hooks ask for the tracer every cell
         self._parse: SharedParse | None = None  # made with the tracer
-        if _tracing():
+        if self._tracing:
             threading.Thread(target=_warm_up, name="nbprov-warm-up", daemon=True).start()
         self._warned = False
         self.froze_gc = False  # set by the loader (see nbprov.kernel.gc_freeze)
@@ -200,7 +205,7 @@ class Recorder:
     @property
     def tracer(self) -> CellTracer | None:
         """The dependency tracer (None with ``NBPROV_TRACE=0``), made for the first cell."""
-        if self._tracer is None and _tracing():
+        if self._tracer is None and self._tracing:
             from nbprov.lineage.tracer import Tracer
 
             if hasattr(getattr(self.shell, "compile", None), "ast_parse"):
@@ -453,12 +458,15 @@ class Recorder:
             status = "interrupted"
         else:
             status = "error"
-        self.trial.last_status = status
-        self.trial.last_end = time.time()
-        access = CellAccess()
-        if self.tracer is not None and cell.traced:
+        trial = self.trial
+        trial.last_status = status
+        trial.last_end = time.time()
+        pending = cell.pending
+        tracer = self._tracer
+        access = _NO_ACCESS
+        if tracer is not None and cell.traced:
             try:
-                access = self.tracer.after_cell(self.shell.user_ns, result.error_in_exec)
+                access = tracer.after_cell(self.shell.user_ns, result.error_in_exec)
             except Exception as exc:
                 self._warn(exc)
         ending: dict[str, Any] = {
@@ -468,26 +476,27 @@ class Recorder:
             "error_type": type(error).__name__ if error is not None else None,
             "error_message": _error_message(error),
         }
-        if result.execution_count is not None:
-            if cell.execution_count is not None:
-                self._count_ahead += cell.execution_count - result.execution_count
-            cell.pending.execution_count = result.execution_count
+        count = result.execution_count
+        if count is not None:
+            if pending.execution_count is not None:
+                self._count_ahead += pending.execution_count - count
+            pending.execution_count = count
         # Every ending names every column it sets, so a burst's updates share one statement.
-        ending["execution_count"] = cell.execution_count
-        if cell.trial is self.trial.ref:
+        ending["execution_count"] = pending.execution_count
+        if pending.trial is trial.ref:
             changed = access.binds | access.mutates
-            reached = access.reads | changed if self.tracer is not None else None
-            cell.values.update(self._value_rows(changed, cell, reached))
+            reached = access.reads | changed if tracer is not None else None
+            values = cell.values
+            values.update(self._value_rows(changed, cell, reached))
             for name in changed:
-                row = cell.values.get(name)
-                self.trial.writers[name] = (cell.pending, bool(row and row["exact"]))
-        pending = cell.pending
+                row = values.get(name)
+                trial.writers[name] = (pending, bool(row and row["exact"]))
         pending.accesses = access.by_kind()
         pending.values = list(cell.values.values())
         pending.ending = ending  # set last: the writer reads it as "the cell has ended"
         if self._finished.add(pending):
             self.writer.submit_deferred(self._finished)
-            self.writer.submit_deferred(self.trial.progress)
+            self.writer.submit_deferred(trial.progress)
         if len(sys.modules) != self._modules_seen:
             self._modules_seen = len(sys.modules)
             self._refresh_environment()

@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # SQLAlchemy is used on the writer's thread only
     from sqlalchemy import Connection, Engine
@@ -68,8 +68,7 @@ class _WhenQuiet:
     op: Operation
 
 
-@dataclass(frozen=True)
-class _Watch:
+class _Watch(NamedTuple):  # set for every cell: a tuple is the cheapest to make
     due: float
     op: Operation
     wanted: Callable[[], bool]
