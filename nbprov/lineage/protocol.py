@@ -37,23 +37,21 @@ class CellAccess:
     deletes: set[str] = field(default_factory=set)
 
     def by_kind(self) -> list[tuple[str, set[str]]]:
-        """(kind, names) pairs, unsorted: cheap enough for the kernel's thread."""
-        return [
-            (READ, self.reads),
-            (BIND, self.binds),
-            (MUTATE, self.mutates),
-            (DELETE, self.deletes),
-        ]
+        """(kind, names) pairs of the kinds the cell did, unsorted: cheap enough for the
+        kernel's thread, and the fewer objects kept until the write the better."""
+        out = []
+        for kind, names in zip(ACCESS_KINDS, self._sets(), strict=True):
+            if names:
+                out.append((kind, names))
+        return out
+
+    def _sets(self) -> tuple[set[str], set[str], set[str], set[str]]:
+        return self.reads, self.binds, self.mutates, self.deletes
 
     def rows(self) -> list[tuple[str, str]]:
         """(name, kind) pairs in a stable order, for storage."""
         out: list[tuple[str, str]] = []
-        for kind, names in (
-            (READ, self.reads),
-            (BIND, self.binds),
-            (MUTATE, self.mutates),
-            (DELETE, self.deletes),
-        ):
+        for kind, names in zip(ACCESS_KINDS, self._sets(), strict=True):
             out.extend((name, kind) for name in sorted(names))
         return out
 
