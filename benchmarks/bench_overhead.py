@@ -51,7 +51,7 @@ if os.environ.get("NBPROV_BENCH_INSTALLED") != "1":  # else: the installed nbpro
 from lockstep import Variant, run_side_by_side  # noqa: E402
 from notebooks import NOTEBOOKS, load_only, strip_nbprov  # noqa: E402
 
-TARGETS = {"tiny": 1.10, "heavy": 1.03}
+TARGETS = {"tiny": 1.05, "heavy": 1.03}
 STORE_TARGET_BYTES = 100_000
 SCHEMA_TABLES = {"nbprov_meta", "alembic_version"}
 

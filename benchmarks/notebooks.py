@@ -131,7 +131,7 @@ def demo(name: str) -> Callable[[], Any]:
 
 
 #: Benchmark name -> (builder, kind). "heavy" notebooks have the 1.03x target,
-#: "tiny" the 1.10x one.
+#: "tiny" the 1.05x one.
 NOTEBOOKS: dict[str, tuple[Callable[[], Any], str]] = {
     "tiny_300": (tiny_cells, "tiny"),
     "loops": (loops, "heavy"),
