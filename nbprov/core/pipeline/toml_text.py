@@ -13,7 +13,8 @@ from typing import Any
 
 __all__ = ["toml_document", "toml_value"]
 
-BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# fullmatch: "$" would also match before a final newline, and "0\n" is no bare key.
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _string(text: str) -> str:
@@ -23,7 +24,7 @@ def _string(text: str) -> str:
 
 
 def _key(text: str) -> str:
-    return text if BARE_KEY.match(text) else _string(text)
+    return text if BARE_KEY.fullmatch(text) else _string(text)
 
 
 def toml_value(value: Any) -> str | None:

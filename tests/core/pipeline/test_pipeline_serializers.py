@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from nbprov.core.pipeline import serializers
@@ -84,6 +84,7 @@ def test_tuples_are_not_turned_into_lists(tmp_path: Path) -> None:
 
 
 @given(json_values)
+@example({"0\n": False})  # a key ending in a newline is no bare key
 def test_toml_values_parse_back(value: Any) -> None:
     if sys.version_info < (3, 11):
         pytest.skip("tomllib is Python 3.11+")
