@@ -69,6 +69,12 @@ class PendingCell:
             self._digest = cell_hash(self.source)
         return self._digest
 
+    def written(self) -> None:
+        """Its rows are in the store: let its accesses and values go. The recorder keeps
+        the cell (as the last writer of each name it bound) for its id, count and seq."""
+        self.accesses = ()
+        self.values = []
+
     def start_row(self) -> dict[str, Any]:
         """The activation columns known when the cell started."""
         return {
@@ -333,6 +339,8 @@ class FinishedCells:
 
     def committed(self) -> None:
         self.sources.stored(self._code)
+        for cell in self._in_transaction:
+            cell.written()
         self._in_transaction, self._given_ids, self._code = [], [], []
 
 

@@ -156,6 +156,25 @@ def test_tagging_an_existing_string_stores_it_exactly_at_the_cell_that_made_it(
     assert [v["execution_count"] for v in found["solver"]["history"]] == [2]
 
 
+def test_a_written_cell_lets_its_rows_go_and_can_still_be_tagged_later(
+    shell: InteractiveShell,
+) -> None:
+    run(shell, "solver = 'lbfgs'")
+    flush(shell)
+    recorder = nbprov.get_recorder(shell)
+    assert recorder is not None
+    made_by, _exact = recorder.trial.writers["solver"]
+    # Kept as the name's last writer, without the rows already in the store.
+    assert made_by.id is not None
+    assert (list(made_by.accesses), made_by.values) == ([], [])
+    run(shell, "%tag_var solver hyperparam")
+    found = variables(shell)
+    assert found["solver"]["value"] == "lbfgs"
+    assert [v["execution_count"] for v in found["solver"]["history"]] == [2]
+    binds = [a for a in activations(shell) if a["execution_count"] == 2]
+    assert len(binds) == 1
+
+
 def test_tagging_a_value_changed_since_it_was_recorded_records_it_now(
     shell: InteractiveShell,
 ) -> None:
