@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
 from nbprov.render.terminal import neutralise
@@ -25,6 +26,18 @@ def split_line(line: str) -> list[str]:
         return shlex.split(line)
     except ValueError as exc:  # "No closing quotation", "No escaped character"
         raise BadUsage(f"{str(exc).lower()} in {neutralise(line)!r}") from exc
+
+
+def dropped_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The single-valued positionals ``parser`` left as an empty list: Python 3.11's
+    argparse drops a second ``--`` meant as a value (``%tag_var x -- --``)."""
+    return [
+        action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+        for action in parser._actions
+        if action.nargs is None
+        and not action.option_strings
+        and isinstance(getattr(args, action.dest, None), list)
+    ]
 
 
 class HelpShown(Exception):
@@ -45,6 +58,15 @@ class RaisingParser(argparse.ArgumentParser):
 
 class CommandParser(argparse.ArgumentParser):
     """An argument parser for the shell: one line on stderr and status 2 for bad usage."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        missing = dropped_values(self, parsed)
+        if missing:
+            self.error(f"{missing[0]} is missing")
+        return parsed, extras
 
     def error(self, message: str) -> NoReturn:
         text = neutralise(f"{self.prog}: {message} (see {self.prog} --help)")

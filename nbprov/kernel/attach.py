@@ -74,3 +74,11 @@ def recorder_of(shell: Any = None) -> Recorder | None:
 
         shell = get_ipython()  # type: ignore[no-untyped-call,unused-ignore]
     return getattr(shell, ATTRIBUTE, None) if shell is not None else None
+
+
+def flush_before_shutdown(timeout: float) -> bool:
+    """Write everything the recorder holds, for a runner about to shut the kernel down:
+    the exit handler gives the writer only ``EXIT_TIMEOUT`` seconds, which a store still
+    opening may need more than. True when written (or when nbprov is not recording)."""
+    recorder = recorder_of()
+    return True if recorder is None else recorder.writer.flush(timeout)

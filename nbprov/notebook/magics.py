@@ -20,6 +20,7 @@ from nbprov.render.tables import FORMATS
 from nbprov.render.terminal import cut, has_control, neutralise
 from nbprov.runs.sweep.options import Option
 from nbprov.runs.sweep.options import options as sweep_options
+from nbprov.usage import dropped_values
 
 if TYPE_CHECKING:
     from nbprov.notebook.compare_widget import CompareView
@@ -64,11 +65,15 @@ def _is_utf8(text: str) -> bool:
 def _parse(magic: Any, line: str) -> Any:
     """The magic's arguments; an unclosed quote is a usage error like any other."""
     try:
-        return parse_argstring(magic, line)
+        args = parse_argstring(magic, line)
     except ValueError as exc:  # shlex: "No closing quotation", "No escaped character"
         raise UsageError(f"{str(exc).lower()} in {neutralise(line)!r}") from exc
     except UsageError as exc:  # argparse's message quotes the line as typed
         raise UsageError(neutralise(str(exc))) from None
+    missing = dropped_values(magic.parser, args)
+    if missing:
+        raise UsageError(f"{missing[0]} is missing in {neutralise(line)!r}")
+    return args
 
 
 class _exclusive(ArgMethodWrapper):

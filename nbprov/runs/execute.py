@@ -361,6 +361,13 @@ def run_notebook(
         options["km"] = _ipc_kernel_manager(kernel_name or _notebook_kernel(nb), sockets.name)
     client = NotebookClient(nb, **options)
     client.owns_km = True  # shut down the kernel made here, as nbclient does its own
+    shut_down = client._async_cleanup_kernel
+
+    async def flush_then_shut_down() -> None:
+        await _flush_recorder(client)
+        await shut_down()
+
+    client._async_cleanup_kernel = flush_then_shut_down  # type: ignore[method-assign]
 
     start = datetime.now()
     failure: CellFailure | None = None
@@ -443,6 +450,35 @@ def kernel_cpu(client: Any) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError, AttributeError):
         return None
+
+
+# Evaluated silently in the kernel before it is shut down (no activation, no name bound).
+_FLUSH = (
+    "__import__('nbprov.kernel.attach').kernel.attach.flush_before_shutdown({timeout}) "
+    "if 'nbprov' in __import__('sys').modules else None"
+)
+FLUSH_TIMEOUT = 60.0
+
+
+async def _flush_recorder(client: Any) -> None:
+    """Let the kernel's recorder write all it holds before the kernel is shut down, so a
+    store that is slow to open does not lose the trial; never raises."""
+    import asyncio
+
+    from nbclient.util import ensure_async
+
+    try:
+        kc = client.kc
+        if kc is None or not await ensure_async(client.km.is_alive()):
+            return
+        msg_id = kc.execute(_FLUSH.format(timeout=FLUSH_TIMEOUT), silent=True, store_history=False)
+        deadline = asyncio.get_running_loop().time() + FLUSH_TIMEOUT + 5
+        while (left := deadline - asyncio.get_running_loop().time()) > 0:
+            reply = await ensure_async(kc.get_shell_msg(timeout=left))
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return
+    except Exception:  # a kernel gone or deaf (queue.Empty): shut it down all the same
+        return
 
 
 def _startup_message(exc: BaseException, env: Mapping[str, str]) -> str:

@@ -226,3 +226,31 @@ def test_parameters_are_injected_and_recorded(
     assert trial["metrics"] == {"score": 8.0}
     # The notebook on disk keeps its own parameters.
     assert len(code_cells(nb_path)) == 3
+
+
+def test_the_kernel_writes_everything_before_it_is_shut_down(tmp_path: Path) -> None:
+    """At exit the recorder gives its writer only a few seconds; the runner first asks
+    the kernel to write everything, so a writer that is slow then loses nothing. Here
+    the exit allows no time at all, and the writer is held up behind a slow operation
+    when the last cell ends."""
+    nb_path = write_notebook(
+        tmp_path / "slow.ipynb",
+        [
+            new_code_cell("%tag_var answer metric\nanswer = 41"),
+            new_code_cell(
+                "import time\nimport nbprov\nimport nbprov.kernel.attach as attach\n"
+                "attach.EXIT_TIMEOUT = 0.0\n"
+                "nbprov.get_recorder().writer.submit(lambda conn: time.sleep(5))"
+            ),
+            new_code_cell("answer += 1"),
+        ],
+    )
+    db = tmp_path / "store.db"
+
+    result = run_notebook(nb_path, db=db, trial_name="slow-writer")
+
+    assert result.ok, result.describe_failure()
+    (trial,) = cli_json(db, "trials")
+    assert trial["metrics"] == {"answer": 42}
+    shown = cli_json(db, "show", "latest")
+    assert [a["execution_count"] for a in shown["activations"]] == [1, 2, 3]

@@ -176,3 +176,14 @@ def test_any_arguments_end_in_output_or_one_line(
         assert not raw_controls(outcome.out), (argv, outcome.out)
     assert not raw_controls(outcome.err), (argv, outcome.err)
     assert os.getcwd() == str(tmp_path)
+
+
+@pytest.mark.parametrize("command", ["deps", "scriptify"])
+def test_a_second_double_dash_is_a_missing_value(db: str, command: str) -> None:
+    """Python 3.11's argparse drops a second ``--`` given as a value and leaves an empty
+    list where the value belongs; the command says the value is missing."""
+    argv = [command, "--db", db, "latest", "--", "--"]
+    outcome = run_cli(argv)
+    assert_clean_failure(outcome, argv)
+    assert outcome.code == 2
+    assert "NAME is missing" in outcome.err

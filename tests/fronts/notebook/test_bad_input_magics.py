@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from bad_input import raw_controls
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -114,6 +114,8 @@ WORDS = st.lists(st.one_of(st.sampled_from(PIECES), FREE_TEXT), max_size=5)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(magic=st.sampled_from(MAGICS), words=WORDS)
+# Python 3.11's argparse leaves an empty list for a value given as a second "--".
+@example(magic="tag_var", words=["x", "--", "--"])
 def test_any_line_runs_or_is_a_usage_error(
     magic_shell: InteractiveShell, capsys: pytest.CaptureFixture[str], magic: str, words: list[str]
 ) -> None:
