@@ -324,6 +324,7 @@ def run_notebook(
         arguments = [*EXTENSION_ARGUMENTS, *arguments]
 
     started: list[int] = []
+    replied: list[int] = []  # cells whose execute reply came: the kernel is free again
     cpu: list[float | None] = [None, None]  # kernel CPU seconds: first start, last reply
 
     def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
@@ -343,6 +344,7 @@ def run_notebook(
 
     def on_cell_executed(cell: NotebookNode, cell_index: int, execute_reply: object) -> None:
         cpu[1] = kernel_cpu(client)
+        replied.append(cell_index)
 
     options: dict[str, Any] = {
         "timeout": timeout,
@@ -364,7 +366,9 @@ def run_notebook(
     shut_down = client._async_cleanup_kernel
 
     async def flush_then_shut_down() -> None:
-        await _flush_recorder(client)
+        # Not while a cell still runs (a timeout): the request would wait for that cell.
+        if len(replied) == len(started):
+            await _flush_recorder(client)
         await shut_down()
 
     client._async_cleanup_kernel = flush_then_shut_down  # type: ignore[method-assign]
