@@ -98,16 +98,24 @@ import pstats as _bench_pstats
 for _bench_event in ("pre_execute", "pre_run_cell", "post_run_cell", "post_execute"):
     get_ipython().events.callbacks[_bench_event] = []
 _bench_total = 0.0
-print("callback time over the measured cells (ms): total / per cell / max")
+import statistics as _bench_statistics
+
+print("callback time over the measured cells (ms): total / per cell / median / max")
 for _bench_label, _bench_list in sorted(_bench_times.items()):
     _bench_sum = sum(_bench_list)
     _bench_total += _bench_sum
-    print(f"  {_bench_label:<60} {_bench_sum * 1e3:9.1f} {_bench_sum * 1e3 / len(_bench_list):8.3f}"
+    print(f"  {_bench_label:<56} {_bench_sum * 1e3:9.1f} {_bench_sum * 1e3 / len(_bench_list):8.3f}"
+          f" {_bench_statistics.median(_bench_list) * 1e3:8.3f}"
           f" {max(_bench_list) * 1e3:8.1f}  (n={len(_bench_list)})")
-print(f"  {'all callbacks':<60} {_bench_total * 1e3:9.1f}")
+print(f"  {'all callbacks':<56} {_bench_total * 1e3:9.1f}")
 for _bench_label, _bench_list in sorted(_bench_times.items()):
     if len(_bench_list) <= 40 and sum(_bench_list) > 0.01:
         print(f"  per cell, {_bench_label} (ms):", " ".join(f"{t * 1e3:.1f}" for t in _bench_list))
+for _bench_label, _bench_list in sorted(_bench_times.items()):
+    if len(_bench_list) > 40 and sum(_bench_list) > 0.01:
+        _bench_slow = sorted(range(len(_bench_list)), key=_bench_list.__getitem__)[-5:][::-1]
+        print(f"  slowest, {_bench_label} (cell: ms):",
+              " ".join(f"{i + 1}: {_bench_list[i] * 1e3:.2f}" for i in _bench_slow))
 _bench_writer.flush()
 for _bench_name, (_bench_user, _bench_sys) in _bench_thread_cpu().items():
     _bench_user -= _bench_cpu_start.get(_bench_name, (0.0, 0.0))[0]

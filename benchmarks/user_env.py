@@ -12,7 +12,8 @@ Usage::
     python benchmarks/user_env.py bench_overhead.py --reps 5 --only tiny_300
     python benchmarks/user_env.py --keep /tmp/nbprov-user-env bench_startup.py
 
-``--keep DIR`` reuses (or creates) the environment in DIR instead of a temporary one.
+``--keep DIR`` reuses (or creates) the environment in DIR instead of a temporary one; a
+reused one gets a new wheel of the checkout each time.
 """
 
 from __future__ import annotations
@@ -50,15 +51,38 @@ def build_wheel(python: Path, source: Path, out: Path, *, lab: bool = True) -> P
 
 
 def build_environment(
-    where: Path, source: Path = ROOT, *, constraints: Path | None = None, lab: bool = True
+    where: Path,
+    source: Path = ROOT,
+    *,
+    constraints: Path | None = None,
+    lab: bool = True,
+    refresh: bool = False,
 ) -> Path:
     """A fresh venv at ``where`` with nbprov's wheel and a user's packages; its python.
 
     The wheel is built from ``source``; ``constraints`` (a pip constraints file, such as
-    another environment's ``pip freeze``) pins the versions of everything else.
+    another environment's ``pip freeze``) pins the versions of everything else. An
+    environment already at ``where`` is reused as it is, or, with ``refresh``, given a
+    wheel of ``source`` as it is now (the rest of it unchanged).
     """
     python = where / "bin" / "python"
     if python.exists():
+        if refresh:
+            with tempfile.TemporaryDirectory(prefix="nbprov-wheel-") as out:
+                wheel = build_wheel(python, source, Path(out), lab=lab)
+                subprocess.run(
+                    [
+                        str(python),
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        "--no-deps",
+                        "--force-reinstall",
+                        str(wheel),
+                    ],
+                    check=True,
+                )
         return python
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
     wheel = build_wheel(python, source, where / "wheels", lab=lab)
@@ -86,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="nbprov-user-env-") as scratch:
         where = options.keep or Path(scratch) / "venv"
-        python = build_environment(where)
+        # A kept environment gets the checkout's nbprov as it is now, never an old one.
+        python = build_environment(where, refresh=True)
         env = benchmark_env(python)
         # Run from outside the checkout so that `import nbprov` finds the installed wheel.
         return subprocess.run(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 ENV_PATTERN = "NBPROV_SECRET_NAMES"
@@ -26,13 +27,24 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def is_secret_name(name: str) -> bool:
-    return _matches(os.environ.get(ENV_PATTERN) or DEFAULT_PATTERN, name)
+    return secret_test()(name)
 
 
-@functools.lru_cache(maxsize=4096)
-def _matches(pattern: str, name: str) -> bool:
-    """Asked for each changed variable after each cell: the same few names, over and over."""
-    return _compiled(pattern).search(name) is not None
+def secret_test() -> Callable[[str], bool]:
+    """The test of the current setting: read the setting once, then ask of many names."""
+    return _test(os.environ.get(ENV_PATTERN) or DEFAULT_PATTERN)
+
+
+@functools.lru_cache(maxsize=8)
+def _test(pattern: str) -> Callable[[str], bool]:
+    search = _compiled(pattern).search
+
+    # Asked for each changed variable after each cell: the same few names, over and over.
+    @functools.lru_cache(maxsize=4096)
+    def matches(name: str) -> bool:
+        return search(name) is not None
+
+    return matches
 
 
 def redacted(type_name: str) -> dict[str, Any]:

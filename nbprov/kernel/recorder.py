@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbprov.capture.environment import base_facts, git_state, imported_packages
-from nbprov.capture.privacy import is_secret_name, redacted
+from nbprov.capture.privacy import redacted, secret_test
 from nbprov.capture.source import storable, storable_or_none
 from nbprov.capture.values import summarize, type_name
 from nbprov.kernel.shared_parse import SharedParse
@@ -67,7 +67,7 @@ class NbprovRecordingWarning(UserWarning):
     """Shown once when recording fails; the user's cell is unaffected."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cell:
     """The running cell, as the hooks see it."""
 
@@ -525,13 +525,18 @@ class Recorder:
         namespace = self.shell.user_ns
         tags = self.trial.tags
         rows: dict[str, dict[str, Any]] = {}
-        tagged = set(tags) if reached is None else set(tags).intersection(reached)
-        for name in sorted(names | tagged):
+        wanted = names
+        if tags:
+            wanted = names | (set(tags) if reached is None else tags.keys() & reached)
+        if not wanted:
+            return rows
+        is_secret = secret_test()
+        for name in sorted(wanted):
             if name not in namespace:
                 continue
             obj = namespace[name]
             tag = tags.get(name)
-            if is_secret_name(name):
+            if is_secret(name):
                 value, exact, print_ = redacted(type_name(obj)), False, None
             else:
                 # Only a tagged value's fingerprint is needed now; the writer hashes the

@@ -52,9 +52,10 @@ class OutputHistory:
         """``out:N`` for the numbered entries a cell added (the output it displayed)."""
         out: set[str] = set()
         for name in added:
-            m = _NUMBERED.fullmatch(name)
-            if m is not None:
-                count = int(m.group(1))
+            # ``_`` and decimal digits, as _NUMBERED says, without a regex: asked of every
+            # name every cell adds.
+            if name[:1] == "_" and name[1:].isdecimal():
+                count = int(name[1:])
                 self._shown = [*self._shown[-2:], count]
                 out.add(f"{PREFIX}{count}")
         return out

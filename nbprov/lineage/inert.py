@@ -26,7 +26,7 @@ PLAIN_TYPES = frozenset({int, float, complex, str, bytes, bool, type(None)})
 OUTPUT = "out:"
 
 
-@dataclass
+@dataclass(slots=True)
 class InertCell:
     """The def-use facts of an inert cell, in :class:`nbprov.lineage.static.CellFacts`
     terms. Its code runs straight through, so every bind is certain and a name bound by
@@ -41,39 +41,25 @@ class InertCell:
 
 
 def inert_cell(body: list[ast.stmt]) -> InertCell | None:
-    """The facts of an inert cell, or None when the cell's code alone can run other code."""
-    cell = InertCell()
+    """The facts of an inert cell, or None when the cell's code alone can run other code.
+
+    Run for every new cell before it runs: written with plain loops and no closures, the
+    cheapest shape for the one-statement cells most of its callers have."""
+    cell = InertCell(set(), set(), set(), set(), {})
     # Each name the cell bound so far -> the outside names its value came from.
     local: dict[str, frozenset[str]] = {}
-
-    def used(names: set[str]) -> frozenset[str]:
-        out: set[str] = set()
-        for name in names:
-            if name in local:
-                out |= local[name]
-            else:
-                out.add(name)
-                cell.reads.add(name)
-        cell.loads |= names
-        return frozenset(out)
-
-    def bind(name: str, value: frozenset[str]) -> None:
-        # Later loads see this value; the cell's deps of a name cover all its values.
-        local[name] = value
-        cell.deps[name] = cell.deps.get(name, frozenset()) | value
-        cell.binds.add(name)
-
     for stmt in body:
         names: set[str] = set()
         if isinstance(stmt, ast.Assign):
             targets: list[str] = []
-            if not all(_plain_target(t, targets) for t in stmt.targets):
-                return None
+            for target in stmt.targets:
+                if not _plain_target(target, targets):
+                    return None
             if not _plain_expression(stmt.value, names):
                 return None
-            value = used(names)
-            for target in targets:
-                bind(target, value)
+            value = _used(cell, local, names)
+            for name in targets:
+                _bind(cell, local, name, value)
         elif isinstance(stmt, ast.AugAssign):
             if not isinstance(stmt.target, ast.Name):
                 return None
@@ -81,17 +67,43 @@ def inert_cell(body: list[ast.stmt]) -> InertCell | None:
                 return None
             name = stmt.target.id
             names.add(name)  # ``x += 1`` loads x and runs x's own operator
-            bind(name, used(names))
+            _bind(cell, local, name, _used(cell, local, names))
             cell.candidates.add(name)
         elif isinstance(stmt, ast.Expr):
             if not _plain_expression(stmt.value, names):
                 return None
-            cell.deps[OUTPUT] = used(names)
+            cell.deps[OUTPUT] = _used(cell, local, names)
         elif not isinstance(stmt, ast.Pass):
             return None
     if not body or not isinstance(body[-1], ast.Expr):
         cell.deps.pop(OUTPUT, None)  # only a last expression is shown
     return cell
+
+
+def _used(cell: InertCell, local: dict[str, frozenset[str]], names: set[str]) -> frozenset[str]:
+    """The outside names a value made from ``names`` came from; notes the loads and reads."""
+    cell.loads |= names
+    if not local:  # nothing bound yet: every name is an outside one, read
+        cell.reads |= names
+        return frozenset(names)
+    out: set[str] = set()
+    for name in names:
+        if name in local:
+            out |= local[name]
+        else:
+            out.add(name)
+            cell.reads.add(name)
+    return frozenset(out)
+
+
+def _bind(
+    cell: InertCell, local: dict[str, frozenset[str]], name: str, value: frozenset[str]
+) -> None:
+    # Later loads see this value; the cell's deps of a name cover all its values.
+    local[name] = value
+    old = cell.deps.get(name)
+    cell.deps[name] = value if old is None else old | value
+    cell.binds.add(name)
 
 
 def _plain_expression(node: ast.expr, loads: set[str]) -> bool:

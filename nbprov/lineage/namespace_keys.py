@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class KeysBefore:
     """The namespace's names when a cell started."""
 
@@ -36,7 +36,7 @@ class KeysBefore:
     outside: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class KeyChanges:
     added: set[str]  # new names, and old ones deleted and bound again
     removed: set[str]

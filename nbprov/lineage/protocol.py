@@ -19,7 +19,7 @@ DELETE = "delete"
 ACCESS_KINDS = (READ, BIND, MUTATE, DELETE)
 
 
-@dataclass
+@dataclass(slots=True)
 class CellAccess:
     """What one executed cell did to the user namespace (and beyond it).
 
@@ -40,9 +40,14 @@ class CellAccess:
         """(kind, names) pairs of the kinds the cell did, unsorted: cheap enough for the
         kernel's thread, and the fewer objects kept until the write the better."""
         out = []
-        for kind, names in zip(ACCESS_KINDS, self._sets(), strict=True):
-            if names:
-                out.append((kind, names))
+        if self.reads:  # written out: asked after every cell
+            out.append((READ, self.reads))
+        if self.binds:
+            out.append((BIND, self.binds))
+        if self.mutates:
+            out.append((MUTATE, self.mutates))
+        if self.deletes:
+            out.append((DELETE, self.deletes))
         return out
 
     def _sets(self) -> tuple[set[str], set[str], set[str], set[str]]:

@@ -47,7 +47,7 @@ def _no_entries() -> Mapping[str, Any]:
     return _NO_ENTRIES
 
 
-@dataclass
+@dataclass(slots=True)
 class _Before:
     facts: CellFacts
     names: KeysBefore
@@ -59,14 +59,25 @@ class _Before:
     std_rng: int | None
     files: files.FileLog
     watch_all: bool = False
-    # Read-only once made; the defaults are shared (most cells are inert and need none).
+    # Read-only once made; the defaults are shared (many cells need none).
     closures: Mapping[str, str] = field(default_factory=_no_entries)
     parts: Mapping[str, parts.RootParts] = field(default_factory=_no_entries)
     history: AbstractSet[str] = frozenset()
     watch: calls.CallWatch | None = None
     code_reads: set[calls.Read] | None = None  # what the watch saw notebook code read
     class_prints: Mapping[str, str | None] = field(default_factory=_no_entries)
-    inert: bool = False  # see nbprov.lineage.inert: nothing but binds and loads to find
+
+
+@dataclass(slots=True)
+class _InertBefore:
+    """All an inert cell (see :mod:`nbprov.lineage.inert`) needs kept until it ends: the
+    ids of what it binds (its augmented assignments' targets among them) and the
+    namespace's names. Its operators run no code, so there is nothing to fingerprint,
+    watch or log."""
+
+    facts: CellFacts
+    names: KeysBefore
+    ids: dict[str, int]
 
 
 class Tracer:
@@ -79,7 +90,7 @@ class Tracer:
         hidden = getattr(shell, "user_ns_hidden", None)
         self._hidden: dict[str, Any] = hidden if isinstance(hidden, dict) else {}
         # A stack: a magic such as %%capture runs its body as a nested cell.
-        self._stack: list[_Before] = []
+        self._stack: list[_Before | _InertBefore] = []
         self._names = NamespaceKeys()
         self._history = OutputHistory()
         # Names some cell changed part by part: reads of their parts are recorded as such
@@ -97,7 +108,8 @@ class Tracer:
         facts = self._analyze(transformed_source)
         ns = user_ns
         if facts.inert is not None and inert.holds_plain_values(facts.inert, ns):
-            self._stack.append(self._inert_before(facts, ns))
+            ids = {n: id(ns[n]) for n in facts.binds if n in ns}
+            self._stack.append(_InertBefore(facts, self._names_before(ns), ids))
             return
         fn_reads, fn_stores = callees.called_globals(facts.loads, ns, facts.methods)
         watch_all = facts.dynamic or not facts.parsed
@@ -171,34 +183,18 @@ class Tracer:
             self._aliases.invalidate()  # names came or went between cells, unseen
         return names
 
-    def _inert_before(self, facts: CellFacts, ns: dict[str, Any]) -> _Before:
-        """The state an inert cell needs: the ids of what it binds (its augmented
-        assignments' targets among them) and the namespace's names. Its operators run no
-        code, so there is nothing to fingerprint, watch or log."""
-        return _Before(
-            facts=facts,
-            names=self._names_before(ns),
-            ids={n: id(ns[n]) for n in facts.binds if n in ns},
-            prints={},
-            fn_reads=set(),
-            fn_stores=set(),
-            np_rng=None,
-            std_rng=None,
-            files=_NO_FILES,
-            inert=True,
-        )
-
     def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
         if not self._stack:
             return CellAccess()
         before = self._stack.pop()
+        if isinstance(before, _InertBefore):
+            return self._inert_after(before, user_ns, error is None)
         if before.watch is not None:
             before.code_reads = before.watch.stop()
             if before.code_reads is not None:
                 before.code_reads |= _quietly(lambda: self._unseen(before, user_ns), set())
             before.watch.forget()
-        if not before.inert:
-            files.stop(before.files)
+        files.stop(before.files)
         changes = None
         try:
             changes = self._names.changes(
@@ -215,10 +211,29 @@ class Tracer:
     def close(self) -> None:
         while self._stack:
             before = self._stack.pop()
+            if isinstance(before, _InertBefore):
+                continue  # nothing started
             if before.watch is not None:
                 before.watch.stop()
-            if not before.inert:
-                files.stop(before.files)
+            files.stop(before.files)
+
+    def _inert_after(self, b: _InertBefore, ns: dict[str, Any], ok: bool) -> CellAccess:
+        """An inert cell's access: no object changed in place, no code of the notebook
+        ran, no file or random state was touched, and it could delete no name; it read
+        what its code loads."""
+        facts = b.facts
+        changes = None
+        try:
+            changes = self._names.changes(b.names, ns, last_may_go=False)
+            acc = CellAccess()
+            self._binds(facts, b.ids, ns, ok, changes, acc)
+            acc.reads = {n for n in facts.reads & b.names.names if not self._hidden_name(n, facts)}
+            return acc
+        except Exception:
+            self._aliases.invalidate()  # it may have seen only part of the cell's changes
+            raise
+        finally:
+            self._names.after(b.names, ns, changes)
 
     # -- internals -------------------------------------------------------------------
 
@@ -248,7 +263,9 @@ class Tracer:
     def _hidden_name(self, name: str, facts: CellFacts) -> bool:
         if name in facts.binds or name in facts.deletes:
             return False
-        return name in self._hidden or HISTORY_NAME.fullmatch(name) is not None
+        if name in self._hidden:
+            return True
+        return name[:1] == "_" and HISTORY_NAME.fullmatch(name) is not None
 
     @staticmethod
     def _last_may_go(b: _Before) -> bool:
@@ -264,12 +281,9 @@ class Tracer:
         ok = error is None
         acc = CellAccess()
         before_keys = b.names.names
-        self._binds(b, ns, ok, changes, acc)
-        if b.inert:
-            # An inert cell: no object changed in place, no code of the notebook ran, and
-            # no file or random state was touched; it read what its code loads.
-            acc.reads = {n for n in facts.reads & before_keys if not self._hidden_name(n, facts)}
-            return acc
+        self._binds(facts, b.ids, ns, ok, changes, acc)
+        # (An inert cell's values are plain: it binds no module.)
+        self._modules.bound(acc.binds, ns)
 
         # Mutations of candidate objects that kept their name.
         mutated: set[str] = set()
@@ -340,27 +354,33 @@ class Tracer:
         return acc
 
     def _binds(
-        self, b: _Before, ns: dict[str, Any], ok: bool, changes: KeyChanges, acc: CellAccess
+        self,
+        facts: CellFacts,
+        ids: dict[str, int],
+        ns: dict[str, Any],
+        ok: bool,
+        changes: KeyChanges,
+        acc: CellAccess,
     ) -> None:
-        """Binds and deletes: new names, watched names now bound to another object, and on
-        success the names the cell binds unconditionally (rebinding to an equal object is
-        still a bind); names gone."""
-        facts = b.facts
+        """Binds and deletes: new names, watched names (``ids``) now bound to another
+        object, and on success the names the cell binds unconditionally (rebinding to an
+        equal object is still a bind); names gone."""
         added = changes.added
         for name in added:
             if not self._hidden_name(name, facts):
                 acc.binds.add(name)
-        moved = {n for n, old in b.ids.items() if n in ns and id(ns[n]) != old}
-        acc.binds.update(n for n in moved if not self._hidden_name(n, facts))
+        moved = {n for n, old in ids.items() if n in ns and id(ns[n]) != old}
+        if moved:
+            acc.binds.update(n for n in moved if not self._hidden_name(n, facts))
         if ok:
             acc.binds |= facts.definite_binds & ns.keys()
         for name in changes.removed:
             if not self._hidden_name(name, facts):
                 acc.deletes.add(name)
         # Hidden names too: an output history entry ``_N`` shares the object it shows.
-        self._aliases.update(ns, added | changes.removed | moved | acc.binds)
+        if self._aliases.built:  # else the first build reads the namespace as it is then
+            self._aliases.update(ns, added | changes.removed | moved | acc.binds)
         acc.binds |= self._history.shown(added)
-        self._modules.bound(acc.binds, ns)
 
     def _part_writes(self, b: _Before, mutated: set[str], acc: CellAccess) -> set[str]:
         """Record changes confined to parts (see :mod:`nbprov.lineage.parts`); returns the

@@ -40,7 +40,7 @@ class TrialRef:
         return self.id
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class PendingCell:
     """One executed cell on its way to the store.
 

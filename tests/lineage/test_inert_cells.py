@@ -89,11 +89,11 @@ def _run(cells: list[str], short: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
     tracer = Tracer(shell)
     accesses: list[CellAccess] = []
     short_cells = [0]
-    real = Tracer._inert_before
+    real = Tracer._inert_after
 
-    def counted(self: Tracer, facts: Any, ns: dict[str, Any]) -> Any:
+    def counted(self: Tracer, before: Any, ns: dict[str, Any], ok: bool) -> Any:
         short_cells[0] += 1
-        return real(self, facts, ns)
+        return real(self, before, ns, ok)
 
     def pre(info: Any) -> None:
         tracer.before_cell(info.raw_cell, shell.transform_cell(info.raw_cell), shell.user_ns)
@@ -102,7 +102,7 @@ def _run(cells: list[str], short: bool, monkeypatch: pytest.MonkeyPatch) -> tupl
         accesses.append(tracer.after_cell(shell.user_ns, result.error_in_exec))
 
     with monkeypatch.context() as patch:
-        patch.setattr(Tracer, "_inert_before", counted)
+        patch.setattr(Tracer, "_inert_after", counted)
         if not short:
             patch.setattr(tracer_module.inert, "holds_plain_values", lambda *_: False)
         shell.events.register("pre_run_cell", pre)
