@@ -711,10 +711,15 @@ class _Analyzer:
 
 def _runs_once(loop: ast.For | ast.AsyncFor) -> bool:
     """Whether a loop's body surely runs, to its end, at least once: it iterates over a
-    non-empty literal or a constant non-empty ``range``, and nothing in it breaks out."""
-    if any(isinstance(n, (ast.Break, ast.Continue)) for b in loop.body for n in ast.walk(b)):
-        return False
-    it = loop.iter
+    non-empty literal or a constant non-empty ``range``, and nothing in it breaks out.
+    The iterable is looked at first: walking the body costs more, and most loops iterate
+    over something else."""
+    return _iterates_at_least_once(loop.iter) and not any(
+        isinstance(n, (ast.Break, ast.Continue)) for b in loop.body for n in ast.walk(b)
+    )
+
+
+def _iterates_at_least_once(it: ast.expr) -> bool:
     if isinstance(it, (ast.List, ast.Tuple, ast.Set)):
         return bool(it.elts) and not any(isinstance(e, ast.Starred) for e in it.elts)
     if not (isinstance(it, ast.Call) and _chain(it.func) == ("range",) and not it.keywords):
