@@ -492,7 +492,7 @@ class Recorder:
                 row = values.get(name)
                 trial.writers[name] = (pending, bool(row and row["exact"]))
         pending.accesses = access.by_kind()
-        pending.values = list(cell.values.values())
+        pending.values = tuple(cell.values.values())  # most often (), shared
         pending.ending = ending  # set last: the writer reads it as "the cell has ended"
         if self._finished.add(pending):
             self.writer.submit_deferred(self._finished)

@@ -24,6 +24,9 @@ PLAIN_TYPES = frozenset({int, float, complex, str, bytes, bool, type(None)})
 
 # The key of ``InertCell.deps`` for the value of a cell's last expression (its output).
 OUTPUT = "out:"
+# Shared by the facts of every cell that has no name of a kind: facts are kept for the
+# most recent cells, and each frozenset is one more object for the garbage collector.
+NO_NAMES: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -82,6 +85,8 @@ def inert_cell(body: list[ast.stmt]) -> InertCell | None:
 
 def _used(cell: InertCell, local: dict[str, frozenset[str]], names: set[str]) -> frozenset[str]:
     """The outside names a value made from ``names`` came from; notes the loads and reads."""
+    if not names:
+        return NO_NAMES
     cell.loads |= names
     if not local:  # nothing bound yet: every name is an outside one, read
         cell.reads |= names

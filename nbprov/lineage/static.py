@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
-from nbprov.lineage.inert import OUTPUT, inert_cell
+from nbprov.lineage.inert import NO_NAMES, OUTPUT, inert_cell
 from nbprov.lineage.parts import Path, path_of
 
 # Calls of these builtins never change their arguments (iterators aside: see CONSUMING).
@@ -844,18 +844,22 @@ def _inert_facts(tree: ast.Module) -> CellFacts | None:
     cell = inert_cell(tree.body)
     if cell is None:
         return None
-    binds = frozenset(cell.binds)
-    loads = frozenset(cell.loads)
+    binds = _frozen(cell.binds)
+    loads = _frozen(cell.loads)
     return _quick_facts(
-        reads=frozenset(cell.reads),
+        reads=loads if cell.reads == cell.loads else _frozen(cell.reads),
         loads=loads,
         binds=binds,
         definite_binds=binds,
-        candidates=frozenset(cell.candidates),
+        candidates=_frozen(cell.candidates),
         deps=cell.deps,
         whole=loads,
         inert=loads,
     )
+
+
+def _frozen(names: set[str]) -> frozenset[str]:
+    return frozenset(names) if names else NO_NAMES
 
 
 def _full_facts(tree: ast.Module) -> CellFacts:

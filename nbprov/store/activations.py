@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,8 +58,8 @@ class PendingCell:
     started: float  # time.time() when the cell started
     ending: dict[str, Any] | None = None  # columns known when it ends
     # (kind, names) pairs from the tracer, in no particular order.
-    accesses: Sequence[tuple[str, Collection[str]]] = field(default_factory=list)
-    values: list[dict[str, Any]] = field(default_factory=list)
+    accesses: Sequence[tuple[str, Collection[str]]] = ()
+    values: Sequence[dict[str, Any]] = ()
     id: int | None = None
     _digest: str | None = None
 
@@ -73,7 +73,7 @@ class PendingCell:
         """Its rows are in the store: let its accesses and values go. The recorder keeps
         the cell (as the last writer of each name it bound) for its id, count and seq."""
         self.accesses = ()
-        self.values = []
+        self.values = ()  # the empty tuple: one shared object the collector never scans
 
     def start_row(self) -> dict[str, Any]:
         """The activation columns known when the cell started."""
@@ -299,7 +299,7 @@ class FinishedCells:
                 continue
             except Exception:
                 self._forget_ids([cell])
-            values, cell.values = cell.values, []
+            values, cell.values = cell.values, ()
             try:
                 with conn.begin_nested():
                     self._write(conn, [cell])

@@ -166,7 +166,7 @@ def test_a_written_cell_lets_its_rows_go_and_can_still_be_tagged_later(
     made_by, _exact = recorder.trial.writers["solver"]
     # Kept as the name's last writer, without the rows already in the store.
     assert made_by.id is not None
-    assert (list(made_by.accesses), made_by.values) == ([], [])
+    assert (list(made_by.accesses), list(made_by.values)) == ([], [])
     run(shell, "%tag_var solver hyperparam")
     found = variables(shell)
     assert found["solver"]["value"] == "lbfgs"
