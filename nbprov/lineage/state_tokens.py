@@ -3,8 +3,9 @@
 The tracer takes a token of each object a cell could change, before and after the cell.
 Unlike the fingerprints stored with values, these never leave the process, so they can
 take the fastest route to the same answer: for pandas objects, the raw bytes of their
-numeric columns instead of ``pandas.util.hash_pandas_object`` (which costs a millisecond
-or more per frame, each time a cell passes one to a function).
+numeric columns, and ``pandas.util.hash_pandas_object`` of their other columns alone
+(hashing a whole sample that way costs a millisecond or more per frame, each time a cell
+passes one to a function).
 """
 
 from __future__ import annotations
@@ -64,16 +65,26 @@ def _pandas_token(obj: Any) -> str | None:
     else:
         h.update(pd.util.hash_pandas_object(index, index=False).to_numpy().tobytes())
     if isinstance(sample, pd.Series):
-        h.update(str(sample.dtype).encode())
-        if _raw(sample.dtype):
-            h.update(sample.to_numpy().tobytes())
-        else:
-            h.update(pd.util.hash_pandas_object(sample, index=False).to_numpy().tobytes())
+        _feed_column(h, sample)
         return h.hexdigest()
     h.update(repr(list(sample.columns)).encode())
-    values = sample.to_numpy()  # one array, upcast to a common dtype (no copy when uniform)
-    if values.dtype.kind not in _RAW_KINDS:
-        return None  # strings or objects: the stored fingerprint's way is the safe one
-    h.update(values.dtype.str.encode())
-    h.update(values.tobytes())
+    if all(_raw(dtype) for dtype in sample.dtypes):
+        values = sample.to_numpy()  # one array of a common dtype (no copy when uniform)
+        h.update(values.dtype.str.encode())
+        h.update(values.tobytes())
+        return h.hexdigest()
+    # Mixed: column by column, so that one text column does not turn the whole sample
+    # into Python objects (and the token into the stored fingerprint's slower hash).
+    for _, column in sample.items():
+        _feed_column(h, column)
     return h.hexdigest()
+
+
+def _feed_column(h: Any, column: Any) -> None:
+    import pandas as pd
+
+    h.update(str(column.dtype).encode())
+    if _raw(column.dtype):
+        h.update(column.to_numpy().tobytes())
+    else:
+        h.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from nbprov.lineage import state_tokens
 from nbprov.lineage.state_tokens import state_token
 
 
@@ -56,3 +58,20 @@ def test_a_large_frame_is_read_on_a_sample() -> None:
 def test_other_objects_use_the_fingerprint() -> None:
     assert state_token([1, 2]) == state_token([1, 2])
     assert state_token([1, 2]) != state_token([1, 3])
+
+
+def test_a_mixed_frame_is_read_column_by_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text beside numbers keeps the fast way (no fall back to the stored fingerprint's
+    hash of the whole sample), and a change in either kind of column still shows."""
+    monkeypatch.setattr(state_tokens, "fingerprint", lambda *_, **__: pytest.fail("fell back"))
+    left = pd.DataFrame({"name": ["ann", "bo"], "n": [1, 2], "x": [0.5, 1.5]})
+    token = state_token(left)
+    assert token is not None
+    assert state_token(left.copy()) == token
+    changed = left.copy()
+    changed.loc[0, "x"] = 2.5
+    assert state_token(changed) != token
+    changed = left.copy()
+    changed.loc[1, "name"] = "bob"
+    assert state_token(changed) != token
+    assert state_token(left.astype({"n": "float64"})) != token  # same numbers, other type
