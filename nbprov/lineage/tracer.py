@@ -38,8 +38,6 @@ from nbprov.lineage.static import CellAnalyses, CellFacts, analyze
 RANDOM_NUMPY = "random:numpy"
 RANDOM_STDLIB = "random:random"
 
-# The file log of a cell that cannot open files: never started, never written to.
-_NO_FILES = files.FileLog()
 _NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
 
 
