@@ -26,10 +26,6 @@ def _compiled(pattern: str) -> re.Pattern[str]:
         return re.compile(DEFAULT_PATTERN, re.IGNORECASE)
 
 
-def is_secret_name(name: str) -> bool:
-    return secret_test()(name)
-
-
 def secret_test() -> Callable[[str], bool]:
     """The test of the current setting: read the setting once, then ask of many names."""
     return _test(os.environ.get(ENV_PATTERN) or DEFAULT_PATTERN)

@@ -20,7 +20,7 @@ import gc
 import os
 from typing import Any
 
-from nbprov.capture.ipython_names import HISTORY_NAME
+from nbprov.capture.ipython_names import is_history_name
 
 ENV_SWITCH = "NBPROV_GC_FREEZE"
 
@@ -28,7 +28,7 @@ ENV_SWITCH = "NBPROV_GC_FREEZE"
 def holds_user_variables(shell: Any) -> bool:
     hidden = getattr(shell, "user_ns_hidden", {}) or {}
     return any(
-        name not in hidden and not name.startswith("__") and not HISTORY_NAME.fullmatch(name)
+        name not in hidden and not name.startswith("__") and not is_history_name(name)
         for name in shell.user_ns
     )
 

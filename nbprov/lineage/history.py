@@ -8,13 +8,12 @@ used (``CellFacts.deps[LAST_EXPR]``).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from nbprov.capture.ipython_names import output_count
 from nbprov.lineage.static import LAST_EXPR, CellFacts
 
 PREFIX = LAST_EXPR
-_NUMBERED = re.compile(r"_(\d+)")
 _RECENT = ("_", "__", "___")
 
 
@@ -30,9 +29,9 @@ class OutputHistory:
         for name in facts.loads:
             if name in facts.binds:
                 continue
-            m = _NUMBERED.fullmatch(name)
-            if m is not None:
-                out.add(f"{PREFIX}{int(m.group(1))}")
+            count = output_count(name)
+            if count is not None:
+                out.add(f"{PREFIX}{count}")
             elif name in _RECENT:
                 count = self._recent(name, ns)
                 if count is not None:
@@ -52,10 +51,8 @@ class OutputHistory:
         """``out:N`` for the numbered entries a cell added (the output it displayed)."""
         out: set[str] = set()
         for name in added:
-            # ``_`` and decimal digits, as _NUMBERED says, without a regex: asked of every
-            # name every cell adds.
-            if name[:1] == "_" and name[1:].isdecimal():
-                count = int(name[1:])
+            count = output_count(name)
+            if count is not None:
                 self._shown = [*self._shown[-2:], count]
                 out.add(f"{PREFIX}{count}")
         return out

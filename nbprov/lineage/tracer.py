@@ -19,14 +19,13 @@ traced).
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from nbprov.capture.ipython_names import HISTORY_NAME
+from nbprov.capture.ipython_names import is_history_name, output_count
 from nbprov.lineage import callees, calls, files, inert, mutations, parts, rng, shared_state
 from nbprov.lineage.aliases import AliasIndex
 from nbprov.lineage.history import OutputHistory
@@ -261,9 +260,7 @@ class Tracer:
     def _hidden_name(self, name: str, facts: CellFacts) -> bool:
         if name in facts.binds or name in facts.deletes:
             return False
-        if name in self._hidden:
-            return True
-        return name[:1] == "_" and HISTORY_NAME.fullmatch(name) is not None
+        return name in self._hidden or is_history_name(name)
 
     @staticmethod
     def _last_may_go(b: _Before) -> bool:
@@ -311,10 +308,10 @@ class Tracer:
             )
         aliases = self._aliases.aliases(ns, mutated, acc.binds) if mutated else set()
         # An output shown earlier that is the changed object changes with it.
-        shown = {f"out:{m.group(1)}" for n in aliases if (m := _NUMBERED.fullmatch(n))}
+        shown = {f"out:{c}" for n in aliases if (c := output_count(n)) is not None}
         acc.mutates |= shown
         acc.reads |= shown
-        aliases = {n for n in aliases if not HISTORY_NAME.fullmatch(n)}
+        aliases = {n for n in aliases if not is_history_name(n)}
         # A change seen through another name is not confined to the parts this one names.
         parted = self._part_writes(b, mutated, acc) if not aliases else set()
         self._aliases.changed(ns, mutated)  # what they hold may differ now
@@ -499,6 +496,3 @@ def _quietly(compute: Callable[[], _T], default: _T) -> _T:
         return compute()
     except Exception:
         return default
-
-
-_NUMBERED = re.compile(r"_(\d+)")
