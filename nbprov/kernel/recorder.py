@@ -30,6 +30,7 @@ from nbprov.capture.values import summarize, type_name
 from nbprov.kernel.shared_parse import SharedParse
 from nbprov.lineage.protocol import CellAccess, CellTracer
 from nbprov.store.activations import (
+    Ending,
     FinishedCells,
     PendingCell,
     RunningRow,
@@ -469,20 +470,19 @@ class Recorder:
                 access = tracer.after_cell(self.shell.user_ns, result.error_in_exec)
             except Exception as exc:
                 self._warn(exc)
-        ending: dict[str, Any] = {
-            "duration": duration,
-            "status": status,
-            "stage": cell.stage,
-            "error_type": type(error).__name__ if error is not None else None,
-            "error_message": _error_message(error),
-        }
         count = result.execution_count
         if count is not None:
             if pending.execution_count is not None:
                 self._count_ahead += pending.execution_count - count
             pending.execution_count = count
-        # Every ending names every column it sets, so a burst's updates share one statement.
-        ending["execution_count"] = pending.execution_count
+        ending = Ending(
+            duration,
+            status,
+            pending.execution_count,
+            cell.stage,
+            type(error).__name__ if error is not None else None,
+            _error_message(error),
+        )
         if pending.trial is trial.ref:
             changed = access.binds | access.mutates
             reached = access.reads | changed if tracer is not None else None

@@ -7,12 +7,12 @@ written while it runs (status ``running``) and updated when it ends.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from nbprov.capture.source import cell_hash, storable, storable_or_none
+from nbprov.capture.source import cell_hash, storable
 from nbprov.capture.values import exact_fingerprint
 
 if TYPE_CHECKING:
@@ -40,6 +40,48 @@ class TrialRef:
         return self.id
 
 
+# Each table's columns in the order its records (tuples) give them: the order SQLAlchemy
+# compiles them in, which the SQLite writes check (see ``driver_writes``).
+CODE_COLUMNS = ("hash", "source")
+ACTIVATION_COLUMNS = (
+    "trial_id",
+    "execution_count",
+    "seq",
+    "cell_id",
+    "cell_hash",
+    "stage",
+    "started_at",
+    "duration",
+    "status",
+    "error_type",
+    "error_message",
+)
+ACCESS_COLUMNS = ("activation_id", "name", "kind")
+VALUE_COLUMNS = (
+    "trial_id",
+    "activation_id",
+    "execution_count",
+    "seq",
+    "name",
+    "value",
+    "exact",
+    "fingerprint",
+)
+Record = tuple[Any, ...]
+
+
+class Ending(NamedTuple):
+    """The activation columns known when a cell ends. An ending sets every one of them,
+    so the updates of a burst of cells written while running share one statement."""
+
+    duration: float
+    status: str
+    execution_count: int | None
+    stage: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+
+
 @dataclass(eq=False, slots=True)
 class PendingCell:
     """One executed cell on its way to the store.
@@ -56,7 +98,7 @@ class PendingCell:
     stage: str | None
     source: str
     started: float  # time.time() when the cell started
-    ending: dict[str, Any] | None = None  # columns known when it ends
+    ending: Ending | None = None  # set when it ends
     # (kind, names) pairs from the tracer, in no particular order.
     accesses: Sequence[tuple[str, Collection[str]]] = ()
     values: Sequence[dict[str, Any]] = ()
@@ -75,52 +117,77 @@ class PendingCell:
         self.accesses = ()
         self.values = ()  # the empty tuple: one shared object the collector never scans
 
-    def start_row(self) -> dict[str, Any]:
-        """The activation columns known when the cell started."""
-        return {
-            "trial_id": int(self.trial),
-            "execution_count": self.execution_count,
-            "seq": self.seq,
-            "cell_id": storable_or_none(self.cell_id),
-            "cell_hash": self.digest,
-            "stage": self.stage,
-            "started_at": datetime.fromtimestamp(self.started, timezone.utc).replace(tzinfo=None),
-            "status": "running",
-        }
+    def activation_record(self) -> Record:
+        """Its activation row (``ACTIVATION_COLUMNS``) as it stands: ``running`` with the
+        start's columns until it has ended."""
+        started = datetime.fromtimestamp(self.started, timezone.utc).replace(tzinfo=None)
+        cell_id = None if self.cell_id is None else storable(self.cell_id)
+        trial, count, seq, digest = int(self.trial), self.execution_count, self.seq, self.digest
+        end = self.ending
+        if end is None:
+            return (
+                *(trial, count, seq, cell_id, digest, self.stage, started),
+                *(None, "running", None, None),
+            )
+        return (
+            *(trial, end.execution_count, seq, cell_id, digest, end.stage, started),
+            *(end.duration, end.status, end.error_type, end.error_message),
+        )
 
-    def access_rows(self) -> list[dict[str, Any]]:
-        return [
-            {"activation_id": self.id, "name": name, "kind": kind}
-            for kind, names in self.accesses
-            for name in sorted(names)
-        ]
+    def ending_row(self) -> dict[str, Any]:
+        """The update of its activation, written while it ran (``act_id`` names the row)."""
+        assert self.ending is not None
+        return {"act_id": self.id, **self.ending._asdict()}
 
-    def value_rows(self) -> list[dict[str, Any]]:
-        # The cell's execution count is final only once it has ended (IPython 9 advances
-        # the count before the cell runs), so values recorded while it ran take it here.
-        return [
-            complete_value_row(v, activation_id=self.id, execution_count=self.execution_count)
-            for v in self.values
-        ]
+    def access_records(self) -> list[Record]:
+        """Its access rows (``ACCESS_COLUMNS``)."""
+        activation = self.id
+        return [(activation, name, kind) for kind, names in self.accesses for name in sorted(names)]
+
+    def value_records(self) -> list[Record]:
+        """Its value rows (``VALUE_COLUMNS``). The cell's execution count is final only
+        once it has ended (IPython 9 advances the count before the cell runs), so values
+        recorded while it ran take it here."""
+        return [value_record(v, self.id, self.execution_count) for v in self.values]
+
+
+def value_record(row: dict[str, Any], activation_id: int | None, count: int | None) -> Record:
+    """A value row ready to insert (``VALUE_COLUMNS``): the trial's id resolved, and an
+    exact value given its fingerprint here, off the kernel's thread, when the hooks left
+    it out."""
+    value, exact, fingerprint = row["value"], row["exact"], row.get("fingerprint")
+    if fingerprint is None and exact:
+        fingerprint = exact_fingerprint(value)
+    trial = int(row["trial_id"])
+    return (trial, activation_id, count, row["seq"], row["name"], value, exact, fingerprint)
 
 
 def complete_value_row(row: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """A value row ready to insert: the trial's id resolved, and exact values given their
-    fingerprint here, off the kernel's thread, when the hooks left it out."""
-    out = dict(row, **extra)
-    if isinstance(out.get("trial_id"), TrialRef):
-        out["trial_id"] = int(out["trial_id"])
-    if out.get("fingerprint") is None and out.get("exact"):
-        out["fingerprint"] = exact_fingerprint(out["value"])
-    return out
+    """:func:`value_record` of ``row`` with some of its columns replaced by ``extra``, as
+    a column-keyed row."""
+    out = {**row, **extra}
+    return dict(
+        zip(
+            VALUE_COLUMNS,
+            value_record(out, out.get("activation_id"), out.get("execution_count")),
+            strict=True,
+        )
+    )
+
+
+def as_rows(columns: Sequence[str], records: Iterable[Record]) -> list[dict[str, Any]]:
+    """Records as the column-keyed rows SQLAlchemy Core takes."""
+    return [dict(zip(columns, record, strict=True)) for record in records]
 
 
 class CellWrites(Protocol):
-    def code(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
-    def activations(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]: ...
+    """Each table's rows of ended cells, given as records in its columns' order."""
+
+    def code(self, conn: Connection, records: list[Record]) -> None: ...
+    def activations(self, conn: Connection, records: list[Record]) -> list[int]: ...
     def endings(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
-    def accesses(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
-    def values(self, conn: Connection, rows: list[dict[str, Any]]) -> None: ...
+    def accesses(self, conn: Connection, records: list[Record]) -> None: ...
+    def values(self, conn: Connection, records: list[Record]) -> None: ...
 
 
 class CoreCellWrites:
@@ -138,29 +205,30 @@ class CoreCellWrites:
         self._access = insert(Access)
         self._value = insert(Value)
 
-    def code(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def code(self, conn: Connection, records: list[Record]) -> None:
         from nbprov.store import insert_ignore
         from nbprov.store.models import Code
 
-        insert_ignore(conn, Code, rows)
+        insert_ignore(conn, Code, as_rows(CODE_COLUMNS, records))
 
-    def activations(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-        if not rows:
+    def activations(self, conn: Connection, records: list[Record]) -> list[int]:
+        if not records:
             return []
         # One multi-row INSERT ... RETURNING where the database has it.
+        rows = as_rows(ACTIVATION_COLUMNS, records)
         return [int(i) for i in conn.execute(self._activations, rows).scalars().all()]
 
     def endings(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         if rows:
             conn.execute(self._ending, rows)
 
-    def accesses(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            conn.execute(self._access, rows)
+    def accesses(self, conn: Connection, records: list[Record]) -> None:
+        if records:
+            conn.execute(self._access, as_rows(ACCESS_COLUMNS, records))
 
-    def values(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            conn.execute(self._value, rows)
+    def values(self, conn: Connection, records: list[Record]) -> None:
+        if records:
+            conn.execute(self._value, as_rows(VALUE_COLUMNS, records))
 
 
 _WRITES: dict[tuple[str, str, str], CellWrites] = {}
@@ -188,16 +256,18 @@ class KnownSources:
     def __init__(self) -> None:
         self._known: set[str] = set()
 
-    def rows(self, cells: list[PendingCell]) -> list[dict[str, Any]]:
-        rows: dict[str, dict[str, Any]] = {}
+    def records(self, cells: list[PendingCell]) -> list[Record]:
+        """``CODE_COLUMNS`` records of the sources of ``cells`` not stored yet."""
+        known, new = self._known, {}
         for cell in cells:
-            if cell.digest not in self._known:
-                rows[cell.digest] = {"hash": cell.digest, "source": storable(cell.source)}
-        return list(rows.values())
+            digest = cell.digest
+            if digest not in known and digest not in new:
+                new[digest] = (digest, storable(cell.source))
+        return list(new.values())
 
-    def stored(self, rows: list[dict[str, Any]]) -> None:
-        """Call once the transaction that wrote ``rows`` has committed."""
-        self._known.update(row["hash"] for row in rows)
+    def stored(self, records: list[Record]) -> None:
+        """Call once the transaction that wrote ``records`` has committed."""
+        self._known.update(record[0] for record in records)
 
 
 class RunningRow:
@@ -212,8 +282,8 @@ class RunningRow:
         if cell.ending is not None or cell.id is not None:
             return
         writes = cell_writes(conn.dialect)
-        writes.code(conn, [{"hash": cell.digest, "source": storable(cell.source)}])
-        cell.id = writes.activations(conn, [cell.start_row()])[0]
+        writes.code(conn, [(cell.digest, storable(cell.source))])
+        cell.id = writes.activations(conn, [cell.activation_record()])[0]
         self._gave_id = True
         from sqlalchemy import update
 
@@ -251,7 +321,7 @@ class FinishedCells:
         # Written in the transaction in progress (kept until it commits or rolls back).
         self._in_transaction: list[PendingCell] = []
         self._given_ids: list[PendingCell] = []
-        self._code: list[dict[str, Any]] = []
+        self._code: list[Record] = []
 
     def add(self, cell: PendingCell) -> bool:
         """Queue ``cell``; True when the queue was empty (a write must be scheduled)."""
@@ -275,18 +345,19 @@ class FinishedCells:
     def _write(self, conn: Connection, cells: list[PendingCell]) -> None:
         writes = cell_writes(conn.dialect)
         new = [c for c in cells if c.id is None]
+        # Cells written while running: their rows are updated.
+        started = [c for c in cells if c.id is not None] if len(new) < len(cells) else []
         if new:
-            code = self.sources.rows(new)
+            code = self.sources.records(new)
             writes.code(conn, code)
             self._code += code
-            ids = writes.activations(conn, [{**c.start_row(), **(c.ending or {})} for c in new])
+            ids = writes.activations(conn, [c.activation_record() for c in new])
             for cell, new_id in zip(new, ids, strict=True):
                 cell.id = new_id
             self._given_ids += new
-        started = [c for c in cells if c not in new]
-        writes.endings(conn, [{"act_id": c.id, **(c.ending or {})} for c in started])
-        writes.accesses(conn, [row for c in cells for row in c.access_rows()])
-        writes.values(conn, [row for c in cells for row in c.value_rows()])
+        writes.endings(conn, [c.ending_row() for c in started])
+        writes.accesses(conn, [record for c in cells for record in c.access_records()])
+        writes.values(conn, [record for c in cells for record in c.value_records()])
 
     def isolated(self, conn: Connection) -> None:
         """Write the queued cells one at a time, each in a savepoint, after their batch
@@ -311,13 +382,13 @@ class FinishedCells:
                 try:
                     with conn.begin_nested():
                         cell_writes(conn.dialect).values(
-                            conn, [complete_value_row(row, activation_id=cell.id)]
+                            conn, [value_record(row, cell.id, cell.execution_count)]
                         )
                 except Exception as exc:
                     self._problems.append(exc)
                     with conn.begin_nested():
                         cell_writes(conn.dialect).values(
-                            conn, [unstorable_value_row(row, exc, activation_id=cell.id)]
+                            conn, [unstorable_value_row(row, exc, cell.id, cell.execution_count)]
                         )
 
     def take_problems(self) -> list[BaseException]:
@@ -344,7 +415,11 @@ class FinishedCells:
         self._in_transaction, self._given_ids, self._code = [], [], []
 
 
-def unstorable_value_row(row: dict[str, Any], exc: BaseException, **extra: Any) -> dict[str, Any]:
+def unstorable_value_row(
+    row: dict[str, Any], exc: BaseException, activation_id: int | None, count: int | None
+) -> Record:
     """A value row the database refused, replaced by a note of why (kept as a version)."""
     note = {"type": "unstorable", "error": f"{type(exc).__name__}: {exc}"[:200]}
-    return complete_value_row(row, value=note, exact=False, fingerprint=None, **extra)
+    return value_record(
+        {**row, "value": note, "exact": False, "fingerprint": None}, activation_id, count
+    )

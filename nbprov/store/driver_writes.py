@@ -2,14 +2,16 @@
 
 On the kernel's writer thread, SQLAlchemy Core spends several times longer preparing each
 statement's parameters than SQLite spends storing the rows, and that Python time competes
-with the user's code for the GIL. Here each statement is compiled by SQLAlchemy once, its
-parameters are converted by the same bind processors SQLAlchemy would apply, and the rows
-go straight to the driver's ``executemany``, inside the transaction SQLAlchemy opened.
+with the user's code for the GIL. Here each statement is compiled by SQLAlchemy once; the
+cells' records already hold its parameters in the compiled order, so only the columns
+with a bind processor (times, JSON, booleans, floats) are converted, by the processors
+SQLAlchemy would apply, and the rows go straight to the driver's ``executemany``, inside
+the transaction SQLAlchemy opened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, update
@@ -18,43 +20,31 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from nbprov.store.activations import (
+    ACCESS_COLUMNS,
+    ACTIVATION_COLUMNS,
+    CODE_COLUMNS,
+    VALUE_COLUMNS,
+    Ending,
+    Record,
+)
 from nbprov.store.models import Access, Activation, Code, Value
-
-# Columns of each statement, in the order the hooks fill them.
-ACTIVATION_START = (
-    "trial_id",
-    "execution_count",
-    "seq",
-    "cell_id",
-    "cell_hash",
-    "stage",
-    "started_at",
-    "status",
-)
-ACTIVATION_END = (
-    "execution_count",
-    "duration",
-    "status",
-    "stage",
-    "error_type",
-    "error_message",
-)
-VALUE_COLUMNS = (
-    "trial_id",
-    "activation_id",
-    "execution_count",
-    "seq",
-    "name",
-    "value",
-    "exact",
-    "fingerprint",
-)
 
 
 class DriverStatement:
-    """One statement compiled for a positional-parameter dialect, with its bind processors."""
+    """One statement compiled for a positional-parameter dialect, with its bind processors.
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect, columns: Sequence[str]) -> None:
+    ``columns``: the statement's parameters; when ``records`` is set, they must compile in
+    that order (records are passed positionally, so a different order is refused here
+    rather than written into the wrong columns)."""
+
+    def __init__(
+        self,
+        statement: ClauseElement,
+        dialect: Dialect,
+        columns: Sequence[str],
+        records: bool = True,
+    ) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(columns))
         if not isinstance(compiled, SQLCompiler):
             raise TypeError(f"not a SQL statement: {statement}")
@@ -62,23 +52,29 @@ class DriverStatement:
             raise ValueError(f"{dialect.name} does not take positional parameters")
         self.sql = str(compiled)
         self.names: list[str] = list(compiled.positiontup)
+        if records and self.names != list(columns):
+            raise ValueError(f"{statement} compiles its parameters as {self.names}")
         processors: list[Callable[[Any], Any] | None] = [
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self.names
         ]
-        # Most columns have no processor: only those that do are visited per row.
+        # Most columns have no processor: only those that do are visited per row. Every
+        # processor sees None too, as SQLAlchemy's own execution would have it: a JSON
+        # column turns it into ``null``, the others pass it on as SQL NULL.
         self._processed = [(i, p) for i, p in enumerate(processors) if p is not None]
 
-    def parameters(self, row: Mapping[str, Any]) -> list[Any]:
-        values = [row.get(name) for name in self.names]
-        # Every processor sees None too, as SQLAlchemy's own execution would have it: a
-        # JSON column turns it into ``null``, the others pass it on as SQL NULL.
+    def parameters(self, row: Mapping[str, Any]) -> Sequence[Any]:
+        """A column-keyed row's parameters."""
+        return self.convert([row.get(name) for name in self.names])
+
+    def convert(self, record: Sequence[Any]) -> Sequence[Any]:
+        """A record's parameters: its columns with a processor converted."""
+        if not self._processed:
+            return record
+        values = list(record)
         for index, process in self._processed:
             values[index] = process(values[index])
         return values
-
-    def many(self, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
-        return [self.parameters(row) for row in rows]
 
 
 class SqliteCellWrites:
@@ -87,40 +83,44 @@ class SqliteCellWrites:
 
     def __init__(self, dialect: Dialect) -> None:
         self._code = DriverStatement(
-            sqlite_insert(Code).on_conflict_do_nothing(), dialect, ("hash", "source")
+            sqlite_insert(Code).on_conflict_do_nothing(), dialect, CODE_COLUMNS
         )
-        self._activation = DriverStatement(
-            insert(Activation), dialect, ACTIVATION_START + ACTIVATION_END[1:]
-        )
+        self._activation = DriverStatement(insert(Activation), dialect, ACTIVATION_COLUMNS)
         self._ending = DriverStatement(
             update(Activation).where(Activation.id == bindparam("act_id")),
             dialect,
-            ACTIVATION_END,
+            Ending._fields,
+            records=False,
         )
-        self._access = DriverStatement(insert(Access), dialect, ("activation_id", "name", "kind"))
+        self._access = DriverStatement(insert(Access), dialect, ACCESS_COLUMNS)
         self._value = DriverStatement(insert(Value), dialect, VALUE_COLUMNS)
 
     @staticmethod
-    def _many(conn: Connection, statement: DriverStatement, rows: list[dict[str, Any]]) -> None:
-        if rows:
+    def _many(conn: Connection, sql: str, parameters: Sequence[Sequence[Any]]) -> None:
+        if parameters:
             cursor = conn.connection.cursor()
             try:
-                cursor.executemany(statement.sql, statement.many(rows))
+                cursor.executemany(sql, parameters)
             finally:
                 cursor.close()
 
-    def code(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        """Insert sources, skipping those already stored."""
-        self._many(conn, self._code, rows)
+    def _records(self, conn: Connection, statement: DriverStatement, records: list[Record]) -> None:
+        convert = statement.convert
+        self._many(conn, statement.sql, [convert(record) for record in records])
 
-    def activations(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    def code(self, conn: Connection, records: list[Record]) -> None:
+        """Insert sources, skipping those already stored."""
+        self._records(conn, self._code, records)
+
+    def activations(self, conn: Connection, records: list[Record]) -> list[int]:
         """Insert activation rows; their new ids, in order."""
         cursor = conn.connection.cursor()
+        statement = self._activation
         try:
             ids = []
-            for row in rows:
+            for record in records:
                 # One execute per row: the driver's executemany cannot hand back the ids.
-                cursor.execute(self._activation.sql, self._activation.parameters(row))
+                cursor.execute(statement.sql, statement.convert(record))
                 ids.append(int(cursor.lastrowid))
             return ids
         finally:
@@ -128,10 +128,10 @@ class SqliteCellWrites:
 
     def endings(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         """Update activations written while running (``act_id`` names the row)."""
-        self._many(conn, self._ending, rows)
+        self._many(conn, self._ending.sql, [self._ending.parameters(row) for row in rows])
 
-    def accesses(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        self._many(conn, self._access, rows)
+    def accesses(self, conn: Connection, records: list[Record]) -> None:
+        self._records(conn, self._access, records)
 
-    def values(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
-        self._many(conn, self._value, rows)
+    def values(self, conn: Connection, records: list[Record]) -> None:
+        self._records(conn, self._value, records)

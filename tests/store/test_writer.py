@@ -257,7 +257,13 @@ def test_a_retried_transaction_writes_each_cell_once(
     from sqlalchemy.exc import OperationalError
 
     from nbprov.store import Store
-    from nbprov.store.activations import FinishedCells, PendingCell, RunningRow, TrialRef
+    from nbprov.store.activations import (
+        Ending,
+        FinishedCells,
+        PendingCell,
+        RunningRow,
+        TrialRef,
+    )
     from nbprov.store.models import Access, Activation, Trial
     from nbprov.store.records import utcnow
 
@@ -290,8 +296,8 @@ def test_a_retried_transaction_writes_each_cell_once(
     writer.submit(running)
     writer.submit(flaky)  # the first transaction fails after the running row was written
     assert writer.flush()
-    long_cell.ending = {"status": "ok", "duration": 9.0, "execution_count": 1}
-    quick.ending = {"status": "ok", "duration": 0.1, "execution_count": 2}
+    long_cell.ending = Ending(duration=9.0, status="ok", execution_count=1)
+    quick.ending = Ending(duration=0.1, status="ok", execution_count=2)
     quick.accesses = [("bind", {"x"})]
     finished.add(long_cell)
     finished.add(quick)
