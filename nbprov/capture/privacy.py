@@ -28,7 +28,35 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def secret_test() -> Callable[[str], bool]:
     """The test of the current setting: read the setting once, then ask of many names."""
-    return _test(os.environ.get(ENV_PATTERN) or DEFAULT_PATTERN)
+    return _test(_setting() or DEFAULT_PATTERN)
+
+
+def _standard_environ() -> tuple[Any, Any, Callable[[Any], str]] | None:
+    """``os.environ``, the dict behind it and its key for the setting, and how a value
+    is decoded; None when ``os.environ`` is not the standard mapping."""
+    environ: Any = os.environ
+    try:
+        raw, key, decode = environ._data, environ.encodekey(ENV_PATTERN), environ.decodevalue
+    except AttributeError:
+        return None
+    return (environ, key, decode) if isinstance(raw, dict) else None
+
+
+_STANDARD = _standard_environ()
+
+
+def _setting() -> str | None:
+    """The setting, read after every cell that binds a name. ``os.environ.get`` of a
+    variable that is not set raises and catches a ``KeyError`` inside ``os``, which in a
+    kernel, whose caches the messaging between cells leaves cold, costs several µs: the
+    dict behind ``os.environ`` (what ``get`` reads, kept in step by ``os.environ``'s own
+    writes) is read directly while ``os.environ`` is still the standard mapping."""
+    standard = _STANDARD
+    if standard is None or os.environ is not standard[0]:
+        return os.environ.get(ENV_PATTERN)
+    environ, key, decode = standard
+    raw = environ._data.get(key)
+    return None if raw is None else decode(raw)
 
 
 @functools.lru_cache(maxsize=8)

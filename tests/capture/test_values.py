@@ -9,8 +9,10 @@ import weakref
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from nbprov.capture.values import MAX_ITEMS, fingerprint, summarize
+from nbprov.capture.values import MAX_ITEMS, _summarize, fingerprint, summarize
 
 
 @pytest.mark.parametrize(
@@ -131,3 +133,22 @@ def test_a_dict_subclass_holding_a_frame_is_summarised_without_formatting_it() -
     value, exact, _ = summarize(Bunch(frame=frame, names=["a"]))
     assert not exact
     assert value["repr"] == "Bunch({'frame': <DataFrame 1000x1>, 'names': ['a']})"
+
+
+@given(
+    value=st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(2**200), max_value=2**200)
+    | st.floats(),  # nan and the infinities included: they are not exact
+    fingerprint_exact=st.booleans(),
+    private=st.booleans(),
+)
+def test_plain_numbers_take_a_short_path_to_the_same_summary(
+    value: object, fingerprint_exact: bool, private: bool
+) -> None:
+    """A plain number skips the general walk; the summary is the walk's, bit for bit."""
+    quick = summarize(value, fingerprint_exact, private=private)
+    walked = _summarize(value, fingerprint_exact, private)
+    assert json.dumps(quick) == json.dumps(walked)
+    assert [type(part) for part in quick] == [type(part) for part in walked]
