@@ -6,7 +6,9 @@ of a few microseconds in the hooks shows. Each variant runs in its own fresh pro
 plain IPython, and nbprov from one or more checkouts (``--nbprov PATH``, default this
 one), alternating, ``--reps`` times. Reported per cell: the median time and the number of
 garbage-collector passes (nbprov's objects waiting for the writer make them more
-frequent). The kernel benchmark (``bench_overhead.py``) remains the figure users get.
+frequent), and the CPU the store's writer thread spent writing the cells (off the timing:
+the writes wait for the end of each batch). The kernel benchmark (``bench_overhead.py``)
+remains the figure users get.
 
 Usage::
 
@@ -35,11 +37,18 @@ from IPython.testing.globalipapp import start_ipython
 shell = start_ipython()
 recorded = sys.argv[1] == "1"
 flush = lambda: None
+writer_cpu = lambda: 0.0
 if recorded:
+    import threading
     shell.run_line_magic("load_ext", "nbprov")
     import nbprov
     flush = nbprov.get_recorder(shell).writer.flush
     flush()
+    # The writer thread's own CPU clock: what writing the cells costs, off the timing.
+    writer = next(t for t in threading.enumerate() if t.name == "nbprov-writer")
+    clock = time.pthread_getcpuclockid(writer.ident)
+    writer_cpu = lambda: time.clock_gettime(clock)
+written_from = writer_cpu()
 passes = [0]
 gc.callbacks.append(lambda phase, info: passes.__setitem__(0, passes[0] + (phase == "start")))
 batch, times = 300, []
@@ -52,7 +61,12 @@ for start in range(0, int(sys.argv[2]), batch):
             shell.run_cell(source, store_history=True)
     times.append((time.perf_counter() - begin) / batch)
     flush()  # outside the timing: the writer's share is the kernel benchmark's to measure
-print(json.dumps({"per_cell": statistics.median(times[1:] or times), "gc": passes[0]}))
+cells = int(sys.argv[2])
+print(json.dumps({
+    "per_cell": statistics.median(times[1:] or times),
+    "gc": passes[0],
+    "writer_per_cell": (writer_cpu() - written_from) / cells,
+}))
 """
 
 
@@ -96,14 +110,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  rep {rep + 1}/{args.reps}  {label:<40} {per_cell:7.1f} us/cell")
     plain = statistics.median(r["per_cell"] for r in results[None])
     print(f"\nmedian per cell over {args.reps} processes of {args.cells} cells:")
-    print(f"{'variant':<40} {'us/cell':>8} {'added':>8} {'ratio':>7} {'gc passes':>10}")
+    print(
+        f"{'variant':<40} {'us/cell':>8} {'added':>8} {'ratio':>7} {'gc passes':>10}"
+        f" {'writer CPU us/cell':>19}"
+    )
     for checkout, runs in results.items():
         per_cell = statistics.median(r["per_cell"] for r in runs)
         passes = statistics.median(r["gc"] for r in runs)
+        writer = statistics.median(r["writer_per_cell"] for r in runs)
         label = "plain IPython" if checkout is None else str(checkout)
         print(
             f"{label:<40} {per_cell * 1e6:8.1f} {(per_cell - plain) * 1e6:8.1f}"
-            f" {per_cell / plain:6.3f}x {passes:10.0f}"
+            f" {per_cell / plain:6.3f}x {passes:10.0f} {writer * 1e6:19.1f}"
         )
     return 0
 
