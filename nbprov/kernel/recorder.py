@@ -410,7 +410,8 @@ class Recorder:
             self._last_end = time.monotonic()
             if self._parse is not None:
                 self._parse.forget()
-        self._report_writer_errors()
+        if self.writer.errors:  # checked here: after each cell, every call counts
+            self._report_writer_errors()
 
     def _pre_run_cell(self, info: Any) -> None:
         source: str = info.raw_cell or ""
@@ -480,8 +481,7 @@ class Recorder:
             status,
             pending.execution_count,
             cell.stage,
-            type(error).__name__ if error is not None else None,
-            _error_message(error),
+            *((None, None) if error is None else (type(error).__name__, _error_message(error))),
         )
         if pending.trial is trial.ref:
             changed = access.binds | access.mutates
@@ -555,8 +555,8 @@ class Recorder:
                 continue
             rows[name] = {
                 "trial_id": self.trial.ref,
-                "execution_count": cell.execution_count if cell else None,
-                "seq": cell.seq if cell else self.trial.seq,
+                "execution_count": cell.pending.execution_count if cell else None,
+                "seq": cell.pending.seq if cell else self.trial.seq,
                 "name": name,
                 "value": value,
                 "exact": exact,
@@ -680,9 +680,7 @@ def _one_line(exc: BaseException | None) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def _error_message(error: BaseException | None) -> str | None:
-    if error is None:
-        return None
+def _error_message(error: BaseException) -> str:
     try:
         return storable(str(error)[:2000])
     except Exception:  # an exception whose __str__ raises
