@@ -49,6 +49,7 @@ if os.environ.get("NBPROV_BENCH_INSTALLED") != "1":  # else: the installed nbpro
     sys.path.insert(0, str(HERE.parent))
 
 from lockstep import Variant, run_side_by_side  # noqa: E402
+from nbformat.v4 import new_code_cell  # noqa: E402
 from notebooks import NOTEBOOKS, load_only, strip_nbprov  # noqa: E402
 
 TARGETS = {"tiny": 1.05, "heavy": 1.03}
@@ -133,14 +134,23 @@ def code_cell_count(nb: Any) -> int:
     return sum(1 for c in nb.cells if c.cell_type == "code" and c.source.strip())
 
 
-def variants(name: str, work: Path, rep: int) -> list[Variant]:
+# --hooks-off: nbprov's kernel removes its per-cell hooks in a first cell, which the plain
+# kernel matches with an empty one.
+HOOKS_OFF = "import nbprov as _n; _n.get_recorder(get_ipython()).unregister(); del _n"
+
+
+def variants(name: str, work: Path, rep: int, hooks_off: bool = False) -> list[Variant]:
     """The two sides of one repetition: nbprov's kernel (with its own store) and plain."""
     with_nb = load_only() if name == "load_ext" else NOTEBOOKS[name][0]()
+    without_nb = strip_nbprov(with_nb)
+    if hooks_off and name != "load_ext":
+        with_nb.cells.insert(0, new_code_cell(HOOKS_OFF))
+        without_nb.cells.insert(0, new_code_cell("pass"))
     db = work / name / f"store-{rep}" / "nbprov.db"
     # load_ext measures the %load_ext cell itself, so nbprov must not be preloaded there.
     return [
         Variant("with", with_nb, nbprov=name != "load_ext", db=db),
-        Variant("without", strip_nbprov(with_nb), nbprov=False),
+        Variant("without", without_nb, nbprov=False),
     ]
 
 
@@ -294,6 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=900, help="per-cell timeout (s)")
     parser.add_argument("--markdown", type=Path, help="also write the results here")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument(
+        "--hooks-off",
+        action="store_true",
+        help="load nbprov but remove its per-cell hooks: what being loaded costs by itself",
+    )
     args = parser.parse_args(argv)
 
     names = list(args.only or choices)
@@ -311,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     first_store: dict[str, Path] = {}
     for rep in range(args.reps):
         for index, name in enumerate(names):
-            sides = variants(name, work, rep)
+            sides = variants(name, work, rep, args.hooks_off)
             try:
                 result = run_side_by_side(
                     sides, work / name, timeout=args.timeout, flip=(rep + index) % 2 == 1
