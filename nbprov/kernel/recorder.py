@@ -30,13 +30,13 @@ from nbprov.capture.values import summarize, type_name
 from nbprov.kernel.shared_parse import SharedParse
 from nbprov.lineage.protocol import CellAccess, CellTracer
 from nbprov.store.activations import (
-    Ending,
     FinishedCells,
     PendingCell,
     RunningRow,
     TrialRef,
     complete_value_row,
 )
+from nbprov.store.cell_records import Ending
 from nbprov.store.engine import describe, resolve_url
 from nbprov.store.errors import StoreError
 from nbprov.store.writer import BackgroundWriter

@@ -10,10 +10,18 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nbprov.capture.source import cell_hash, storable
 from nbprov.capture.values import exact_fingerprint
+from nbprov.store.cell_records import (
+    ACCESS_COLUMNS,
+    ACTIVATION_COLUMNS,
+    CODE_COLUMNS,
+    VALUE_COLUMNS,
+    Ending,
+    Record,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -38,48 +46,6 @@ class TrialRef:
         if self.id is None:
             raise LookupError("the trial's row has not been written")
         return self.id
-
-
-# Each table's columns in the order its records (tuples) give them: the order SQLAlchemy
-# compiles them in, which the SQLite writes check (see ``driver_writes``).
-CODE_COLUMNS = ("hash", "source")
-ACTIVATION_COLUMNS = (
-    "trial_id",
-    "execution_count",
-    "seq",
-    "cell_id",
-    "cell_hash",
-    "stage",
-    "started_at",
-    "duration",
-    "status",
-    "error_type",
-    "error_message",
-)
-ACCESS_COLUMNS = ("activation_id", "name", "kind")
-VALUE_COLUMNS = (
-    "trial_id",
-    "activation_id",
-    "execution_count",
-    "seq",
-    "name",
-    "value",
-    "exact",
-    "fingerprint",
-)
-Record = tuple[Any, ...]
-
-
-class Ending(NamedTuple):
-    """The activation columns known when a cell ends. An ending sets every one of them,
-    so the updates of a burst of cells written while running share one statement."""
-
-    duration: float
-    status: str
-    execution_count: int | None
-    stage: str | None = None
-    error_type: str | None = None
-    error_message: str | None = None
 
 
 @dataclass(eq=False, slots=True)

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
-from nbprov.store.activations import (
+from nbprov.store.cell_records import (
     ACCESS_COLUMNS,
     ACTIVATION_COLUMNS,
     CODE_COLUMNS,

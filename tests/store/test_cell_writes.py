@@ -24,12 +24,12 @@ from nbprov.store import Store
 from nbprov.store import activations as cell_rows
 from nbprov.store.activations import (
     CoreCellWrites,
-    Ending,
     FinishedCells,
     PendingCell,
     RunningRow,
     TrialRef,
 )
+from nbprov.store.cell_records import Ending
 from nbprov.store.driver_writes import DriverStatement, SqliteCellWrites
 from nbprov.store.models import Access, Activation, Code, Trial, Value
 from nbprov.store.records import utcnow

@@ -258,12 +258,12 @@ def test_a_retried_transaction_writes_each_cell_once(
 
     from nbprov.store import Store
     from nbprov.store.activations import (
-        Ending,
         FinishedCells,
         PendingCell,
         RunningRow,
         TrialRef,
     )
+    from nbprov.store.cell_records import Ending
     from nbprov.store.models import Access, Activation, Trial
     from nbprov.store.records import utcnow
 
