@@ -177,12 +177,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
             parameters=parameters or None,
         )
-        if result.ok:
+        problems = [p for p in (result.describe_failure(), result.recording_problem) if p]
+        if not problems:
             print(f"ok ({result.wall_seconds:.1f} s)", file=log)
         else:
             failed += 1
-            print("FAILED", file=log)
-            print(result.describe_failure(), file=sys.stderr)
+            print("FAILED" if not result.ok else "NOT ALL RECORDED", file=log)
+            print("\n".join(problems), file=sys.stderr)
     print(file=log)
     if args.format == "table":
         status = _show_summary(store, len(runs))

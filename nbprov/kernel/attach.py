@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Any
 
 from nbprov.kernel import tracebacks
@@ -51,10 +52,16 @@ def stop(shell: Any) -> None:
     setattr(shell, ATTRIBUTE, None)
     if recorder.at_exit is not None:
         atexit.unregister(recorder.at_exit)
-    recorder.close()
+    problem = recorder.close()
     tracebacks.uninstall(shell)
     if recorder.froze_gc:
         unfreeze()
+    if problem is not None:  # said in the cell that unloaded nbprov
+        import warnings
+
+        from nbprov.kernel.recorder import NbprovRecordingWarning
+
+        warnings.warn(problem, NbprovRecordingWarning, stacklevel=2)
 
 
 def _close_at_exit(shell: Any) -> None:
@@ -64,7 +71,11 @@ def _close_at_exit(shell: Any) -> None:
     if recorder is not None:
         setattr(shell, ATTRIBUTE, None)
         with contextlib.suppress(Exception):
-            recorder.close(timeout=EXIT_TIMEOUT)
+            problem = recorder.close(timeout=EXIT_TIMEOUT)
+            # The cells' output is gone by now: the process's own stderr (a terminal,
+            # the Jupyter server's log, a runner's capture) is the one place left to say.
+            if problem is not None and sys.__stderr__ is not None:
+                print(problem, file=sys.__stderr__, flush=True)
 
 
 def recorder_of(shell: Any = None) -> Recorder | None:
@@ -76,9 +87,12 @@ def recorder_of(shell: Any = None) -> Recorder | None:
     return getattr(shell, ATTRIBUTE, None) if shell is not None else None
 
 
-def flush_before_shutdown(timeout: float) -> bool:
+def flush_before_shutdown(timeout: float) -> str:
     """Write everything the recorder holds, for a runner about to shut the kernel down:
     the exit handler gives the writer only ``EXIT_TIMEOUT`` seconds, which a store still
-    opening may need more than. True when written (or when nbprov is not recording)."""
+    opening, or locked for a while, may need more than. Returns what could not be
+    written, in a sentence ('' when everything was, or when nbprov is not recording)."""
     recorder = recorder_of()
-    return True if recorder is None else recorder.writer.flush(timeout)
+    if recorder is None or recorder.writer.flush(timeout, until_written=True):
+        return ""
+    return recorder.unwritten(finished=False, timeout=timeout) or ""

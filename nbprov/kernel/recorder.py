@@ -268,19 +268,38 @@ class Recorder:
         if self._parse is not None:
             self._parse.uninstall()
 
-    def close(self, timeout: float = 10.0) -> None:
+    def close(self, timeout: float = 10.0) -> str | None:
         """End the trial (and the running cell, when closed from inside one), write
-        everything queued, release the store."""
+        everything queued, release the store. Returns what could not be written, in a
+        sentence (None when everything was)."""
         self.unregister()
         if self._cell is not None:
             self._end_running_cell()
         self._end_trial()
         if self._tracer is not None:
             self._tracer.close()
-        self.writer.close(timeout)
+        finished = self.writer.close(timeout)
         store: Store | None = getattr(self, "_store", None)
-        if store is not None:
+        if store is not None and finished:
             store.close()
+        return self.unwritten(finished, timeout)
+
+    def unwritten(self, finished: bool = True, timeout: float = 0.0) -> str | None:
+        """What the writer gave up, or was still writing when it had to stop, in a
+        sentence for the user (None when everything was written)."""
+        writer = self.writer
+        if finished and not writer.lost:
+            return None
+        reason = writer.errors[-1] if writer.errors else writer.outage
+        what = (
+            f"{writer.lost} write(s) were given up"
+            if finished
+            else f"the store could not be written within {timeout:g} s"
+        )
+        return (
+            f"nbprov: not everything of this trial reached the store at {self.description}: "
+            f"{what}" + (f" ({_one_line(reason)})" if reason is not None else "")
+        )
 
     def _end_running_cell(self) -> None:
         """``%unload_ext nbprov`` runs inside a cell: record that cell as ended now."""

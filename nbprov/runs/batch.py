@@ -98,7 +98,10 @@ def run_one(request: RunRequest) -> RunRecord:
         timeout=request.timeout,
         parameters=request.parameters or None,
     )
-    error = result.describe_failure() or None
+    # A notebook that ran but whose records did not all reach the store is not a good
+    # run: its trial is incomplete, and the user is told why.
+    error = "\n".join(filter(None, [result.describe_failure(), result.recording_problem])) or None
+    ok = result.ok and result.recording_problem is None
     with open_store(request.db, writer=True) as store:
         trial = claim_trial(store, token, request.name)
         if trial is None:
@@ -115,15 +118,15 @@ def run_one(request: RunRequest) -> RunRecord:
         with store.session() as session:
             tags = tagged_values(session, [trial.id]).get(trial.id, [])
         status = trial_status(trial)
-        if not result.ok and status == "ok":
-            status = "error"  # the kernel died after its last cell finished
+        if not ok and status == "ok":
+            status = "error"  # the kernel died after its last cell, or lost its records
         return RunRecord(
             notebook=str(result.path),
             parameters=dict(request.parameters),
             trial=trial.id,
             name=request.name,
             status=status,
-            ok=result.ok,
+            ok=ok,
             error=error,
             hyperparams={t["name"]: t["value"] for t in tags if t["role"] == HYPERPARAM},
             metrics={t["name"]: t["value"] for t in tags if t["role"] == METRIC},

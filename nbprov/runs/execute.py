@@ -105,6 +105,9 @@ class ExecutionResult:
     wall_seconds: float
     cell_seconds: list[float] = field(default_factory=list)
     kernel_cpu_seconds: float | None = None
+    #: What the kernel could not write to the store before it was shut down (the
+    #: notebook itself may have run fine), in a sentence; None when all was written.
+    recording_problem: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -326,6 +329,7 @@ def run_notebook(
     started: list[int] = []
     replied: list[int] = []  # cells whose execute reply came: the kernel is free again
     cpu: list[float | None] = [None, None]  # kernel CPU seconds: first start, last reply
+    unwritten: list[str] = []  # what the kernel's recorder said it could not write
 
     def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
         if not started:
@@ -368,7 +372,9 @@ def run_notebook(
     async def flush_then_shut_down() -> None:
         # Not while a cell still runs (a timeout): the request would wait for that cell.
         if len(replied) == len(started):
-            await _flush_recorder(client)
+            problem = await _flush_recorder(client)
+            if problem:
+                unwritten.append(problem)
         await shut_down()
 
     client._async_cleanup_kernel = flush_then_shut_down  # type: ignore[method-assign]
@@ -408,6 +414,7 @@ def run_notebook(
         wall_seconds=wall,
         cell_seconds=cell_kernel_seconds(nb) if record_timing else [],
         kernel_cpu_seconds=_difference(cpu[0], cpu[1]),
+        recording_problem=unwritten[0] if unwritten else None,
     )
 
 
@@ -456,17 +463,21 @@ def kernel_cpu(client: Any) -> float | None:
         return None
 
 
-# Evaluated silently in the kernel before it is shut down (no activation, no name bound).
+# Evaluated in the kernel before it is shut down, as a user expression of a silent, empty
+# request (no activation, no name bound): what could not be written, '' when all was.
 _FLUSH = (
     "__import__('nbprov.kernel.attach').kernel.attach.flush_before_shutdown({timeout}) "
-    "if 'nbprov' in __import__('sys').modules else None"
+    "if 'nbprov' in __import__('sys').modules else ''"
 )
 FLUSH_TIMEOUT = 60.0
 
 
-async def _flush_recorder(client: Any) -> None:
+async def _flush_recorder(client: Any) -> str:
     """Let the kernel's recorder write all it holds before the kernel is shut down, so a
-    store that is slow to open does not lose the trial; never raises."""
+    store that is slow to open, or locked for a while, does not lose the trial. Returns
+    what the recorder says it could not write ('' when all was, or when it cannot tell);
+    never raises."""
+    import ast
     import asyncio
 
     from nbclient.util import ensure_async
@@ -474,15 +485,23 @@ async def _flush_recorder(client: Any) -> None:
     try:
         kc = client.kc
         if kc is None or not await ensure_async(client.km.is_alive()):
-            return
-        msg_id = kc.execute(_FLUSH.format(timeout=FLUSH_TIMEOUT), silent=True, store_history=False)
+            return ""
+        expression = _FLUSH.format(timeout=FLUSH_TIMEOUT)
+        msg_id = kc.execute(
+            "", silent=True, store_history=False, user_expressions={"nbprov": expression}
+        )
         deadline = asyncio.get_running_loop().time() + FLUSH_TIMEOUT + 5
         while (left := deadline - asyncio.get_running_loop().time()) > 0:
             reply = await ensure_async(kc.get_shell_msg(timeout=left))
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                return
+                result = reply["content"].get("user_expressions", {}).get("nbprov", {})
+                if result.get("status") != "ok":
+                    return f"nbprov could not flush the kernel's records: {result.get('evalue')}"
+                said = ast.literal_eval(result["data"]["text/plain"])
+                return said if isinstance(said, str) else ""
     except Exception:  # a kernel gone or deaf (queue.Empty): shut it down all the same
-        return
+        return ""
+    return ""
 
 
 def _startup_message(exc: BaseException, env: Mapping[str, str]) -> str:

@@ -32,6 +32,8 @@ Failures never lose the record:
 - Any other failure is isolated: each operation is retried alone, and one that still
   fails is asked to write what it can row by row (``isolated``) or is dropped and
   reported, so one bad row never stops the rows around it or after it.
+- What is given up (at close, while the store still cannot be written; or refused for
+  good) is counted in ``lost`` with its reason in ``errors``, so the owner can say so.
 """
 
 from __future__ import annotations
@@ -68,6 +70,27 @@ class _WhenQuiet:
     op: Operation
 
 
+class _Flush:
+    """A flush request: ``done`` once everything submitted before it has been tried
+    (``until_written``: once it is written, through an outage, or the writer stops)."""
+
+    __slots__ = ("done", "until_written", "written")
+
+    def __init__(self, until_written: bool) -> None:
+        self.done = threading.Event()
+        self.until_written = until_written
+        self.written = False
+
+    def release(self, written: bool, final: bool = False) -> bool:
+        """Release the waiter if it may go now (``final``: the writer stops); whether it
+        was released."""
+        if self.until_written and not (written or final):
+            return False
+        self.written = written
+        self.done.set()
+        return True
+
+
 class _Watch(NamedTuple):  # set for every cell: a tuple is the cheapest to make
     due: float
     op: Operation
@@ -99,6 +122,10 @@ class BackgroundWriter:
         self._waiting: list[Operation] = []
         self._retry_at = 0.0
         self._failures = 0
+        self._flushes: list[_Flush] = []  # flushes waiting for an outage to end
+        # Operations given up when the writer stopped (the store still could not be
+        # written, or they failed for good): how many, for the last report.
+        self.lost = 0
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
         # Why the store cannot be written right now (None when it can); read by the
         # main thread for its one warning.
@@ -131,16 +158,23 @@ class BackgroundWriter:
         if self._asleep:
             self._queue.put(_WAKE)
 
-    def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until everything submitted so far is written (or failed)."""
-        done = threading.Event()
-        self._queue.put(done)
-        return done.wait(timeout)
+    def flush(self, timeout: float = 30.0, until_written: bool = False) -> bool:
+        """Wait until everything submitted so far has been tried; True when it is
+        written (False when some of it is waiting for the store, or was given up: see
+        ``errors``). While the store cannot be written, a flush returns
+        after the first attempt, so a cell never waits out an outage, unless
+        ``until_written``: then it waits for the store (at most ``timeout``)."""
+        marker = _Flush(until_written)
+        self._queue.put(marker)
+        return marker.done.wait(timeout) and marker.written
 
-    def close(self, timeout: float = 30.0) -> None:
+    def close(self, timeout: float = 30.0) -> bool:
+        """Write what is left and stop; False when the writer was still busy at the
+        timeout (what it had not written then is lost if the process exits)."""
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     # -- the writer thread -----------------------------------------------------------
 
@@ -213,7 +247,7 @@ class BackgroundWriter:
                 self._held_since = time.monotonic()
             self._held += incoming
             ops: list[Operation] = []
-            flushing = any(isinstance(item, threading.Event) or item is _STOP for item in batch)
+            flushing = any(isinstance(item, _Flush) or item is _STOP for item in batch)
             if self._held and (urgent or self._may_write_deferred()):
                 ops += self._held
                 self._held = []
@@ -237,12 +271,13 @@ class BackgroundWriter:
                 self._waiting = []
                 if not (flushing or stop or time.monotonic() >= self._retry_at):
                     self._waiting, ops = ops, []
+            lost = self.lost
             if ops:
                 self._write(ops, last=stop)
-            # Flush markers are released whether or not the write succeeded.
-            for item in batch:
-                if isinstance(item, threading.Event):
-                    item.set()
+            self._flushes += [item for item in batch if isinstance(item, _Flush)]
+            if self._flushes:
+                written = not self._waiting and self.lost == lost
+                self._flushes = [f for f in self._flushes if not f.release(written, stop)]
             if stop:
                 return
 
@@ -273,7 +308,10 @@ class BackgroundWriter:
         is closing, so nothing is kept for later."""
         engine = self._open()
         if engine is None:
-            self._waiting = ops
+            if last:
+                self._give_up(ops, self.outage)
+            else:
+                self._waiting = ops
             return
         try:
             _transaction(engine, ops)
@@ -284,7 +322,7 @@ class BackgroundWriter:
                 self._waiting = ops
                 self._outage(exc)
             else:
-                self.errors.append(exc)
+                self._give_up(ops, exc)
         else:
             self.outage, self._failures = None, 0
 
@@ -311,7 +349,12 @@ class BackgroundWriter:
                     # What it had to give up, row by row, is still worth a warning.
                     self.errors += getattr(op, "take_problems", list)()
                     continue
-            self.errors.append(failure)
+            self._give_up([op], failure)
+
+    def _give_up(self, ops: list[Operation], why: BaseException | None) -> None:
+        self.lost += len(ops)
+        if why is not None:
+            self.errors.append(why)
 
 
 def transient(exc: BaseException) -> bool:

@@ -91,6 +91,7 @@ def test_records_a_notebook_that_never_loads_nbprov(tmp_path: Path) -> None:
 
     assert result.ok, result.describe_failure()
     assert result.failure is None and result.describe_failure() == ""
+    assert result.recording_problem is None
     assert result.db == str(db) and result.path == nb_path
     # The data file was found: the kernel ran in the notebook's directory.
     assert result.notebook.cells[3].outputs[0]["text"] == "42\n"
@@ -253,7 +254,26 @@ def test_the_kernel_writes_everything_before_it_is_shut_down(tmp_path: Path) -> 
     result = run_notebook(nb_path, db=db, trial_name="slow-writer")
 
     assert result.ok, result.describe_failure()
+    assert result.recording_problem is None
     (trial,) = cli_json(db, "trials")
     assert trial["metrics"] == {"answer": 42}
     shown = cli_json(db, "show", "latest")
     assert [a["execution_count"] for a in shown["activations"]] == [1, 2, 3]
+
+
+def test_a_run_whose_records_did_not_reach_the_store_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notebook runs, but its store cannot be written: the result says which store
+    and why, instead of a trial that is silently missing."""
+    monkeypatch.setattr("nbprov.runs.execute.FLUSH_TIMEOUT", 1.0)
+    nb_path = write_notebook(tmp_path / "n.ipynb", [new_code_cell("answer = 42")])
+    (tmp_path / "plain-file").write_text("a file where the store's folder should be")
+    db = tmp_path / "plain-file" / "store.db"
+
+    result = run_notebook(nb_path, db=db, trial_name="unwritten")
+
+    assert result.ok, result.describe_failure()  # the notebook itself ran
+    problem = result.recording_problem
+    assert problem is not None and str(db) in problem
+    assert "could not be written within 1 s" in problem

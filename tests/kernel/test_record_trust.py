@@ -352,7 +352,7 @@ def test_a_full_disk_loses_no_tag_rename_or_trial_end_and_writes_each_row_once(
     ]
     for cell in cells:
         run(shell, cell)
-    flush(shell)
+    assert not rec.writer.flush()  # tried, and said that it is not written
     assert rec.writer.outage is not None  # the disk really filled
     full.clear()
     flush(shell)
@@ -533,3 +533,38 @@ def test_a_cell_whose_source_is_not_utf8_is_recorded(shell: InteractiveShell) ->
     first = found["activations"][-2]
     assert first["cell_hash"] == cell_hash(source)
     assert first["source"] == "x = '\\udcff'  # \\ud800"
+
+
+def test_records_the_store_never_took_are_reported_when_the_kernel_exits(
+    tmp_path: Path,
+) -> None:
+    """A kernel that exits before its store could be opened cannot keep its records: it
+    says so on its own stderr (the terminal, the Jupyter server's log), not silently."""
+    import subprocess
+
+    from support import subprocess_env
+
+    (tmp_path / "plain-file").write_text("a file where the store's folder should be")
+    path = tmp_path / "plain-file" / "store.db"
+    script = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "for cell in ('%load_ext nbprov', '%tag_var a metric\\na = 1', 'b = a + 1'):\n"
+        "    shell.run_cell(cell)\n"
+        "print('ran', shell.user_ns['b'])\n"
+    )
+    env = {**subprocess_env(), "NBPROV_DB": str(path)}
+    env.pop("NBPROV_NOTEBOOK", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ran 2" in done.stdout
+    said = [line for line in done.stderr.splitlines() if "reached the store" in line]
+    assert len(said) == 1, done.stderr
+    assert str(path) in said[0] and "given up" in said[0]

@@ -125,12 +125,13 @@ def test_a_refused_operation_is_isolated_and_reported_once(engine: Engine) -> No
     writer.submit(lambda _conn: written.append("before"))
     writer.submit(broken)
     writer.submit(lambda _conn: written.append("after"))
-    assert writer.flush()
+    assert not writer.flush()  # one operation was given up: the flush says so
     writer.submit(lambda _conn: written.append("later"))
     assert writer.flush()
     writer.close()
     # Once in the batch, once alone; never again with later batches.
     assert len(attempts) == 2
+    assert writer.lost == 1
     assert [str(e) for e in writer.errors] == ["a row the database refuses"]
     assert written[-3:] == ["before", "after", "later"]
 
@@ -156,15 +157,90 @@ def test_a_transient_failure_keeps_the_batch_until_the_store_recovers(
 
     writer.submit(needs_the_store("tag"))
     writer.submit(needs_the_store("cells"))
-    assert writer.flush()
+    # A plain flush returns after the attempt (a cell never waits out an outage), and
+    # says that not everything is written.
+    assert not writer.flush()
     assert written == [] and writer.outage is not None
     writer.submit(needs_the_store("trial end"))
-    assert writer.flush()
+    assert not writer.flush()
     down.clear()
     assert wait_for(lambda: written == ["tag", "cells", "trial end"])
     assert writer.outage is None
+    assert writer.flush()
     writer.close()
     assert len(writer.errors) == 1  # one report for the whole outage
+    assert writer.lost == 0
+
+
+def test_a_flush_until_written_waits_out_an_outage(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.02,))
+    writer = BackgroundWriter(engine)
+    down = threading.Event()
+    down.set()
+    written: list[str] = []
+
+    def op(_conn: Connection) -> None:
+        if down.is_set():
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        written.append("cells")
+
+    writer.submit(op)
+    started = time.monotonic()
+    assert not writer.flush(0.3, until_written=True)  # still down at its timeout
+    assert time.monotonic() - started >= 0.3 and written == []
+    threading.Timer(0.3, down.clear).start()
+    assert writer.flush(10, until_written=True)
+    assert written == ["cells"]
+    writer.close()
+    assert writer.lost == 0
+
+
+def test_what_cannot_be_written_at_close_is_counted_and_reported(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.01,))
+    writer = BackgroundWriter(engine)
+
+    def locked(_conn: Connection) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    writer.submit(locked)
+    writer.submit(locked)
+    assert not writer.flush()
+    waiting = threading.Event()
+    result: list[bool] = []
+    threading.Thread(
+        target=lambda: (result.append(writer.flush(30, until_written=True)), waiting.set())
+    ).start()
+    assert writer.close(10)
+    # The waiting flush is let go when the writer stops, and told nothing was written.
+    assert waiting.wait(5) and result == [False]
+    assert writer.lost == 2
+    assert "database is locked" in str(writer.errors[-1])
+
+
+def test_operations_for_a_store_that_never_opened_are_counted_at_close(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.01,))
+
+    def connect() -> Engine:
+        raise OSError("the server is not answering")
+
+    writer = BackgroundWriter(connect)
+    assert writer.opened.wait(2.0)
+    for _ in range(3):
+        writer.submit(lambda _conn: None)
+    assert not writer.flush()
+    assert writer.close(10)
+    assert writer.lost == 3
+    assert "not answering" in str(writer.errors[-1])
 
 
 def test_a_store_that_cannot_be_opened_is_retried_on_the_writer_thread(
@@ -295,7 +371,7 @@ def test_a_retried_transaction_writes_each_cell_once(
     running = RunningRow(long_cell)
     writer.submit(running)
     writer.submit(flaky)  # the first transaction fails after the running row was written
-    assert writer.flush()
+    assert writer.flush(until_written=True)
     long_cell.ending = Ending(duration=9.0, status="ok", execution_count=1)
     quick.ending = Ending(duration=0.1, status="ok", execution_count=2)
     quick.accesses = [("bind", {"x"})]
@@ -304,7 +380,7 @@ def test_a_retried_transaction_writes_each_cell_once(
     failures = iter([OperationalError("COMMIT", {}, Exception("database is locked"))])
     writer.submit(finished)
     writer.submit(flaky)
-    assert writer.flush()
+    assert writer.flush(until_written=True)
     writer.close()
     assert {str(e.orig) for e in writer.errors} == {"database is locked"}  # type: ignore[attr-defined]
     with store.engine.connect() as conn:
