@@ -93,6 +93,8 @@ def flush_before_shutdown(timeout: float) -> str:
     opening, or locked for a while, may need more than. Returns what could not be
     written, in a sentence ('' when everything was, or when nbprov is not recording)."""
     recorder = recorder_of()
-    if recorder is None or recorder.writer.flush(timeout, until_written=True):
+    if recorder is None:
         return ""
-    return recorder.unwritten(finished=False, timeout=timeout) or ""
+    written = recorder.writer.flush(timeout, until_written=True)
+    # Also what was given up earlier in the session (a refused operation, say).
+    return recorder.unwritten(finished=written, timeout=timeout) or ""

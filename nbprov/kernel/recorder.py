@@ -290,9 +290,9 @@ class Recorder:
         writer = self.writer
         if finished and not writer.lost:
             return None
-        reason = writer.errors[-1] if writer.errors else writer.outage
+        reason = writer.lost_why if finished else writer.outage or writer.lost_why
         what = (
-            f"{writer.lost} write(s) were given up"
+            f"{writer.lost} {'write was' if writer.lost == 1 else 'writes were'} given up"
             if finished
             else f"the store could not be written within {timeout:g} s"
         )

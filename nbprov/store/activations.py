@@ -284,6 +284,7 @@ class FinishedCells:
         self.max_waiting = max_waiting
         self.dropped = 0  # cells given up because too many were waiting for the store
         self._problems: list[BaseException] = []  # what isolated() had to give up, and why
+        self._given_up = 0  # cells isolated() could not write at all
         # Written in the transaction in progress (kept until it commits or rolls back).
         self._in_transaction: list[PendingCell] = []
         self._given_ids: list[PendingCell] = []
@@ -343,6 +344,7 @@ class FinishedCells:
             except Exception as exc:
                 self._forget_ids([cell])
                 self._problems.append(exc)
+                self._given_up += 1
                 continue
             for row in values:
                 try:
@@ -360,6 +362,11 @@ class FinishedCells:
     def take_problems(self) -> list[BaseException]:
         problems, self._problems = self._problems, []
         return problems
+
+    def take_given_up(self) -> int:
+        """How many cells ``isolated`` had to give up whole since last asked."""
+        given_up, self._given_up = self._given_up, 0
+        return given_up
 
     def _forget_ids(self, cells: list[PendingCell]) -> None:
         for cell in cells:

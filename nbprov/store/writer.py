@@ -126,6 +126,7 @@ class BackgroundWriter:
         # Operations given up when the writer stopped (the store still could not be
         # written, or they failed for good): how many, for the last report.
         self.lost = 0
+        self.lost_why: BaseException | None = None  # the last reason one was given up
         self.errors: list[BaseException] = []  # read (and cleared) by the main thread
         # Why the store cannot be written right now (None when it can); read by the
         # main thread for its one warning.
@@ -346,14 +347,21 @@ class BackgroundWriter:
                 except Exception as exc:
                     failure = exc
                 else:
-                    # What it had to give up, row by row, is still worth a warning.
-                    self.errors += getattr(op, "take_problems", list)()
+                    # What it had to give up, row by row, is still worth a warning; and
+                    # what it could not write at all is lost.
+                    problems: list[BaseException] = getattr(op, "take_problems", list)()
+                    self.errors += problems
+                    given_up = getattr(op, "take_given_up", lambda: 0)()
+                    if given_up:
+                        self.lost += given_up
+                        self.lost_why = problems[-1] if problems else None
                     continue
             self._give_up([op], failure)
 
     def _give_up(self, ops: list[Operation], why: BaseException | None) -> None:
         self.lost += len(ops)
         if why is not None:
+            self.lost_why = why
             self.errors.append(why)
 
 
@@ -364,6 +372,8 @@ def transient(exc: BaseException) -> bool:
 
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
+    if _refused_by_schema(exc):
+        return False
     if isinstance(
         exc,
         (
@@ -378,6 +388,19 @@ def transient(exc: BaseException) -> bool:
         return True
     # The same kinds raised by a DB-API driver directly (rows written through its cursor).
     return any(cls.__name__ in ("OperationalError", "InterfaceError") for cls in type(exc).__mro__)
+
+
+# SQLite reports these as OperationalError too, but no retry will ever see them succeed:
+# the statement does not fit the store's tables (a store changed under the kernel).
+_SCHEMA_REFUSALS = ("no such table", "no such column", "has no column named", "syntax error")
+
+
+def _refused_by_schema(exc: BaseException) -> bool:
+    driver_error = getattr(exc, "orig", None) or exc
+    if type(driver_error).__module__.split(".")[0] not in ("sqlite3", "_sqlite3"):
+        return False
+    text = str(driver_error)
+    return any(refusal in text for refusal in _SCHEMA_REFUSALS)
 
 
 def _transaction(engine: Engine, ops: list[Operation], told: list[Operation] | None = None) -> None:

@@ -277,3 +277,30 @@ def test_a_run_whose_records_did_not_reach_the_store_says_so(
     problem = result.recording_problem
     assert problem is not None and str(db) in problem
     assert "could not be written within 1 s" in problem
+
+
+def test_a_write_given_up_during_the_run_is_reported_at_its_end(tmp_path: Path) -> None:
+    """An operation the store refused while cells ran (warned in a cell's output, which
+    nobody may read in a headless run) is named again in the run's result."""
+    nb_path = write_notebook(
+        tmp_path / "refused.ipynb",
+        [
+            new_code_cell(
+                "import nbprov\n"
+                "nbprov.get_recorder().writer.submit(lambda conn: conn.exec_driver_sql("
+                "'INSERT INTO no_such_table VALUES (1)'))"
+            ),
+            new_code_cell("answer = 42"),
+        ],
+    )
+    db = tmp_path / "store.db"
+
+    result = run_notebook(nb_path, db=db, trial_name="refused")
+
+    assert result.ok, result.describe_failure()
+    problem = result.recording_problem
+    assert problem is not None and "1 write was given up" in problem
+    assert "no_such_table" in problem
+    # Everything else of the trial is there.
+    shown = cli_json(db, "show", "refused")
+    assert [a["execution_count"] for a in shown["activations"]] == [1, 2]

@@ -79,6 +79,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for notebook in notebooks:
         result = run_notebook(notebook, db=db, trial_name=notebook.stem)
         assert result.ok, result.describe_failure()
+        assert result.recording_problem is None, result.recording_problem
     return db
 
 

@@ -390,3 +390,23 @@ def test_a_retried_transaction_writes_each_cell_once(
     assert sorted((seq, status) for _, seq, status in acts) == [(1, "ok"), (2, "ok")]
     quick_id = next(i for i, seq, _ in acts if seq == 2)
     assert accesses == [(quick_id, "x")]
+
+
+def test_a_statement_the_schema_refuses_is_not_retried_as_a_passing_failure(
+    tmp_path: Any,
+) -> None:
+    """SQLite calls "no such table" an OperationalError, as it does a lock; kept and
+    retried, it would hold every later batch back until the kernel exits."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    writer = BackgroundWriter(engine)
+    written: list[str] = []
+    writer.submit(lambda conn: conn.exec_driver_sql("INSERT INTO no_such_table VALUES (1)"))
+    writer.submit(lambda _conn: written.append("after"))
+    assert not writer.flush()
+    assert written == ["after"] and writer.outage is None
+    writer.submit(lambda _conn: written.append("later"))
+    assert writer.flush()
+    writer.close()
+    assert written == ["after", "later"]
+    assert writer.lost == 1 and "no such table" in str(writer.lost_why)
+    engine.dispose()
