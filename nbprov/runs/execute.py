@@ -484,7 +484,7 @@ async def _flush_recorder(client: Any) -> str:
 
     try:
         kc = client.kc
-        if kc is None or not await ensure_async(client.km.is_alive()):
+        if kc is None or not await _alive(client):
             return ""
         expression = _FLUSH.format(timeout=FLUSH_TIMEOUT)
         msg_id = kc.execute(
@@ -499,9 +499,20 @@ async def _flush_recorder(client: Any) -> str:
                     return f"nbprov could not flush the kernel's records: {result.get('evalue')}"
                 said = ast.literal_eval(result["data"]["text/plain"])
                 return said if isinstance(said, str) else ""
-    except Exception:  # a kernel gone or deaf (queue.Empty): shut it down all the same
+    except Exception as exc:  # a kernel gone or deaf (queue.Empty): shut it down all the same
+        if await _alive(client):
+            return f"nbprov could not ask the kernel to write its records: {exc!r}"
         return ""
-    return ""
+    return "nbprov could not ask the kernel to write its records: no reply in time"
+
+
+async def _alive(client: Any) -> bool:
+    from nbclient.util import ensure_async
+
+    try:
+        return bool(await ensure_async(client.km.is_alive()))
+    except Exception:
+        return False
 
 
 def _startup_message(exc: BaseException, env: Mapping[str, str]) -> str:
