@@ -69,6 +69,6 @@ def deps(
 
     recorder = get_recorder() if trial is None and db is None else None
     if recorder is not None:
-        recorder.writer.flush()
+        recorder.flush()
         return deps_json(recorder.store.engine, recorder.trial_id, name, at=at)
     return deps_in_store(name, trial=trial, db=db, at=at)

@@ -95,6 +95,7 @@ def flush_before_shutdown(timeout: float) -> str:
     recorder = recorder_of()
     if recorder is None:
         return ""
+    recorder.settle()
     written = recorder.writer.flush(timeout, until_written=True)
     # Also what was given up earlier in the session (a refused operation, say).
     return recorder.unwritten(finished=written, timeout=timeout) or ""

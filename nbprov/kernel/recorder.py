@@ -7,6 +7,7 @@ body is guarded: a recording failure warns once and never touches the user's cel
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import os
@@ -161,6 +162,12 @@ def _environment(notebook: str | None) -> dict[str, Any]:
     return environment
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running this thread (a kernel's), or None (a terminal, a test)."""
+    # The non-raising form: get_running_loop() raises where none runs, every cell.
+    return asyncio._get_running_loop()
+
+
 def _tracing() -> bool:
     return os.environ.get("NBPROV_TRACE", "1") != "0"
 
@@ -194,6 +201,10 @@ class Recorder:
         self.froze_gc = False  # set by the loader (see nbprov.kernel.gc_freeze)
         self.at_exit: Callable[[], None] | None = None  # the loader's atexit callback
         self._cell: _Cell | None = None
+        # The last cell, ended but its record not finished yet (see post_run_cell).
+        self._unsettled: tuple[_Cell, Any, float, float] | None = None
+        self._late = False  # finishing a record between cells
+        self._late_problem: BaseException | None = None  # to warn of in the next cell
         self._nested = 0
         self._finished = FinishedCells()
         self._modules_seen = 0
@@ -273,6 +284,7 @@ class Recorder:
         everything queued, release the store. Returns what could not be written, in a
         sentence (None when everything was)."""
         self.unregister()
+        self.settle()
         if self._cell is not None:
             self._end_running_cell()
         self._end_trial()
@@ -308,9 +320,8 @@ class Recorder:
             error_in_exec = error_before_exec = None
             execution_count = None
 
-        with contextlib.suppress(Exception):
-            self._post_run_cell(_Done())
-        self._cell = None
+        self._cell_ended(_Done())
+        self.settle()
 
     # -- trials ------------------------------------------------------------------
 
@@ -406,6 +417,11 @@ class Recorder:
     # -- hooks -------------------------------------------------------------------
 
     def pre_run_cell(self, info: Any) -> None:
+        if self._unsettled is not None:
+            self.settle()  # the last cell's record comes first, whatever ran since
+        if self._late_problem is not None:
+            problem, self._late_problem = self._late_problem, None
+            self._warn(problem)
         if self._cell is not None:
             # A cell run from inside a cell (``%%capture``, ``%run -i``) is part of the
             # outer cell's activation, not an activation of its own.
@@ -417,20 +433,58 @@ class Recorder:
             self._warn(exc)
 
     def post_run_cell(self, result: Any) -> None:
+        """The cell has ended. What must be seen at this moment is taken now (its end, its
+        error; the tracer stops watching); the rest of its record (what it read and
+        changed, its values) is worked out once the kernel has sent the cell's reply,
+        so the cell is shown as done sooner: in a kernel, on its event loop right after
+        the reply, and at the latest before the next cell starts (``settle``)."""
         if self._nested:
             self._nested -= 1
             return
-        try:
-            self._post_run_cell(result)
-        except Exception as exc:
-            self._warn(exc)
-        finally:
-            self._cell = None
-            self._last_end = time.monotonic()
-            if self._parse is not None:
-                self._parse.forget()
+        self._cell_ended(result)
+
+    def _cell_ended(self, result: Any) -> None:
+        ended, wall = time.perf_counter(), time.time()
+        cell, self._cell = self._cell, None
+        self._last_end = time.monotonic()
+        if cell is not None:
+            try:
+                if cell.traced and self._tracer is not None:
+                    self._tracer.end_cell()
+                loop = _running_loop()
+                if loop is None:
+                    self._end_cell(cell, result, ended, wall)
+                else:
+                    self._unsettled = (cell, result, ended, wall)
+                    loop.call_soon(self._settle_late)
+            except Exception as exc:
+                self._warn(exc)
+        if self._parse is not None:
+            self._parse.forget()
         if self.writer.errors:  # checked here: after each cell, every call counts
             self._report_writer_errors()
+
+    def settle(self) -> None:
+        """Finish the record of the last cell if it is not finished yet."""
+        unsettled, self._unsettled = self._unsettled, None
+        if unsettled is not None:
+            try:
+                self._end_cell(*unsettled)
+            except Exception as exc:
+                self._warn(exc)
+
+    def _settle_late(self) -> None:
+        # Between cells, no cell's output is open to a warning: keep it for the next.
+        self._late = True
+        try:
+            self.settle()
+        finally:
+            self._late = False
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Finish the last cell's record, then wait until everything is written."""
+        self.settle()
+        return self.writer.flush(timeout)
 
     def _pre_run_cell(self, info: Any) -> None:
         source: str = info.raw_cell or ""
@@ -467,11 +521,8 @@ class Recorder:
             except Exception as exc:  # the cell is recorded all the same, untraced
                 self._warn(exc)
 
-    def _post_run_cell(self, result: Any) -> None:
-        cell = self._cell
-        if cell is None:
-            return
-        duration = time.perf_counter() - cell.started
+    def _end_cell(self, cell: _Cell, result: Any, ended: float, wall: float) -> None:
+        duration = ended - cell.started
         error = result.error_in_exec or result.error_before_exec
         if error is None:
             status = "ok"
@@ -481,7 +532,7 @@ class Recorder:
             status = "error"
         trial = self.trial
         trial.last_status = status
-        trial.last_end = time.time()
+        trial.last_end = wall
         pending = cell.pending
         tracer = self._tracer
         access = _NO_ACCESS
@@ -631,6 +682,9 @@ class Recorder:
     def _warn(self, exc: BaseException, text: str | None = None) -> None:
         """The one warning of a session: the cell's own output stays as it was."""
         if self._warned:
+            return
+        if self._late:
+            self._late_problem = self._late_problem or exc
             return
         self._warned = True
         warnings.warn(

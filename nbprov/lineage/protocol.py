@@ -69,6 +69,10 @@ class CellTracer(Protocol):
     ) -> None:
         """Called before the cell runs."""
 
+    def end_cell(self) -> None:
+        """Called the moment the cell has ended: stop observing the running code. Cheap;
+        ``after_cell`` may come a little later (once the kernel has replied)."""
+
     def after_cell(self, user_ns: dict[str, Any], error: BaseException | None) -> CellAccess:
         """Called after the cell ran (or raised); returns what it accessed."""
 

@@ -62,6 +62,7 @@ class _Before:
     history: AbstractSet[str] = frozenset()
     watch: calls.CallWatch | None = None
     code_reads: set[calls.Read] | None = None  # what the watch saw notebook code read
+    watching: bool = True  # till the cell ends: its call watch and file log are on
     class_prints: Mapping[str, str | None] = field(default_factory=_no_entries)
 
 
@@ -75,6 +76,16 @@ class _InertBefore:
     facts: CellFacts
     names: KeysBefore
     ids: dict[str, int]
+
+
+def _stop_watching(before: _Before) -> None:
+    """Turn off the cell's call watch and file log (once): what runs after the cell, the
+    kernel's own reply among it, is not the cell's."""
+    if before.watching:
+        before.watching = False
+        if before.watch is not None:
+            before.code_reads = before.watch.stop()
+        files.stop(before.files)
 
 
 class Tracer:
@@ -186,12 +197,11 @@ class Tracer:
         before = self._stack.pop()
         if isinstance(before, _InertBefore):
             return self._inert_after(before, user_ns, error is None)
+        _stop_watching(before)
         if before.watch is not None:
-            before.code_reads = before.watch.stop()
             if before.code_reads is not None:
                 before.code_reads |= _quietly(lambda: self._unseen(before, user_ns), set())
             before.watch.forget()
-        files.stop(before.files)
         changes = None
         try:
             changes = self._names.changes(
@@ -204,6 +214,11 @@ class Tracer:
         finally:
             before.files.written.clear()
             self._names.after(before.names, user_ns, changes)
+
+    def end_cell(self) -> None:
+        before = self._stack[-1] if self._stack else None
+        if isinstance(before, _Before):
+            _stop_watching(before)
 
     def close(self) -> None:
         while self._stack:

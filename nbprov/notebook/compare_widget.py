@@ -316,7 +316,7 @@ def compare(*refs: str | int, db: str | None = None) -> CompareView:
     """
     recorder = recorder_of() if db is None else None
     if recorder is not None:
-        recorder.writer.flush()
+        recorder.flush()
         return CompareView(recorder.store, notebook=recorder.trial.notebook, refs=refs)
     store = Store.open(db)
     try:
@@ -333,7 +333,7 @@ def view_in_kernel(recorder: Recorder, refs: list[str]) -> CompareView:
     """``%compare [A B ...]``: the view over the recorder's store and notebook."""
     from IPython.core.error import UsageError
 
-    recorder.writer.flush()
+    recorder.flush()
     try:
         return CompareView(recorder.store, notebook=recorder.trial.notebook, refs=refs)
     except (CompareError, StoreError) as exc:

@@ -13,7 +13,7 @@ from nbprov.store.damage import damage_note
 
 def show_lineage(recorder: Recorder, name: str, *, depth: int | None, at: int | None) -> None:
     """Display NAME's backward slice in the recorder's trial."""
-    recorder.writer.flush()
+    recorder.flush()
     try:
         answer = deps_json(recorder.store.engine, recorder.trial_id, name, at=at)
     except SliceError as exc:

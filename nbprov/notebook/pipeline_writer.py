@@ -20,7 +20,7 @@ from nbprov.usage import os_error_text
 
 def write_pipeline(recorder: Recorder, args: argparse.Namespace) -> None:
     """Plan the package of ``args.targets`` and deliver it as the options ask."""
-    recorder.writer.flush()
+    recorder.flush()
     trial = args.trial if args.trial is not None else recorder.trial_id
     started = time.perf_counter()
     try:

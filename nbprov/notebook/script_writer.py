@@ -17,7 +17,7 @@ from nbprov.usage import os_error_text
 
 def write_script(recorder: Recorder, args: argparse.Namespace) -> None:
     """Build the script of ``args.name`` and deliver it as the options ask."""
-    recorder.writer.flush()
+    recorder.flush()
     trial = args.trial if args.trial is not None else recorder.trial_id
     try:
         script = scriptify(trial, args.name, store=recorder.store)

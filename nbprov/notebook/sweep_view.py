@@ -26,7 +26,7 @@ def run_sweep(recorder: Recorder, args: argparse.Namespace) -> int:
     """Run the search ``args`` describe; the command's exit status."""
     if args.db is None:
         args.db = recorder.url
-    recorder.writer.flush()
+    recorder.flush()
     try:
         status, summary = run_search(args)
     except SweepError as exc:
@@ -43,7 +43,7 @@ def display_charts(summary: dict[str, Any]) -> None:
 
 def show_study(recorder: Recorder, name: str) -> None:
     """``%compare --study NAME``: a study's results and charts."""
-    recorder.writer.flush()
+    recorder.flush()
     try:
         study, spec = load_study(recorder.url, name)
     except StudyError as exc:

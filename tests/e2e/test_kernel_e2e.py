@@ -223,3 +223,40 @@ def test_two_kernels_write_one_store_at_once(tmp_path: Path) -> None:
         assert len(shown["activations"]) == cells
         assert shown["metrics"] == {"acc": (cells - 1) / cells}
         assert len(shown["variables"][0]["history"]) == cells
+
+
+def test_run_all_queued_at_once_records_each_cell_as_it_ran(
+    kernel: tuple[KernelManager, Any, Path],
+) -> None:
+    """A front end's "Run All" sends every request at once: each cell's record, finished
+    after its reply (see Recorder.post_run_cell), still sees the namespace as that cell
+    left it, never as the next one did."""
+    _km, client, db = kernel
+    execute(client, "%load_ext nbprov")
+    cells = [
+        "a = 1",
+        "b = a + 1",
+        "a = 5",  # a new version of a: b must not be traced to it
+        "items = [b]",
+        "items.append(a)",  # changes items in place
+        "c = b * 2",
+        "del a",
+        "%tag_var c metric",
+    ]
+    sent = [client.execute(code) for code in cells]  # all queued before the first ends
+    replies: dict[str, str] = {}
+    while len(replies) < len(sent):
+        msg = client.get_shell_msg(timeout=KERNEL_TIMEOUT)
+        replies[msg["parent_header"]["msg_id"]] = msg["content"]["status"]
+    assert all(replies[m] == "ok" for m in sent)
+    flush = "import nbprov; nbprov.get_recorder().flush()"
+    execute(client, flush)
+
+    shown = cli_json(db, "show", "latest")
+    sources = [a["source"] for a in shown["activations"]]
+    assert sources == [*cells, flush]  # (the loading cell is not one of them)
+    deps = cli_json(db, "deps", "latest", "c")
+    text = str(deps)
+    assert "b = a + 1" in text and "a = 1" in text
+    assert "a = 5" not in text and "items" not in text
+    assert [v["value"] for v in shown["variables"] if v["name"] == "c"] == [4]

@@ -365,3 +365,59 @@ def test_a_nested_cell_is_part_of_its_outer_cell(shell: InteractiveShell) -> Non
     assert [a["status"] for a in acts] == ["ok", "ok"]
     assert [a["execution_count"] for a in acts] == [2, 3]
     assert shell.user_ns["after"] == 2
+
+
+def test_in_a_kernel_a_cells_record_is_finished_after_its_reply(
+    shell: InteractiveShell,
+) -> None:
+    """Where an event loop runs the cells (a kernel's), the record of a cell is finished
+    on the loop's next turn, after the reply; a cell that starts before that turn (a
+    queue of requests) finishes it first. Either way it sees the namespace the cell left."""
+    import asyncio
+
+    rec = nbprov.get_recorder(shell)
+    assert rec is not None
+
+    async def cells() -> list[bool]:
+        unsettled = []
+        run(shell, "a = 1")
+        unsettled.append(rec._unsettled is not None)  # ended, record not finished yet
+        await asyncio.sleep(0)  # the loop's next turn
+        unsettled.append(rec._unsettled is not None)
+        run(shell, "b = a + 1")
+        run(shell, "a = 5")  # starts before the loop turns: finishes b's record first
+        unsettled.append(rec._unsettled is not None)
+        await asyncio.sleep(0)
+        return unsettled
+
+    assert asyncio.run(cells()) == [True, False, True]
+    flush(shell)
+    deps = nbprov.deps("b")
+    assert "a = 1" in str(deps) and "a = 5" not in str(deps)
+
+
+def test_a_failure_finishing_a_record_between_cells_is_told_in_the_next_cell(
+    shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import warnings
+
+    rec = nbprov.get_recorder(shell)
+    assert rec is not None and rec.tracer is not None
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the tracer broke")
+
+    monkeypatch.setattr(rec.tracer, "after_cell", broken)
+
+    async def cells() -> tuple[int, int]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run(shell, "x = 1")
+            await asyncio.sleep(0)  # finished here, between cells: nobody would see it
+            between = len(caught)
+            run(shell, "y = 2")
+            return between, len([w for w in caught if "the tracer broke" in str(w.message)])
+
+    assert asyncio.run(cells()) == (0, 1)
+    assert shell.user_ns["y"] == 2
