@@ -39,6 +39,27 @@ def wait_for(condition: Any, timeout: float = 5.0) -> bool:
     return False
 
 
+class Outage:
+    """Operations that fail as the store does in an outage (``message``) while ``down``
+    is set, and note their names in ``written`` once it is cleared."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.down = threading.Event()
+        self.down.set()
+        self.written: list[str] = []
+
+    def op(self, name: str) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        def op(_conn: Connection) -> None:
+            if self.down.is_set():
+                raise OperationalError("INSERT", {}, Exception(self.message))
+            self.written.append(name)
+
+        return op
+
+
 def test_a_burst_of_operations_is_one_transaction_in_order(engine: Engine) -> None:
     begun = count_transactions(engine)
     writer = BackgroundWriter(engine)
@@ -139,32 +160,19 @@ def test_a_refused_operation_is_isolated_and_reported_once(engine: Engine) -> No
 def test_a_transient_failure_keeps_the_batch_until_the_store_recovers(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlalchemy.exc import OperationalError
-
     monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.01,))
     writer = BackgroundWriter(engine)
-    down = threading.Event()
-    down.set()
-    written: list[str] = []
-
-    def needs_the_store(name: str) -> Any:
-        def op(_conn: Connection) -> None:
-            if down.is_set():
-                raise OperationalError("INSERT", {}, Exception("database or disk is full"))
-            written.append(name)
-
-        return op
-
-    writer.submit(needs_the_store("tag"))
-    writer.submit(needs_the_store("cells"))
+    store = Outage("database or disk is full")
+    writer.submit(store.op("tag"))
+    writer.submit(store.op("cells"))
     # A plain flush returns after the attempt (a cell never waits out an outage), and
     # says that not everything is written.
     assert not writer.flush()
-    assert written == [] and writer.outage is not None
-    writer.submit(needs_the_store("trial end"))
+    assert store.written == [] and writer.outage is not None
+    writer.submit(store.op("trial end"))
     assert not writer.flush()
-    down.clear()
-    assert wait_for(lambda: written == ["tag", "cells", "trial end"])
+    store.down.clear()
+    assert wait_for(lambda: store.written == ["tag", "cells", "trial end"])
     assert writer.outage is None
     assert writer.flush()
     writer.close()
@@ -175,26 +183,16 @@ def test_a_transient_failure_keeps_the_batch_until_the_store_recovers(
 def test_a_flush_until_written_waits_out_an_outage(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlalchemy.exc import OperationalError
-
     monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.02,))
     writer = BackgroundWriter(engine)
-    down = threading.Event()
-    down.set()
-    written: list[str] = []
-
-    def op(_conn: Connection) -> None:
-        if down.is_set():
-            raise OperationalError("INSERT", {}, Exception("database is locked"))
-        written.append("cells")
-
-    writer.submit(op)
+    store = Outage("database is locked")
+    writer.submit(store.op("cells"))
     started = time.monotonic()
     assert not writer.flush(0.3, until_written=True)  # still down at its timeout
-    assert time.monotonic() - started >= 0.3 and written == []
-    threading.Timer(0.3, down.clear).start()
+    assert time.monotonic() - started >= 0.3 and store.written == []
+    threading.Timer(0.3, store.down.clear).start()
     assert writer.flush(10, until_written=True)
-    assert written == ["cells"]
+    assert store.written == ["cells"]
     writer.close()
     assert writer.lost == 0
 
@@ -202,16 +200,11 @@ def test_a_flush_until_written_waits_out_an_outage(
 def test_what_cannot_be_written_at_close_is_counted_and_reported(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlalchemy.exc import OperationalError
-
     monkeypatch.setattr("nbprov.store.writer.RETRY_PAUSES", (0.01,))
     writer = BackgroundWriter(engine)
-
-    def locked(_conn: Connection) -> None:
-        raise OperationalError("INSERT", {}, Exception("database is locked"))
-
-    writer.submit(locked)
-    writer.submit(locked)
+    store = Outage("database is locked")  # and stays so
+    writer.submit(store.op("cells"))
+    writer.submit(store.op("trial end"))
     assert not writer.flush()
     waiting = threading.Event()
     result: list[bool] = []
@@ -221,7 +214,7 @@ def test_what_cannot_be_written_at_close_is_counted_and_reported(
     assert writer.close(10)
     # The waiting flush is let go when the writer stops, and told nothing was written.
     assert waiting.wait(5) and result == [False]
-    assert writer.lost == 2
+    assert writer.lost == 2 and store.written == []
     assert "database is locked" in str(writer.errors[-1])
 
 
