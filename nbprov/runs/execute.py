@@ -332,6 +332,11 @@ def run_notebook(
     unwritten: list[str] = []  # what the kernel's recorder said it could not write
 
     def on_cell_start(cell: NotebookNode, cell_index: int) -> None:
+        # nbclient calls this for every cell, markdown and empty ones too, which are not
+        # sent to the kernel and get no reply: only the cells it runs count, else the
+        # kernel would look busy at the end and be shut down without writing first.
+        if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
+            return
         if not started:
             cpu[0] = kernel_cpu(client)
         started.append(cell_index)

@@ -38,6 +38,7 @@ Failures never lose the record:
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -132,6 +133,9 @@ class BackgroundWriter:
         # main thread for its one warning.
         self.outage: BaseException | None = None
         self.opened = threading.Event()  # set once the first attempt to open has ended
+        # NBPROV_WRITER_LOG=<file>: one line per transaction and flush, to tell afterwards
+        # what a kernel wrote and when (read once: the writer's thread only appends).
+        self._log_path = os.environ.get("NBPROV_WRITER_LOG") or None
         self._thread = threading.Thread(target=self._run, name="nbprov-writer", daemon=True)
         self._thread.start()
 
@@ -278,6 +282,7 @@ class BackgroundWriter:
             self._flushes += [item for item in batch if isinstance(item, _Flush)]
             if self._flushes:
                 written = not self._waiting and self.lost == lost
+                self._log("flush", len(self._flushes), "written" if written else "not written")
                 self._flushes = [f for f in self._flushes if not f.release(written, stop)]
             if stop:
                 return
@@ -292,7 +297,10 @@ class BackgroundWriter:
             try:
                 self._engine = self._connect()
             except Exception as exc:
+                self._log("cannot open the store:", repr(exc))
                 self._outage(exc)
+            else:
+                self._log("store opened")
         return self._engine
 
     def _outage(self, exc: BaseException) -> None:
@@ -308,7 +316,9 @@ class BackgroundWriter:
         ``committed`` methods is told how its transaction ended. ``last``: the writer
         is closing, so nothing is kept for later."""
         engine = self._open()
+        self._log("write", len(ops), *(type(op).__name__ for op in ops), "last" if last else "")
         if engine is None:
+            self._log("store not open:", self.outage)
             if last:
                 self._give_up(ops, self.outage)
             else:
@@ -317,6 +327,7 @@ class BackgroundWriter:
         try:
             _transaction(engine, ops)
         except Exception as exc:
+            self._log("failed:", repr(exc))
             if not transient(exc):
                 self._isolate(engine, ops, last)
             elif not last:
@@ -325,6 +336,7 @@ class BackgroundWriter:
             else:
                 self._give_up(ops, exc)
         else:
+            self._log("committed")
             self.outage, self._failures = None, 0
 
     def _isolate(self, engine: Engine, ops: list[Operation], last: bool) -> None:
@@ -358,7 +370,16 @@ class BackgroundWriter:
                     continue
             self._give_up([op], failure)
 
+    def _log(self, *words: object) -> None:
+        if self._log_path is not None:
+            try:
+                with open(self._log_path, "a", encoding="utf-8") as log:
+                    print(f"{time.time():.3f} {os.getpid()}", *words, file=log)
+            except OSError:
+                self._log_path = None
+
     def _give_up(self, ops: list[Operation], why: BaseException | None) -> None:
+        self._log("given up:", len(ops), repr(why))
         self.lost += len(ops)
         if why is not None:
             self.lost_why = why

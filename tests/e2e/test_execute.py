@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from support import cli_json, write_notebook
+from support import cli_json, nbprov_cli, write_notebook
 
 from nbprov.runs.execute import (
     INJECTED_TAG,
@@ -86,8 +88,11 @@ def test_records_a_notebook_that_never_loads_nbprov(tmp_path: Path) -> None:
         ],
     )
     db = tmp_path / "store.db"
+    log = tmp_path / "writer.log"
 
-    result = run_notebook(nb_path, db=db, trial_name="plain-run")
+    result = run_notebook(
+        nb_path, db=db, trial_name="plain-run", env={**os.environ, "NBPROV_WRITER_LOG": str(log)}
+    )
 
     assert result.ok, result.describe_failure()
     assert result.failure is None and result.describe_failure() == ""
@@ -105,7 +110,11 @@ def test_records_a_notebook_that_never_loads_nbprov(tmp_path: Path) -> None:
     # The notebook file itself is untouched.
     assert all(not c.get("outputs") for c in code_cells(nb_path))
 
-    (trial,) = cli_json(db, "trials")
+    listed = nbprov_cli(db, "trials", "--format", "json")
+    # The writer's log says what the kernel wrote, should its trial be missing.
+    assert listed.returncode == 0, f"{listed.stderr}\nwriter log:\n{log.read_text()}"
+    assert "committed" in log.read_text()
+    (trial,) = json.loads(listed.stdout)
     assert trial["name"] == "plain-run"
     assert trial["notebook"] == str(nb_path)
     assert trial["metrics"] == {"answer": 42}
@@ -236,10 +245,13 @@ def test_the_kernel_writes_everything_before_it_is_shut_down(tmp_path: Path) -> 
     """At exit the recorder gives its writer only a few seconds; the runner first asks
     the kernel to write everything, so a writer that is slow then loses nothing. Here
     the exit allows no time at all, and the writer is held up behind a slow operation
-    when the last cell ends."""
+    when the last cell ends. A markdown cell and an empty one, which the kernel never sees,
+    must not make the runner think a cell is still running and skip that."""
     nb_path = write_notebook(
         tmp_path / "slow.ipynb",
         [
+            new_markdown_cell("# A notebook with text in it"),
+            new_code_cell(""),
             new_code_cell("%tag_var answer metric\nanswer = 41"),
             new_code_cell(
                 "import time\nimport nbprov\nimport nbprov.kernel.attach as attach\n"
