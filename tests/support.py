@@ -56,7 +56,7 @@ def flush(shell: InteractiveShell) -> None:
     """Wait until the recorder's writes are in the store."""
     recorder = nbprov.get_recorder(shell)
     assert recorder is not None
-    assert recorder.writer.flush()
+    assert recorder.flush()
 
 
 def subprocess_env() -> dict[str, str]:

@@ -203,6 +203,10 @@ class Recorder:
         self._cell: _Cell | None = None
         # The last cell, ended but its record not finished yet (see post_run_cell).
         self._unsettled: tuple[_Cell, Any, float, float] | None = None
+        # Only a kernel's event loop is sure to turn right after the reply: another loop
+        # running in this thread (a browser driver's, a terminal's for one cell) may not
+        # turn again before the next cell, so outside a kernel records finish at once.
+        self._settles_late = getattr(shell, "kernel", None) is not None
         self._late = False  # finishing a record between cells
         self._late_problem: BaseException | None = None  # to warn of in the next cell
         self._nested = 0
@@ -451,7 +455,7 @@ class Recorder:
             try:
                 if cell.traced and self._tracer is not None:
                     self._tracer.end_cell()
-                loop = _running_loop()
+                loop = _running_loop() if self._settles_late else None
                 if loop is None:
                     self._end_cell(cell, result, ended, wall)
                 else:

@@ -377,6 +377,7 @@ def test_in_a_kernel_a_cells_record_is_finished_after_its_reply(
 
     rec = nbprov.get_recorder(shell)
     assert rec is not None
+    rec._settles_late = True  # as in a kernel (this shell has none; the e2e test has one)
 
     async def cells() -> list[bool]:
         unsettled = []
@@ -404,6 +405,7 @@ def test_a_failure_finishing_a_record_between_cells_is_told_in_the_next_cell(
 
     rec = nbprov.get_recorder(shell)
     assert rec is not None and rec.tracer is not None
+    rec._settles_late = True  # as in a kernel
 
     def broken(*_args: object) -> None:
         raise RuntimeError("the tracer broke")
@@ -421,3 +423,23 @@ def test_a_failure_finishing_a_record_between_cells_is_told_in_the_next_cell(
 
     assert asyncio.run(cells()) == (0, 1)
     assert shell.user_ns["y"] == 2
+
+
+def test_outside_a_kernel_a_running_loop_does_not_hold_a_record_back(
+    shell: InteractiveShell,
+) -> None:
+    """A loop that runs in the shell's thread but is not a kernel's (a browser driver's,
+    a terminal's for one async cell) may not turn again before the next flush: there,
+    a cell's record is finished at its end."""
+    import asyncio
+
+    rec = nbprov.get_recorder(shell)
+    assert rec is not None
+
+    async def cell() -> bool:
+        run(shell, "a = 1")
+        return rec._unsettled is None
+
+    assert asyncio.run(cell())
+    assert rec.writer.flush()
+    assert show_trial("latest")["activations"][-1]["source"] == "a = 1"
