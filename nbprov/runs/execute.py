@@ -499,6 +499,9 @@ async def _flush_recorder(client: Any) -> str:
         while (left := deadline - asyncio.get_running_loop().time()) > 0:
             reply = await ensure_async(kc.get_shell_msg(timeout=left))
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                # The shutdown that follows starts with SIGINT: wait until the kernel is
+                # done with the request (idle), or it interrupts the request's last steps.
+                await _idle_after(kc, msg_id, deadline)
                 result = reply["content"].get("user_expressions", {}).get("nbprov", {})
                 if result.get("status") != "ok":
                     return f"nbprov could not flush the kernel's records: {result.get('evalue')}"
@@ -509,6 +512,27 @@ async def _flush_recorder(client: Any) -> str:
             return f"nbprov could not ask the kernel to write its records: {exc!r}"
         return ""
     return "nbprov could not ask the kernel to write its records: no reply in time"
+
+
+async def _idle_after(kc: Any, msg_id: str, deadline: float) -> None:
+    """Wait for the kernel's idle status after the request ``msg_id`` (until ``deadline``
+    on the running loop's clock)."""
+    import asyncio
+
+    from nbclient.util import ensure_async
+
+    loop = asyncio.get_running_loop()
+    while (left := deadline - loop.time()) > 0:
+        try:
+            msg = await ensure_async(kc.get_iopub_msg(timeout=min(left, 5.0)))
+        except Exception:  # no status in time (queue.Empty): the records are written
+            return
+        if (
+            msg.get("msg_type") == "status"
+            and msg.get("parent_header", {}).get("msg_id") == msg_id
+            and msg.get("content", {}).get("execution_state") == "idle"
+        ):
+            return
 
 
 async def _alive(client: Any) -> bool:
